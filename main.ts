@@ -1,0 +1,113 @@
+/**
+ * lta's command line: parses arguments, builds the configuration (defaults < LTA_* environment < config
+ * file < flags) and calls one entry function per command.
+ */
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import {
+  analyzeCommand,
+  ingestCommand,
+  queryCommand,
+  reprocessCommand,
+  serveCommand,
+} from "./src/cli/commands.ts";
+import { buildConfig, type Config, ConfigError, readConfigFile } from "./src/config/config.ts";
+
+export const VERSION = "0.1.0";
+
+interface CommonFlags {
+  config?: string;
+  db?: string;
+}
+
+async function configFrom(flags: CommonFlags & Partial<Config>): Promise<Config> {
+  const { config: file, ...rest } = flags;
+  const fileLayer = file ? await readConfigFile(file) : {};
+  const flagLayer = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return buildConfig(Deno.env.toObject(), fileLayer, flagLayer);
+}
+
+function isoDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${value}"`);
+  }
+  return value;
+}
+
+const configOption = () => new Option("--config <file>", "JSON config file (keys as in README)");
+const dbOption = () =>
+  new Option("--db <file>", "DuckDB database file [default: ./data/lta.duckdb, env LTA_DB]");
+
+const program = new Command()
+  .name("lta")
+  .description("laser-trim ETL: Excel trim files → DuckDB history, analyses and reports")
+  .version(VERSION)
+  .showHelpAfterError();
+
+program.command("serve")
+  .description("run the service: ingest the inbox folder (creating it) and report")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--inbox <dir>", "folder stations drop files into [default: ./inbox, env LTA_INBOX]")
+  .action(async (opts) => await serveCommand(await configFrom(opts)));
+
+program.command("ingest")
+  .description("load and analyse trim files; folders are searched recursively for .xls/.xlsx")
+  .argument("<paths...>", "files or folders")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--quarantine-dir <dir>", "where unreadable files go [default: ./quarantine]")
+  .addOption(
+    new Option("--quarantine-mode <mode>", "move or copy bad files").choices(["move", "copy"] as const),
+  )
+  .action(async (paths, opts) => {
+    await ingestCommand(paths, await configFrom(opts));
+  });
+
+program.command("query")
+  .description("run one SQL statement against the database and print the rows")
+  .argument("<sql>", 'the statement, e.g. "SELECT * FROM v_tracks LIMIT 10"')
+  .addOption(configOption())
+  .addOption(dbOption())
+  .addOption(
+    new Option("--format <format>", "output format").choices(["table", "csv", "json"] as const).default(
+      "table",
+    ),
+  )
+  .action(async (sql, opts) => {
+    const { format, ...rest } = opts;
+    await queryCommand(sql, format, await configFrom(rest));
+  });
+
+program.command("analyze")
+  .description("re-analyse tracks (by default those without a result yet)")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--all", "every loaded track")
+  .option("--model <model>", "tracks of one model")
+  .option("--since <date>", "tracks tested on or after YYYY-MM-DD", isoDate)
+  .addOption(
+    new Option("--offset-search <search>", "optimal offset search").choices(["exact", "legacy"] as const),
+  )
+  .action(async (opts) => {
+    const { all, model, since, ...rest } = opts;
+    await analyzeCommand({ all, model, since }, await configFrom(rest));
+  });
+
+program.command("reprocess")
+  .description("retry files in quarantine (after a fix or a parser upgrade)")
+  .requiredOption("--quarantined", "retry every quarantined file")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const { quarantined: _, ...rest } = opts;
+    await reprocessCommand(await configFrom(rest));
+  });
+
+if (import.meta.main) {
+  try {
+    await program.parseAsync(Deno.args, { from: "user" });
+  } catch (e) {
+    console.error(`lta: ${e instanceof ConfigError ? e.message : (e as Error).message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Analyses loaded tracks in bounded batches: SQL selects the tracks, joins their metadata and per-model
+ * threshold overrides and streams their points in order; the numerics that SQL expresses badly (zero-phase
+ * filter, offset search) run in TypeScript one track at a time; results go back through the Appender.
+ */
+import { type DuckDBAppender, type DuckDBValue, listValue, timestampValue } from "@duckdb/node-api";
+import type { Database } from "../db/database.ts";
+import {
+  ANALYSIS_VERSION,
+  analyzeTrack,
+  type TrackInput,
+  type TrackResult,
+  type TrackSettings,
+} from "./track.ts";
+
+/** Which tracks to (re-)analyse. With nothing set, tracks that have no result yet. */
+export interface TrackSelection {
+  fileIds?: number[];
+  all?: boolean;
+  model?: string;
+  /** Files whose test date is on or after this ISO date. */
+  since?: string;
+}
+
+export interface AnalyzeOptions extends TrackSettings {
+  /** Tracks per batch (points of one batch are the most held in memory at once). */
+  batchTracks?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface AnalyzeSummary {
+  tracks: number;
+  byStatus: Record<string, number>;
+  seconds: number;
+}
+
+interface TrackRow {
+  fileId: number;
+  trackId: string;
+  model: string | null;
+  hasTrimmed: boolean;
+  untrimmedResistance: number | null;
+  trimmedResistance: number | null;
+  unitLength: number | null;
+  override: number | null;
+}
+
+/** Analyses the selected tracks and replaces their rows in `tracks`. */
+export async function analyzeTracks(
+  db: Database,
+  selection: TrackSelection,
+  options: AnalyzeOptions,
+): Promise<AnalyzeSummary> {
+  const started = performance.now();
+  const { where, params } = selectionSql(selection);
+  const total = Number(
+    await db.value(`SELECT count(*) FROM track_meta m JOIN files f USING (file_id) ${where}`, params),
+  );
+  const summary: AnalyzeSummary = { tracks: 0, byStatus: {}, seconds: 0 };
+  const batchSize = options.batchTracks ?? 500;
+  let after: [number, string] = [-1, ""];
+  while (summary.tracks < total) {
+    const batch = await nextBatch(db, where, params, after, batchSize);
+    if (batch.length === 0) break;
+    after = [batch.at(-1)!.fileId, batch.at(-1)!.trackId];
+    const results = await computeBatch(db, batch, options);
+    await db.transaction(async () => {
+      await db.conn.run(
+        `DELETE FROM tracks WHERE (file_id, track_id) IN (SELECT unnest($1::BIGINT[]), unnest($2::VARCHAR[]))`,
+        [listValue(batch.map((t) => t.fileId)), listValue(batch.map((t) => t.trackId))],
+      );
+      const appender = await db.conn.createAppender("tracks");
+      try {
+        const now = timestampValue(BigInt(Date.now()) * 1000n);
+        batch.forEach((t, i) => appendResult(appender, t, results[i], options, now));
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    });
+    for (const r of results) summary.byStatus[r.status] = (summary.byStatus[r.status] ?? 0) + 1;
+    summary.tracks += batch.length;
+    options.onProgress?.(summary.tracks, total);
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+function selectionSql(sel: TrackSelection): { where: string; params: DuckDBValue[] } {
+  const clauses: string[] = [];
+  const params: DuckDBValue[] = [];
+  if (sel.fileIds) {
+    params.push(listValue(sel.fileIds));
+    clauses.push(`m.file_id IN (SELECT unnest($${params.length}::BIGINT[]))`);
+  }
+  if (sel.model) {
+    params.push(sel.model);
+    clauses.push(`f.model = $${params.length}`);
+  }
+  if (sel.since) {
+    params.push(sel.since);
+    clauses.push(`f.test_date >= $${params.length}::TIMESTAMP`);
+  }
+  if (!sel.all && !sel.fileIds && !sel.model && !sel.since) {
+    clauses.push(
+      "NOT EXISTS (SELECT 1 FROM tracks t WHERE t.file_id = m.file_id AND t.track_id = m.track_id)",
+    );
+  }
+  clauses.push("f.status = 'loaded'");
+  return { where: `WHERE ${clauses.join(" AND ")}`, params };
+}
+
+async function nextBatch(
+  db: Database,
+  where: string,
+  params: DuckDBValue[],
+  after: [number, string],
+  limit: number,
+): Promise<TrackRow[]> {
+  const n = params.length;
+  const rows = await db.rows(
+    `SELECT m.file_id, m.track_id, f.model, m.has_trimmed, m.untrimmed_resistance, m.trimmed_resistance,
+            m.unit_length, o.sigma_threshold AS override
+     FROM track_meta m JOIN files f USING (file_id) LEFT JOIN model_thresholds o ON o.model = f.model
+     ${where} AND (m.file_id, m.track_id) > ($${n + 1}, $${n + 2})
+     ORDER BY m.file_id, m.track_id LIMIT ${limit}`,
+    [...params, after[0], after[1]],
+  );
+  return rows.map((r) => ({
+    fileId: Number(r.file_id),
+    trackId: String(r.track_id),
+    model: r.model as string | null,
+    hasTrimmed: Boolean(r.has_trimmed),
+    untrimmedResistance: r.untrimmed_resistance as number | null,
+    trimmedResistance: r.trimmed_resistance as number | null,
+    unitLength: r.unit_length as number | null,
+    override: r.override as number | null,
+  }));
+}
+
+async function computeBatch(
+  db: Database,
+  batch: TrackRow[],
+  settings: TrackSettings,
+): Promise<TrackResult[]> {
+  const reader = await db.conn.runAndReadAll(
+    `SELECT file_id, track_id, stage, position, error, upper_limit, lower_limit
+     FROM points
+     WHERE file_id BETWEEN $1 AND $2
+       AND (file_id, track_id) IN (SELECT unnest($3::BIGINT[]), unnest($4::VARCHAR[]))
+     ORDER BY file_id, track_id, stage, row_index`,
+    [
+      batch[0].fileId,
+      batch.at(-1)!.fileId,
+      listValue(batch.map((t) => t.fileId)),
+      listValue(batch.map((t) => t.trackId)),
+    ],
+  );
+  const inputs = new Map<string, { data: TrackInput; untrimmed: number[] }>();
+  for (const t of batch) {
+    inputs.set(`${t.fileId}\u0000${t.trackId}`, {
+      data: {
+        position: [],
+        error: [],
+        upper: [],
+        lower: [],
+        untrimmedError: null,
+        untrimmedResistance: t.untrimmedResistance,
+        trimmedResistance: t.trimmedResistance,
+        thresholdOverride: t.override,
+      },
+      untrimmed: [],
+    });
+  }
+  const hasTrimmed = new Map(batch.map((t) => [`${t.fileId}\u0000${t.trackId}`, t.hasTrimmed]));
+  for (const [fileId, trackId, stage, position, error, upper, lower] of reader.getRows()) {
+    const key = `${Number(fileId)}\u0000${trackId}`;
+    const entry = inputs.get(key)!;
+    const isData = stage === "trimmed" || !hasTrimmed.get(key);
+    if (isData) {
+      entry.data.position.push(position as number);
+      entry.data.error.push(error as number);
+      entry.data.upper.push(upper as number | null);
+      entry.data.lower.push(lower as number | null);
+    } else {
+      entry.untrimmed.push(error as number);
+    }
+  }
+  return batch.map((t) => {
+    const entry = inputs.get(`${t.fileId}\u0000${t.trackId}`)!;
+    if (t.hasTrimmed && entry.untrimmed.length) entry.data.untrimmedError = entry.untrimmed;
+    return analyzeTrack(entry.data, settings);
+  });
+}
+
+function appendResult(
+  a: DuckDBAppender,
+  t: TrackRow,
+  r: TrackResult,
+  options: AnalyzeOptions,
+  now: ReturnType<typeof timestampValue>,
+): void {
+  const num = (v: number | null) => v === null || !Number.isFinite(v) ? a.appendNull() : a.appendDouble(v);
+  const int = (v: number | null) => v === null ? a.appendNull() : a.appendInteger(v);
+  const bool = (v: boolean | null) => v === null ? a.appendNull() : a.appendBoolean(v);
+  const text = (v: string | null) => v === null ? a.appendNull() : a.appendVarchar(v);
+  a.appendBigInt(BigInt(t.fileId));
+  a.appendVarchar(t.trackId);
+  a.appendVarchar(t.hasTrimmed ? "trimmed" : "untrimmed");
+  a.appendInteger(r.nPoints);
+  num(r.travelLength);
+  num(r.linearitySpec);
+  num(r.sigmaGradient);
+  num(r.sigmaThreshold);
+  text(r.thresholdSource);
+  bool(r.sigmaPass);
+  num(r.optimalOffset);
+  num(r.linearityError);
+  bool(r.linearityPass);
+  int(r.failPoints);
+  int(r.rawFailPoints);
+  num(r.rawLinearityError);
+  num(r.marginToSpec);
+  num(r.maxViolation);
+  num(r.avgViolation);
+  bool(r.nearMiss);
+  num(t.unitLength);
+  num(t.untrimmedResistance);
+  num(t.trimmedResistance);
+  num(r.resistanceChangePct);
+  num(r.trimImprovementPct);
+  num(r.failureProbability);
+  text(r.riskCategory);
+  a.appendVarchar(r.status);
+  text(r.statusReason);
+  a.appendVarchar(options.offsetSearch);
+  num(r.other?.offset ?? null);
+  int(r.other?.failPoints ?? null);
+  text(r.other?.status ?? null);
+  a.appendVarchar(ANALYSIS_VERSION);
+  a.appendTimestamp(now);
+  a.endRow();
+}

@@ -1,0 +1,185 @@
+/**
+ * Optimal offset searches (domain.md "Optimal offset"): the station may read with a constant bias, so the
+ * error curve may be shifted by any c. `exact` finds the c with the fewest points outside their limits;
+ * `legacy` reproduces upstream's bounded Brent search step by step (upstream-spec.md §3.3).
+ */
+
+export type OffsetSearch = "exact" | "legacy";
+
+/** The points of a track that have both limits, as parallel arrays. */
+export interface LimitedPoints {
+  error: number[];
+  upper: number[];
+  lower: number[];
+}
+
+/** Points outside [lower, upper] after shifting every error by `c`. */
+export function failPoints(p: LimitedPoints, c: number): number {
+  let fails = 0;
+  for (let i = 0; i < p.error.length; i++) {
+    const v = p.error[i] + c;
+    if (v > p.upper[i] || v < p.lower[i]) fails++;
+  }
+  return fails;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function centres(p: LimitedPoints): number[] {
+  return p.error.map((e, i) => (p.upper[i] + p.lower[i]) / 2 - e);
+}
+
+/** The offset chosen by `search`; 0 when no point has both limits. */
+export function optimalOffset(p: LimitedPoints, search: OffsetSearch): number {
+  if (p.error.length === 0) return 0;
+  return search === "exact" ? exactOffset(p) : legacyOffset(p);
+}
+
+/**
+ * Sweeps the interval ends [lower − e, upper − e] to find the offsets covered by the most intervals; among
+ * them, the one with the smallest max |e + c|, then the one closest to the median centre.
+ */
+export function exactOffset(p: LimitedPoints): number {
+  const events: Array<[number, number]> = [];
+  for (let i = 0; i < p.error.length; i++) {
+    const lo = p.lower[i] - p.error[i];
+    const hi = p.upper[i] - p.error[i];
+    if (lo <= hi) events.push([lo, 1], [hi, -1]);
+  }
+  const mid = median(centres(p));
+  if (events.length === 0) return mid;
+  // Starts before ends at the same coordinate: touching intervals share that point.
+  events.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  let depth = 0;
+  let best = -1;
+  let spans: Array<[number, number]> = [];
+  for (let k = 0; k < events.length; k++) {
+    const [x, delta] = events[k];
+    if (delta === 1) {
+      depth++;
+      if (depth > best) {
+        best = depth;
+        spans = [];
+      }
+      if (depth === best) spans.push([x, x]);
+    } else {
+      if (depth === best) spans[spans.length - 1][1] = x;
+      depth--;
+    }
+  }
+  let eMax = -Infinity;
+  let eMin = Infinity;
+  for (const e of p.error) {
+    if (e > eMax) eMax = e;
+    if (e < eMin) eMin = e;
+  }
+  const ideal = -(eMax + eMin) / 2;
+  let chosen = spans[0][0];
+  let chosenCost = Infinity;
+  for (const [lo, hi] of spans) {
+    let c = Math.min(hi, Math.max(lo, ideal));
+    // At a span's end, e + c can land a rounding error outside the limit that defined the end.
+    if (failPoints(p, c) > p.error.length - best) c = (lo + hi) / 2;
+    const cost = Math.max(Math.abs(eMax + c), Math.abs(eMin + c));
+    const tie = Math.abs(cost - chosenCost) <= 1e-15;
+    if (cost < chosenCost && !tie || tie && Math.abs(c - mid) < Math.abs(chosen - mid)) {
+      chosen = c;
+      chosenCost = cost;
+    }
+  }
+  return chosen;
+}
+
+/** scipy `minimize_scalar(method="bounded")` on the fail count over [m − r, m + r], m = median centre. */
+export function legacyOffset(p: LimitedPoints): number {
+  const m = median(centres(p));
+  const r = Math.abs(m) + 0.01;
+  return boundedBrent((c) => failPoints(p, c), m - r, m + r, 1e-5, 500);
+}
+
+/** Port of SciPy's `_minimize_scalar_bounded` (Forsythe–Malcolm–Moler fmin), ties accepted as upstream did. */
+export function boundedBrent(
+  f: (x: number) => number,
+  lower: number,
+  upper: number,
+  xatol: number,
+  maxfun: number,
+) {
+  const sqrtEps = Math.sqrt(2.2e-16);
+  const golden = 0.5 * (3 - Math.sqrt(5));
+  let a = lower;
+  let b = upper;
+  let fulc = a + golden * (b - a);
+  let nfc = fulc;
+  let xf = fulc;
+  let rat = 0;
+  let e = 0;
+  let x = xf;
+  let fx = f(x);
+  let num = 1;
+  let ffulc = fx;
+  let fnfc = fx;
+  let xm = 0.5 * (a + b);
+  let tol1 = sqrtEps * Math.abs(xf) + xatol / 3;
+  let tol2 = 2 * tol1;
+  const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
+  while (Math.abs(xf - xm) > tol2 - 0.5 * (b - a)) {
+    let useGolden = true;
+    if (Math.abs(e) > tol1) {
+      useGolden = false;
+      let r = (xf - nfc) * (fx - ffulc);
+      let q = (xf - fulc) * (fx - fnfc);
+      let p = (xf - fulc) * q - (xf - nfc) * r;
+      q = 2 * (q - r);
+      if (q > 0) p = -p;
+      q = Math.abs(q);
+      r = e;
+      e = rat;
+      if (Math.abs(p) < Math.abs(0.5 * q * r) && p > q * (a - xf) && p < q * (b - xf)) {
+        rat = p / q;
+        x = xf + rat;
+        if (x - a < tol2 || b - x < tol2) rat = tol1 * (sign(xm - xf) + (xm - xf === 0 ? 1 : 0));
+      } else {
+        useGolden = true;
+      }
+    }
+    if (useGolden) {
+      e = xf >= xm ? a - xf : b - xf;
+      rat = golden * e;
+    }
+    x = xf + (sign(rat) + (rat === 0 ? 1 : 0)) * Math.max(Math.abs(rat), tol1);
+    const fu = f(x);
+    num++;
+    if (fu <= fx) {
+      if (x >= xf) a = xf;
+      else b = xf;
+      fulc = nfc;
+      ffulc = fnfc;
+      nfc = xf;
+      fnfc = fx;
+      xf = x;
+      fx = fu;
+    } else {
+      if (x < xf) a = x;
+      else b = x;
+      if (fu <= fnfc || nfc === xf) {
+        fulc = nfc;
+        ffulc = fnfc;
+        nfc = x;
+        fnfc = fu;
+      } else if (fu <= ffulc || fulc === xf || fulc === nfc) {
+        fulc = x;
+        ffulc = fu;
+      }
+    }
+    xm = 0.5 * (a + b);
+    tol1 = sqrtEps * Math.abs(xf) + xatol / 3;
+    tol2 = 2 * tol1;
+    if (num >= maxfun) break;
+  }
+  return xf;
+}

@@ -1,0 +1,192 @@
+/**
+ * One track's verdict from its points: sigma gradient, linearity after the optimal offset, margins,
+ * resistance change, risk and status, by the formulas of domain.md ("Per-track analysis").
+ */
+import { failPoints, type LimitedPoints, type OffsetSearch, optimalOffset } from "./offset.ts";
+import { sigmaGradient, sigmaThreshold } from "./sigma.ts";
+
+/** Bumped whenever a formula changes, so re-analysed rows can be told from old ones. */
+export const ANALYSIS_VERSION = "1.0.0";
+export const MIN_POINTS = 10;
+
+export interface TrackInput {
+  position: number[];
+  error: number[];
+  upper: Array<number | null>;
+  lower: Array<number | null>;
+  /** Raw errors of the untrimmed stage when the track has both stages. */
+  untrimmedError: number[] | null;
+  untrimmedResistance: number | null;
+  trimmedResistance: number | null;
+  /** A per-model threshold that replaces the formula (table `model_thresholds`). */
+  thresholdOverride: number | null;
+}
+
+export interface TrackSettings {
+  offsetSearch: OffsetSearch;
+  /** A pass whose margin to the nearest limit is below this percentage of the band is a near miss. */
+  nearMissPct: number;
+}
+
+export type Status = "PASS" | "FAIL" | "WARNING" | "ERROR";
+
+export interface TrackResult {
+  nPoints: number;
+  travelLength: number | null;
+  linearitySpec: number | null;
+  sigmaGradient: number | null;
+  sigmaThreshold: number | null;
+  thresholdSource: "formula" | "model" | null;
+  sigmaPass: boolean | null;
+  optimalOffset: number | null;
+  linearityError: number | null;
+  linearityPass: boolean | null;
+  failPoints: number | null;
+  rawFailPoints: number | null;
+  rawLinearityError: number | null;
+  marginToSpec: number | null;
+  maxViolation: number | null;
+  avgViolation: number | null;
+  nearMiss: boolean | null;
+  resistanceChangePct: number | null;
+  trimImprovementPct: number | null;
+  failureProbability: number | null;
+  riskCategory: "High" | "Medium" | "Low" | null;
+  status: Status;
+  statusReason: string | null;
+  /** The same verdict with the other offset search, so disagreements can be listed. */
+  other: { offset: number; failPoints: number; status: Status } | null;
+}
+
+function errorResult(nPoints: number, reason: string): TrackResult {
+  return {
+    nPoints,
+    travelLength: null,
+    linearitySpec: null,
+    sigmaGradient: null,
+    sigmaThreshold: null,
+    thresholdSource: null,
+    sigmaPass: null,
+    optimalOffset: null,
+    linearityError: null,
+    linearityPass: null,
+    failPoints: null,
+    rawFailPoints: null,
+    rawLinearityError: null,
+    marginToSpec: null,
+    maxViolation: null,
+    avgViolation: null,
+    nearMiss: null,
+    resistanceChangePct: null,
+    trimImprovementPct: null,
+    failureProbability: 1,
+    riskCategory: null,
+    status: "ERROR",
+    statusReason: reason,
+    other: null,
+  };
+}
+
+const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+const maxAbs = (v: ArrayLike<number>, c = 0) => {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i] + c));
+  return m;
+};
+
+/** Analyses one track; never throws for bad data (the result says ERROR with a reason). */
+export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
+  const n = t.position.length;
+  if (n < MIN_POINTS) return errorResult(n, `insufficient data: ${n} points, at least ${MIN_POINTS} needed`);
+  if (!t.error.some(Number.isFinite) || !t.position.every(Number.isFinite)) {
+    return errorResult(n, "no finite error values or a non-finite position");
+  }
+  const uppers = t.upper.filter((u): u is number => u !== null);
+  const lowers = t.lower.filter((l): l is number => l !== null);
+  const limited: LimitedPoints = { error: [], upper: [], lower: [] };
+  for (let i = 0; i < n; i++) {
+    if (t.upper[i] !== null && t.lower[i] !== null) {
+      limited.error.push(t.error[i]);
+      limited.upper.push(t.upper[i]!);
+      limited.lower.push(t.lower[i]!);
+    }
+  }
+  if (limited.error.length === 0) {
+    return errorResult(n, "no spec limits: no point has both an upper and a lower limit");
+  }
+
+  let pMin = Infinity;
+  let pMax = -Infinity;
+  for (const p of t.position) {
+    pMin = Math.min(pMin, p);
+    pMax = Math.max(pMax, p);
+  }
+  const travel = pMax - pMin || 0.001;
+  const spec = uppers.length && lowers.length ? (mean(uppers) - mean(lowers)) / 2 : 0.01;
+  const sigma = sigmaGradient(t.position, t.error);
+  const threshold = t.thresholdOverride ?? sigmaThreshold(spec, travel);
+  const sigmaPass = sigma <= threshold;
+
+  const verdict = (search: OffsetSearch) => {
+    const c = optimalOffset(limited, search);
+    const fails = failPoints(limited, c);
+    const status: Status = fails > 0 ? "FAIL" : sigmaPass ? "PASS" : "WARNING";
+    return { c, fails, status };
+  };
+  const chosen = verdict(s.offsetSearch);
+  const other = verdict(s.offsetSearch === "exact" ? "legacy" : "exact");
+  const c = chosen.c;
+
+  let marginPct = Infinity;
+  const violations: number[] = [];
+  for (let i = 0; i < limited.error.length; i++) {
+    const v = limited.error[i] + c;
+    const u = limited.upper[i];
+    const l = limited.lower[i];
+    if (v > u) violations.push(v - u);
+    else if (v < l) violations.push(l - v);
+    else if (u - l > 0) marginPct = Math.min(marginPct, (Math.min(u - v, v - l) / (u - l)) * 100);
+  }
+  const linearityPass = chosen.fails === 0;
+  const marginToSpec = linearityPass && Number.isFinite(marginPct) ? marginPct : null;
+
+  const ratio = threshold > 0 ? sigma / threshold : 1;
+  let p = ratio >= 1 ? 0.9 + Math.min(0.1, (ratio - 1) * 0.1) : ratio * 0.8;
+  if (!linearityPass) p += 0.2;
+  p = Math.min(1, Math.max(0, p));
+
+  const untrimmedMax = t.untrimmedError?.length ? maxAbs(t.untrimmedError.filter(Number.isFinite)) : null;
+  const rawMax = maxAbs(t.error);
+  return {
+    nPoints: n,
+    travelLength: travel,
+    linearitySpec: spec,
+    sigmaGradient: sigma,
+    sigmaThreshold: threshold,
+    thresholdSource: t.thresholdOverride !== null ? "model" : "formula",
+    sigmaPass,
+    optimalOffset: c,
+    linearityError: maxAbs(t.error, c),
+    linearityPass,
+    failPoints: chosen.fails,
+    rawFailPoints: failPoints(limited, 0),
+    rawLinearityError: rawMax,
+    marginToSpec,
+    maxViolation: violations.length ? Math.max(...violations) : null,
+    avgViolation: violations.length ? mean(violations) : null,
+    nearMiss: marginToSpec !== null ? marginToSpec < s.nearMissPct : linearityPass ? false : null,
+    resistanceChangePct: t.untrimmedResistance && t.trimmedResistance !== null
+      ? ((t.trimmedResistance - t.untrimmedResistance) / t.untrimmedResistance) * 100
+      : null,
+    trimImprovementPct: untrimmedMax ? ((untrimmedMax - rawMax) / untrimmedMax) * 100 : null,
+    failureProbability: p,
+    riskCategory: p >= 0.7 ? "High" : p >= 0.4 ? "Medium" : "Low",
+    status: chosen.status,
+    statusReason: chosen.status === "FAIL"
+      ? `${chosen.fails} point(s) outside the limits after offset ${c.toPrecision(6)}`
+      : chosen.status === "WARNING"
+      ? `sigma gradient ${sigma.toPrecision(4)} above threshold ${threshold.toPrecision(4)}`
+      : null,
+    other: { offset: other.c, failPoints: other.fails, status: other.status },
+  };
+}

@@ -1,0 +1,138 @@
+/** One entry function per CLI command; `main.ts` parses arguments and calls these. */
+import cliProgress from "cli-progress";
+import { analyzeTracks, type TrackSelection } from "../analyze/analyze.ts";
+import type { Config } from "../config/config.ts";
+import { Database } from "../db/database.ts";
+import { discoverFiles } from "../ingest/discover.ts";
+import type { LoadOutcome } from "../ingest/load.ts";
+import { processFile } from "../pipeline.ts";
+import { formatRows, type OutputFormat, plainValue } from "./output.ts";
+
+/** Prints to stderr, so stdout stays clean for query output and SVG. */
+export function log(message: string): void {
+  console.error(message);
+}
+
+function progressBar(total: number, label: string): { update(n: number): void; stop(): void } {
+  if (!Deno.stderr.isTerminal() || total < 2) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar({
+    format: `${label} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}`,
+    stream: process.stderr,
+    hideCursor: true,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0);
+  return { update: (n) => bar.update(n), stop: () => bar.stop() };
+}
+
+export interface IngestSummary {
+  loaded: number;
+  duplicate: number;
+  quarantined: number;
+  points: number;
+  seconds: number;
+  outcomes: LoadOutcome[];
+}
+
+/** `lta ingest`: loads and analyses every file under `paths`. */
+export async function ingestCommand(paths: string[], config: Config): Promise<IngestSummary> {
+  const started = performance.now();
+  const files = await discoverFiles(paths, [config.quarantineDir]);
+  const db = await Database.open(config.db);
+  const summary: IngestSummary = {
+    loaded: 0,
+    duplicate: 0,
+    quarantined: 0,
+    points: 0,
+    seconds: 0,
+    outcomes: [],
+  };
+  const bar = progressBar(files.length, "ingest");
+  try {
+    for (const [i, path] of files.entries()) {
+      const outcome = await processFile(db, path, config);
+      summary.outcomes.push(outcome);
+      summary[outcome.kind]++;
+      if (outcome.kind === "loaded") summary.points += outcome.points;
+      if (outcome.kind === "quarantined") log(`quarantined [${outcome.code}] ${outcome.reason}`);
+      bar.update(i + 1);
+    }
+  } finally {
+    bar.stop();
+    db.close();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  log(
+    `${summary.loaded} loaded, ${summary.duplicate} duplicate, ${summary.quarantined} quarantined, ` +
+      `${summary.points} rows, ${summary.seconds.toFixed(2)} s`,
+  );
+  return summary;
+}
+
+/** `lta query`: runs one SQL statement and prints its rows. */
+export async function queryCommand(sql: string, format: OutputFormat, config: Config): Promise<void> {
+  const db = await Database.open(config.db);
+  try {
+    const reader = await db.conn.runAndReadAll(sql);
+    const rows = reader.getRows().map((r) => r.map(plainValue));
+    console.log(formatRows(reader.columnNames(), rows, format));
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta analyze`: re-analyses the selected tracks with a progress bar. */
+export async function analyzeCommand(selection: TrackSelection, config: Config): Promise<void> {
+  const db = await Database.open(config.db);
+  let bar: ReturnType<typeof progressBar> | null = null;
+  try {
+    const summary = await analyzeTracks(db, selection, {
+      offsetSearch: config.offsetSearch,
+      nearMissPct: config.nearMissPct,
+      onProgress: (done, total) => {
+        bar ??= progressBar(total, "analyze");
+        bar.update(done);
+      },
+    });
+    (bar as ReturnType<typeof progressBar> | null)?.stop();
+    const statuses = Object.entries(summary.byStatus).map(([s, n]) => `${n} ${s}`).join(", ") ||
+      "nothing to do";
+    log(`${summary.tracks} tracks analysed (${statuses}) in ${summary.seconds.toFixed(2)} s`);
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta reprocess --quarantined`: retries every quarantined file still in the quarantine folder. */
+export async function reprocessCommand(config: Config): Promise<IngestSummary> {
+  const db = await Database.open(config.db);
+  let paths: string[];
+  try {
+    const rows = await db.rows(
+      "SELECT coalesce(quarantine_path, path) AS p FROM files WHERE status = 'quarantined' ORDER BY file_id",
+    );
+    paths = [];
+    for (const r of rows) {
+      const p = String(r.p);
+      try {
+        await Deno.stat(p);
+        paths.push(p);
+      } catch {
+        log(`skipped ${p}: the quarantined file is no longer there`);
+      }
+    }
+  } finally {
+    db.close();
+  }
+  if (paths.length === 0) {
+    log("no quarantined files to retry");
+    return { loaded: 0, duplicate: 0, quarantined: 0, points: 0, seconds: 0, outcomes: [] };
+  }
+  return await ingestCommand(paths, config);
+}
+
+/** `lta serve` (for now): ingests the inbox once and reports; the watcher issue makes it live. */
+export async function serveCommand(config: Config): Promise<void> {
+  await Deno.mkdir(config.inbox, { recursive: true });
+  log(`lta: ingesting ${config.inbox} into ${config.db} (quarantine: ${config.quarantineDir})`);
+  await ingestCommand([config.inbox], config);
+}

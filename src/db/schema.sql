@@ -1,0 +1,73 @@
+-- lta's public schema, version 1. Every column is documented in README.md ("Schema").
+CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS files (
+  file_id        BIGINT PRIMARY KEY,
+  path           VARCHAR NOT NULL,
+  file_name      VARCHAR NOT NULL,
+  sha256         VARCHAR NOT NULL,
+  size_bytes     BIGINT NOT NULL,
+  version        INTEGER NOT NULL,
+  status         VARCHAR NOT NULL CHECK (status IN ('loaded', 'quarantined')),
+  reason_code    VARCHAR,
+  reason         VARCHAR,
+  quarantine_path VARCHAR,
+  system         VARCHAR CHECK (system IN ('A', 'B')),
+  model          VARCHAR,
+  serial         VARCHAR,
+  test_date      TIMESTAMP,
+  trim_note      VARCHAR,
+  n_tracks       INTEGER NOT NULL DEFAULT 0,
+  n_points       INTEGER NOT NULL DEFAULT 0,
+  skipped_rows   INTEGER NOT NULL DEFAULT 0,
+  ingested_at    TIMESTAMP NOT NULL,
+  parser_version VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS duplicates (
+  path         VARCHAR NOT NULL,
+  file_name    VARCHAR NOT NULL,
+  sha256       VARCHAR NOT NULL,
+  duplicate_of BIGINT NOT NULL,
+  seen_at      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS track_meta (
+  file_id              BIGINT NOT NULL,
+  track_id             VARCHAR NOT NULL,
+  data_sheet           VARCHAR NOT NULL,
+  untrimmed_sheet      VARCHAR,
+  has_trimmed          BOOLEAN NOT NULL,
+  n_points             INTEGER NOT NULL,
+  n_untrimmed_points   INTEGER NOT NULL,
+  skipped_rows         INTEGER NOT NULL,
+  trim_passes          INTEGER NOT NULL,
+  unit_length          DOUBLE,
+  measured_angle       DOUBLE,
+  untrimmed_resistance DOUBLE,
+  trimmed_resistance   DOUBLE,
+  test_volts           DOUBLE,
+  station_compensation DOUBLE,
+  sheet_date           TIMESTAMP,
+  PRIMARY KEY (file_id, track_id)
+);
+
+CREATE TABLE IF NOT EXISTS points (
+  file_id        BIGINT NOT NULL,
+  track_id       VARCHAR NOT NULL,
+  stage          VARCHAR NOT NULL,
+  sheet          VARCHAR NOT NULL,
+  row_index      INTEGER NOT NULL,
+  position       DOUBLE NOT NULL,
+  error          DOUBLE NOT NULL,
+  upper_limit    DOUBLE,
+  lower_limit    DOUBLE,
+  measured_volts DOUBLE,
+  theory_volts   DOUBLE,
+  "index"        DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS lta_meta (
+  key   VARCHAR PRIMARY KEY,
+  value VARCHAR NOT NULL
+);

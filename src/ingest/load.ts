@@ -1,0 +1,309 @@
+/**
+ * From a file on disk to rows in the database, exactly once: hash, dedupe by content, read, detect the
+ * layout, and write the ledger row plus its points in one transaction. A file that cannot be read goes to
+ * quarantine with a reason code; the caller's run goes on.
+ */
+import { createHash } from "node:crypto";
+import { basename, extname, join } from "node:path";
+import type { Database } from "../db/database.ts";
+import { parseFileName } from "./filename.ts";
+import { type ParsedWorkbook, parseTrimWorkbook } from "./layouts/trim_layout.ts";
+import type { StageData } from "./layouts/columns.ts";
+import { openXls } from "./readers/xls.ts";
+import { openXlsx } from "./readers/xlsx.ts";
+import { ReadError, type ReadErrorCode, type WorkbookReader } from "./readers/workbook.ts";
+
+/** Bumped whenever a change to the readers or layouts would load a file differently. */
+export const PARSER_VERSION = "1.0.0";
+
+export interface LoadOptions {
+  /** Where unreadable files go, in a folder per reason code. */
+  quarantineDir: string;
+  /** `move` takes the file out of the inbox; `copy` leaves the original where it is. */
+  quarantineMode?: "move" | "copy";
+  /** Points appended between Appender flushes (bounds the Appender's buffer). */
+  flushRows?: number;
+}
+
+export type LoadOutcome =
+  | { kind: "loaded"; fileId: number; path: string; points: number; tracks: number; skippedRows: number }
+  | { kind: "duplicate"; fileId: number; path: string }
+  | { kind: "quarantined"; fileId: number; path: string; code: ReadErrorCode | "read_error"; reason: string };
+
+const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0];
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
+/** Loads one file; never throws for a bad file (it is quarantined), only for database failures. */
+export async function loadFile(db: Database, path: string, options: LoadOptions): Promise<LoadOutcome> {
+  const fileName = basename(path);
+  const info = await Deno.stat(path);
+  const bytes = await Deno.readFile(path);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+
+  const known = await db.rows(
+    "SELECT file_id, status FROM files WHERE sha256 = $1 ORDER BY status = 'loaded' DESC LIMIT 1",
+    [sha256],
+  );
+  if (known[0]?.status === "loaded") {
+    const fileId = Number(known[0].file_id);
+    await db.conn.run(
+      "INSERT INTO duplicates VALUES ($1, $2, $3, $4, now()::TIMESTAMP)",
+      [path, fileName, sha256, fileId],
+    );
+    return { kind: "duplicate", fileId, path };
+  }
+  const retryOf = known[0] ? Number(known[0].file_id) : null;
+
+  let parsed: ParsedWorkbook;
+  try {
+    parsed = await readWorkbook(path, fileName, bytes, info.size);
+  } catch (e) {
+    const code = e instanceof ReadError ? e.code : "read_error";
+    const reason = e instanceof ReadError
+      ? e.message
+      : `${fileName}: unexpected read failure: ${(e as Error).message}`;
+    const stored = await quarantine(path, fileName, code, reason, options);
+    const fileId = await recordQuarantine(db, {
+      path,
+      fileName,
+      sha256,
+      size: info.size,
+      code,
+      reason,
+      retryOf,
+      stored,
+    });
+    return { kind: "quarantined", fileId, path, code, reason };
+  }
+
+  const named = parseFileName(fileName);
+  const sheetDate = parsed.tracks.map((t) => t.meta.dateSerial).find((d) => d !== null) ?? null;
+  const testDate = named.testDate ?? excelSerialToDate(sheetDate) ?? info.mtime ?? new Date();
+  const points = parsed.tracks.reduce(
+    (n, t) => n + (t.trimmed?.position.length ?? 0) + (t.untrimmed?.position.length ?? 0),
+    0,
+  );
+  const skipped = parsed.tracks.reduce(
+    (n, t) => n + (t.trimmed?.skippedRows ?? 0) + (t.untrimmed?.skippedRows ?? 0),
+    0,
+  );
+
+  const fileId = await db.transaction(async () => {
+    const fileId = retryOf ?? Number(await db.value("SELECT nextval('file_id_seq')"));
+    if (retryOf !== null) await db.conn.run("DELETE FROM files WHERE file_id = $1", [retryOf]);
+    const version = Number(
+      await db.value("SELECT count(*) + 1 FROM files WHERE file_name = $1 AND status = 'loaded'", [fileName]),
+    );
+    await db.conn.run(
+      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, serial,
+         test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version)
+       VALUES ($1, $2, $3, $4, $5, $6, 'loaded', $7, $8, $9, $10::TIMESTAMP, $11, $12, $13, $14, now()::TIMESTAMP, $15)`,
+      [
+        fileId,
+        path,
+        fileName,
+        sha256,
+        info.size,
+        version,
+        parsed.system,
+        named.model ?? parsed.modelCell,
+        named.serial ?? parsed.serialCell,
+        isoTimestamp(testDate),
+        named.trimNote,
+        parsed.tracks.length,
+        points,
+        skipped,
+        PARSER_VERSION,
+      ],
+    );
+    await appendPoints(db, fileId, parsed, options.flushRows ?? 50_000);
+    for (const t of parsed.tracks) {
+      const data = (t.trimmed ?? t.untrimmed)!;
+      await db.conn.run(
+        `INSERT INTO track_meta VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::TIMESTAMP)`,
+        [
+          fileId,
+          t.trackId,
+          data.sheet,
+          t.trimmed ? t.untrimmed?.sheet ?? null : null,
+          t.trimmed !== null,
+          data.position.length,
+          t.trimmed ? t.untrimmed?.position.length ?? 0 : 0,
+          data.skippedRows + (t.trimmed ? t.untrimmed?.skippedRows ?? 0 : 0),
+          t.meta.trimPasses,
+          t.meta.unitLength,
+          t.meta.measuredAngle,
+          t.meta.untrimmedResistance,
+          t.meta.trimmedResistance,
+          t.meta.testVolts,
+          t.meta.stationCompensation,
+          isoTimestamp(excelSerialToDate(t.meta.dateSerial)),
+        ],
+      );
+    }
+    return fileId;
+  });
+  return { kind: "loaded", fileId, path, points, tracks: parsed.tracks.length, skippedRows: skipped };
+}
+
+async function readWorkbook(
+  path: string,
+  fileName: string,
+  bytes: Uint8Array,
+  size: number,
+): Promise<ParsedWorkbook> {
+  const ext = extname(fileName).toLowerCase();
+  if (ext !== ".xls" && ext !== ".xlsx") {
+    throw new ReadError(
+      "wrong_extension",
+      `${fileName}: extension "${ext || "(none)"}" is not .xls or .xlsx`,
+    );
+  }
+  if (size === 0) throw new ReadError("empty_file", `${fileName}: the file is empty (0 bytes)`);
+  let book: WorkbookReader;
+  if (startsWith(bytes, CFB_MAGIC)) {
+    book = openXls(bytes, fileName);
+  } else if (startsWith(bytes, ZIP_MAGIC)) {
+    book = await openXlsx(path, fileName);
+  } else {
+    throw new ReadError(
+      "corrupt_file",
+      `${fileName}: neither an Excel 97-2003 compound file nor an .xlsx zip (first bytes ${
+        hex(bytes.subarray(0, 4))
+      })`,
+    );
+  }
+  try {
+    return await parseTrimWorkbook(book, fileName);
+  } finally {
+    book.close();
+  }
+}
+
+async function appendPoints(db: Database, fileId: number, parsed: ParsedWorkbook, flushRows: number) {
+  const appender = await db.conn.createAppender("points");
+  try {
+    let pending = 0;
+    const fid = BigInt(fileId);
+    const append = (trackId: string, stageName: string, s: StageData) => {
+      for (let i = 0; i < s.position.length; i++) {
+        appender.appendBigInt(fid);
+        appender.appendVarchar(trackId);
+        appender.appendVarchar(stageName);
+        appender.appendVarchar(s.sheet);
+        appender.appendInteger(s.rowIndex[i]);
+        appender.appendDouble(s.position[i]);
+        appender.appendDouble(s.error[i]);
+        appendMaybe(appender, s.upper[i]);
+        appendMaybe(appender, s.lower[i]);
+        appendMaybe(appender, s.measured[i]);
+        appendMaybe(appender, s.theory[i]);
+        appendMaybe(appender, s.index[i]);
+        appender.endRow();
+        if (++pending >= flushRows) {
+          appender.flushSync();
+          pending = 0;
+        }
+      }
+    };
+    for (const t of parsed.tracks) {
+      if (t.untrimmed) append(t.trackId, "untrimmed", t.untrimmed);
+      if (t.trimmed) append(t.trackId, "trimmed", t.trimmed);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+function appendMaybe(appender: { appendDouble(v: number): void; appendNull(): void }, v: number | null) {
+  if (v === null || !Number.isFinite(v)) appender.appendNull();
+  else appender.appendDouble(v);
+}
+
+async function recordQuarantine(
+  db: Database,
+  f: {
+    path: string;
+    fileName: string;
+    sha256: string;
+    size: number;
+    code: string;
+    reason: string;
+    retryOf: number | null;
+    stored: string;
+  },
+): Promise<number> {
+  if (f.retryOf !== null) {
+    await db.conn.run(
+      `UPDATE files SET reason_code = $2, reason = $3, quarantine_path = $4, ingested_at = now()::TIMESTAMP,
+         parser_version = $5
+       WHERE file_id = $1`,
+      [f.retryOf, f.code, f.reason, f.stored, PARSER_VERSION],
+    );
+    return f.retryOf;
+  }
+  const fileId = Number(await db.value("SELECT nextval('file_id_seq')"));
+  await db.conn.run(
+    `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, reason_code, reason,
+       quarantine_path, ingested_at, parser_version)
+     VALUES ($1, $2, $3, $4, $5, 1, 'quarantined', $6, $7, $8, now()::TIMESTAMP, $9)`,
+    [fileId, f.path, f.fileName, f.sha256, f.size, f.code, f.reason, f.stored, PARSER_VERSION],
+  );
+  return fileId;
+}
+
+/** Puts the file in `<quarantineDir>/<code>/`, with a `.reason.txt` beside it, never overwriting. */
+async function quarantine(
+  path: string,
+  fileName: string,
+  code: string,
+  reason: string,
+  options: LoadOptions,
+): Promise<string> {
+  const dir = join(options.quarantineDir, code);
+  if (path.startsWith(dir)) return path;
+  await Deno.mkdir(dir, { recursive: true });
+  let target = join(dir, fileName);
+  for (let i = 1; await exists(target); i++) target = join(dir, `${i}_${fileName}`);
+  if (options.quarantineMode === "copy") {
+    await Deno.copyFile(path, target);
+  } else {
+    try {
+      await Deno.rename(path, target);
+    } catch {
+      // Across file systems (a share into a local quarantine) a rename fails; copy then remove.
+      await Deno.copyFile(path, target);
+      await Deno.remove(path);
+    }
+  }
+  await Deno.writeTextFile(`${target}.reason.txt`, `${code}\n${reason}\n`);
+  return target;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return magic.every((b, i) => bytes[i] === b);
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+/** Excel's 1900 date system: serial 25569 is 1970-01-01. */
+function excelSerialToDate(serial: number | null): Date | null {
+  if (serial === null || serial < 1 || serial > 200_000) return null;
+  return new Date(Math.round((serial - 25569) * 86_400_000));
+}
+
+function isoTimestamp(d: Date | null): string | null {
+  return d ? d.toISOString().replace("T", " ").replace("Z", "") : null;
+}

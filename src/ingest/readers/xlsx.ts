@@ -1,0 +1,228 @@
+/**
+ * `.xlsx` reader that streams: `npm:yauzl` reads the zip's central directory and inflates one part at a
+ * time, and `npm:htmlparser2` (XML mode) turns the sheet XML into rows as the bytes arrive, so a sheet of
+ * a million rows is never held in memory. Only the shared-string table is kept whole.
+ */
+// @ts-types="@types/yauzl"
+import yauzl from "yauzl";
+import { Parser } from "htmlparser2";
+import {
+  type CellValue,
+  ReadError,
+  type RowOptions,
+  type SheetRow,
+  type WorkbookReader,
+} from "./workbook.ts";
+
+type ZipFile = yauzl.ZipFile;
+type Entry = yauzl.Entry;
+
+/** Opens the `.xlsx` at `path`; `name` is used in error messages. */
+export async function openXlsx(path: string, name: string): Promise<WorkbookReader> {
+  let zip: ZipFile;
+  try {
+    zip = await new Promise<ZipFile>((resolve, reject) =>
+      yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, z) => err ? reject(err) : resolve(z!))
+    );
+  } catch (e) {
+    throw new ReadError("corrupt_file", `${name}: not a readable .xlsx zip (${(e as Error).message})`);
+  }
+  try {
+    const entries = await listEntries(zip);
+    const book = new XlsxWorkbook(zip, entries, name);
+    await book.init();
+    return book;
+  } catch (e) {
+    zip.close();
+    if (e instanceof ReadError) throw e;
+    throw new ReadError("corrupt_file", `${name}: damaged .xlsx (${(e as Error).message})`);
+  }
+}
+
+function listEntries(zip: ZipFile): Promise<Map<string, Entry>> {
+  return new Promise((resolve, reject) => {
+    const entries = new Map<string, Entry>();
+    zip.on("entry", (entry: Entry) => {
+      entries.set(entry.fileName.replace(/^\/+/, ""), entry);
+      zip.readEntry();
+    });
+    zip.on("end", () => resolve(entries));
+    zip.on("error", reject);
+    zip.readEntry();
+  });
+}
+
+/** Decoded text chunks of one zip part, as they are inflated. */
+async function* partText(zip: ZipFile, entry: Entry): AsyncGenerator<string> {
+  const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+    zip.openReadStream(entry, (err, s) => err ? reject(err) : resolve(s!))
+  );
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) yield decoder.decode(chunk as Uint8Array, { stream: true });
+  const rest = decoder.decode();
+  if (rest) yield rest;
+}
+
+/** Runs an XML part through a SAX parser built by `handlers`, calling `drain` after each chunk. */
+async function* parsePart<T>(
+  zip: ZipFile,
+  entry: Entry,
+  handlers: ConstructorParameters<typeof Parser>[0],
+  drain: () => T[],
+): AsyncGenerator<T> {
+  const parser = new Parser(handlers, { xmlMode: true, decodeEntities: true });
+  for await (const text of partText(zip, entry)) {
+    parser.write(text);
+    yield* drain();
+  }
+  parser.end();
+  yield* drain();
+}
+
+class XlsxWorkbook implements WorkbookReader {
+  readonly format = "xlsx" as const;
+  readonly sheetNames: string[] = [];
+  #sheetParts = new Map<string, Entry>();
+  #strings: string[] = [];
+
+  constructor(private zip: ZipFile, private entries: Map<string, Entry>, private name: string) {}
+
+  async init(): Promise<void> {
+    const workbook = this.entries.get("xl/workbook.xml");
+    const rels = this.entries.get("xl/_rels/workbook.xml.rels");
+    if (!workbook || !rels) {
+      throw new ReadError("corrupt_file", `${this.name}: zip has no xl/workbook.xml; not an Excel workbook`);
+    }
+    const targets = new Map<string, { target: string; type: string }>();
+    for await (
+      const _ of parsePart(this.zip, rels, {
+        onopentag: (tag, a) => {
+          if (tag === "Relationship") targets.set(a.Id, { target: a.Target, type: a.Type ?? "" });
+        },
+      }, () => [])
+    );
+    const sheets: Array<[string, string]> = [];
+    for await (
+      const _ of parsePart(this.zip, workbook, {
+        onopentag: (tag, a) => {
+          if (tag === "sheet") sheets.push([a.name, a["r:id"] ?? a.id ?? ""]);
+        },
+      }, () => [])
+    );
+    for (const [sheetName, relId] of sheets) {
+      const rel = targets.get(relId);
+      if (!rel || !rel.type.endsWith("/worksheet")) continue;
+      const path = rel.target.startsWith("/") ? rel.target.slice(1) : `xl/${rel.target}`;
+      const entry = this.entries.get(path.replace(/\/\.\//g, "/"));
+      if (!entry) continue;
+      this.sheetNames.push(sheetName);
+      if (!this.#sheetParts.has(sheetName)) this.#sheetParts.set(sheetName, entry);
+    }
+    const shared = this.entries.get("xl/sharedStrings.xml");
+    if (shared) await this.#readSharedStrings(shared);
+  }
+
+  async #readSharedStrings(entry: Entry): Promise<void> {
+    let text: string | null = null;
+    let inT = false;
+    let phonetic = 0;
+    for await (
+      const _ of parsePart(this.zip, entry, {
+        onopentag: (tag) => {
+          if (tag === "si") text = "";
+          else if (tag === "rPh") phonetic++;
+          else if (tag === "t" && phonetic === 0) inT = true;
+        },
+        ontext: (t) => {
+          if (inT && text !== null) text += t;
+        },
+        onclosetag: (tag) => {
+          if (tag === "t") inT = false;
+          else if (tag === "rPh") phonetic--;
+          else if (tag === "si") {
+            this.#strings.push(text ?? "");
+            text = null;
+          }
+        },
+      }, () => [])
+    );
+  }
+
+  async *rows(sheet: string, options: RowOptions = {}): AsyncIterable<SheetRow> {
+    const entry = this.#sheetParts.get(sheet);
+    if (!entry) throw new ReadError("corrupt_file", `${this.name}: no sheet named "${sheet}"`);
+    const maxColumns = options.maxColumns ?? Number.MAX_SAFE_INTEGER;
+    const strings = this.#strings;
+    const ready: SheetRow[] = [];
+    let rowNumber = -1;
+    let cells: CellValue[] = [];
+    let column = -1;
+    let kind = "n";
+    let text = "";
+    let capture = false;
+    yield* parsePart(this.zip, entry, {
+      onopentag: (tag, a) => {
+        if (tag === "row") {
+          rowNumber = a.r ? Number(a.r) - 1 : rowNumber + 1;
+          cells = [];
+          column = -1;
+        } else if (tag === "c") {
+          column = a.r ? columnOf(a.r) : column + 1;
+          kind = a.t ?? "n";
+          text = "";
+        } else if (tag === "v" || (tag === "t" && kind === "inlineStr")) {
+          capture = true;
+        }
+      },
+      ontext: (t) => {
+        if (capture) text += t;
+      },
+      onclosetag: (tag) => {
+        if (tag === "v" || tag === "t") {
+          capture = false;
+        } else if (tag === "c") {
+          if (column < maxColumns && text !== "") {
+            const value = cellValue(kind, text, strings);
+            if (value !== null) cells[column] = value;
+          }
+        } else if (tag === "row" && cells.length > 0) {
+          ready.push({ row: rowNumber, cells });
+        }
+      },
+    }, () => ready.splice(0));
+  }
+
+  close(): void {
+    this.#strings = [];
+    this.zip.close();
+  }
+}
+
+function cellValue(kind: string, text: string, strings: string[]): CellValue {
+  switch (kind) {
+    case "s":
+      return strings[Number(text)] ?? null;
+    case "str":
+    case "inlineStr":
+      return text;
+    case "b":
+      return text === "1";
+    case "e":
+      return null;
+    default: {
+      const n = Number(text);
+      return Number.isNaN(n) ? null : n;
+    }
+  }
+}
+
+/** `"AB12"` → 27: the 0-based column of an A1-style reference. */
+export function columnOf(ref: string): number {
+  let col = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const c = ref.charCodeAt(i);
+    if (c < 65 || c > 90) break;
+    col = col * 26 + (c - 64);
+  }
+  return col - 1;
+}
