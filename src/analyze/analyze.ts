@@ -5,6 +5,7 @@
  */
 import { type DuckDBAppender, type DuckDBValue, listValue, timestampValue } from "@duckdb/node-api";
 import type { Database } from "../db/database.ts";
+import type { OffsetSearch } from "./offset.ts";
 import {
   ANALYSIS_VERSION,
   analyzeTrack,
@@ -37,12 +38,49 @@ export interface AnalyzeSummary {
 interface TrackRow {
   fileId: number;
   trackId: string;
-  model: string | null;
   hasTrimmed: boolean;
   untrimmedResistance: number | null;
   trimmedResistance: number | null;
   unitLength: number | null;
   override: number | null;
+}
+
+/** A just-loaded track handed over in memory, so the pipeline need not read its points back. */
+export interface LoadedTrack {
+  trackId: string;
+  hasTrimmed: boolean;
+  unitLength: number | null;
+  input: Omit<TrackInput, "thresholdOverride">;
+}
+
+/**
+ * Analyses the tracks of one just-loaded file from memory and appends their rows, inside the caller's
+ * transaction (the file's load), so a file and its verdicts commit together.
+ */
+export async function analyzeLoadedFile(
+  db: Database,
+  fileId: number,
+  model: string | null,
+  tracks: LoadedTrack[],
+  settings: TrackSettings,
+): Promise<TrackResult[]> {
+  const override = model === null
+    ? null
+    : await db.value("SELECT sigma_threshold FROM model_thresholds WHERE model = $1", [model]) as
+      | number
+      | null;
+  const results = tracks.map((t) => analyzeTrack({ ...t.input, thresholdOverride: override }, settings));
+  const rows = tracks.map((t) => ({
+    fileId,
+    trackId: t.trackId,
+    hasTrimmed: t.hasTrimmed,
+    untrimmedResistance: t.input.untrimmedResistance,
+    trimmedResistance: t.input.trimmedResistance,
+    unitLength: t.unitLength,
+    override,
+  }));
+  await appendResults(db, rows, results, settings.offsetSearch);
+  return results;
 }
 
 /** Analyses the selected tracks and replaces their rows in `tracks`. */
@@ -69,14 +107,7 @@ export async function analyzeTracks(
         `DELETE FROM tracks WHERE (file_id, track_id) IN (SELECT unnest($1::BIGINT[]), unnest($2::VARCHAR[]))`,
         [listValue(batch.map((t) => t.fileId)), listValue(batch.map((t) => t.trackId))],
       );
-      const appender = await db.conn.createAppender("tracks");
-      try {
-        const now = timestampValue(BigInt(Date.now()) * 1000n);
-        batch.forEach((t, i) => appendResult(appender, t, results[i], options, now));
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
+      await appendResults(db, batch, results, options.offsetSearch);
     });
     for (const r of results) summary.byStatus[r.status] = (summary.byStatus[r.status] ?? 0) + 1;
     summary.tracks += batch.length;
@@ -119,7 +150,7 @@ async function nextBatch(
 ): Promise<TrackRow[]> {
   const n = params.length;
   const rows = await db.rows(
-    `SELECT m.file_id, m.track_id, f.model, m.has_trimmed, m.untrimmed_resistance, m.trimmed_resistance,
+    `SELECT m.file_id, m.track_id, m.has_trimmed, m.untrimmed_resistance, m.trimmed_resistance,
             m.unit_length, o.sigma_threshold AS override
      FROM track_meta m JOIN files f USING (file_id) LEFT JOIN model_thresholds o ON o.model = f.model
      ${where} AND (m.file_id, m.track_id) > ($${n + 1}, $${n + 2})
@@ -129,7 +160,6 @@ async function nextBatch(
   return rows.map((r) => ({
     fileId: Number(r.file_id),
     trackId: String(r.track_id),
-    model: r.model as string | null,
     hasTrimmed: Boolean(r.has_trimmed),
     untrimmedResistance: r.untrimmed_resistance as number | null,
     trimmedResistance: r.trimmed_resistance as number | null,
@@ -193,11 +223,28 @@ async function computeBatch(
   });
 }
 
+/** Appends one `tracks` row per result (inside the caller's transaction). */
+async function appendResults(
+  db: Database,
+  tracks: TrackRow[],
+  results: TrackResult[],
+  offsetSearch: OffsetSearch,
+): Promise<void> {
+  const appender = await db.conn.createAppender("tracks");
+  try {
+    const now = timestampValue(BigInt(Date.now()) * 1000n);
+    tracks.forEach((t, i) => appendResult(appender, t, results[i], offsetSearch, now));
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
 function appendResult(
   a: DuckDBAppender,
   t: TrackRow,
   r: TrackResult,
-  options: AnalyzeOptions,
+  offsetSearch: OffsetSearch,
   now: ReturnType<typeof timestampValue>,
 ): void {
   const num = (v: number | null) => v === null || !Number.isFinite(v) ? a.appendNull() : a.appendDouble(v);
@@ -233,7 +280,7 @@ function appendResult(
   text(r.riskCategory);
   a.appendVarchar(r.status);
   text(r.statusReason);
-  a.appendVarchar(options.offsetSearch);
+  a.appendVarchar(offsetSearch);
   num(r.other?.offset ?? null);
   int(r.other?.failPoints ?? null);
   text(r.other?.status ?? null);

@@ -35,8 +35,15 @@ export interface IngestSummary {
 
 /** `lta ingest`: loads and analyses every file under `paths`. */
 export async function ingestCommand(paths: string[], config: Config): Promise<IngestSummary> {
-  const started = performance.now();
   const files = await discoverFiles(paths, [config.quarantineDir]);
+  return await runFiles(files.map((path) => ({ path })), config);
+}
+
+async function runFiles(
+  items: Array<{ path: string; replaces?: number }>,
+  config: Config,
+): Promise<IngestSummary> {
+  const started = performance.now();
   const db = await Database.open(config.db);
   const summary: IngestSummary = {
     loaded: 0,
@@ -46,10 +53,10 @@ export async function ingestCommand(paths: string[], config: Config): Promise<In
     seconds: 0,
     outcomes: [],
   };
-  const bar = progressBar(files.length, "ingest");
+  const bar = progressBar(items.length, "ingest");
   try {
-    for (const [i, path] of files.entries()) {
-      const outcome = await processFile(db, path, config);
+    for (const [i, item] of items.entries()) {
+      const outcome = await processFile(db, item.path, config, item.replaces);
       summary.outcomes.push(outcome);
       summary[outcome.kind]++;
       if (outcome.kind === "loaded") summary.points += outcome.points;
@@ -105,29 +112,25 @@ export async function analyzeCommand(selection: TrackSelection, config: Config):
 /** `lta reprocess --quarantined`: retries every quarantined file still in the quarantine folder. */
 export async function reprocessCommand(config: Config): Promise<IngestSummary> {
   const db = await Database.open(config.db);
-  let paths: string[];
+  const items: Array<{ path: string; replaces: number }> = [];
   try {
     const rows = await db.rows(
-      "SELECT coalesce(quarantine_path, path) AS p FROM files WHERE status = 'quarantined' ORDER BY file_id",
+      "SELECT file_id, coalesce(quarantine_path, path) AS p FROM files WHERE status = 'quarantined' ORDER BY file_id",
     );
-    paths = [];
     for (const r of rows) {
-      const p = String(r.p);
+      const path = String(r.p);
       try {
-        await Deno.stat(p);
-        paths.push(p);
+        await Deno.stat(path);
+        items.push({ path, replaces: Number(r.file_id) });
       } catch {
-        log(`skipped ${p}: the quarantined file is no longer there`);
+        log(`skipped ${path}: the quarantined file is no longer there`);
       }
     }
   } finally {
     db.close();
   }
-  if (paths.length === 0) {
-    log("no quarantined files to retry");
-    return { loaded: 0, duplicate: 0, quarantined: 0, points: 0, seconds: 0, outcomes: [] };
-  }
-  return await ingestCommand(paths, config);
+  if (items.length === 0) log("no quarantined files to retry");
+  return await runFiles(items, config);
 }
 
 /** `lta serve` (for now): ingests the inbox once and reports; the watcher issue makes it live. */

@@ -3,6 +3,7 @@
  * layout, and write the ledger row plus its points in one transaction. A file that cannot be read goes to
  * quarantine with a reason code; the caller's run goes on.
  */
+import { timestampValue } from "@duckdb/node-api";
 import { createHash } from "node:crypto";
 import { basename, extname, join } from "node:path";
 import type { Database } from "../db/database.ts";
@@ -23,6 +24,13 @@ export interface LoadOptions {
   quarantineMode?: "move" | "copy";
   /** Points appended between Appender flushes (bounds the Appender's buffer). */
   flushRows?: number;
+  /**
+   * Runs inside the file's transaction after its rows are appended (the pipeline analyses the tracks
+   * here, from the parsed data), so a file and its verdicts commit together.
+   */
+  afterLoad?: (loaded: { fileId: number; model: string | null; parsed: ParsedWorkbook }) => Promise<void>;
+  /** The quarantined ledger row this file is a retry of (`lta reprocess`): it takes that row's place. */
+  replaces?: number;
 }
 
 export type LoadOutcome =
@@ -46,13 +54,19 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
   );
   if (known[0]?.status === "loaded") {
     const fileId = Number(known[0].file_id);
+    if (options.replaces !== undefined) {
+      // The retried file turned out to be loaded already: its quarantine record is resolved.
+      await db.conn.run("DELETE FROM files WHERE file_id = $1 AND status = 'quarantined'", [
+        options.replaces,
+      ]);
+    }
     await db.conn.run(
       "INSERT INTO duplicates VALUES ($1, $2, $3, $4, now()::TIMESTAMP)",
       [path, fileName, sha256, fileId],
     );
     return { kind: "duplicate", fileId, path };
   }
-  const retryOf = known[0] ? Number(known[0].file_id) : null;
+  const retryOf = options.replaces ?? (known[0] ? Number(known[0].file_id) : null);
 
   let parsed: ParsedWorkbook;
   try {
@@ -88,25 +102,24 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
     0,
   );
 
+  const model = named.model ?? parsed.modelCell;
   const fileId = await db.transaction(async () => {
-    const fileId = retryOf ?? Number(await db.value("SELECT nextval('file_id_seq')"));
     if (retryOf !== null) await db.conn.run("DELETE FROM files WHERE file_id = $1", [retryOf]);
-    const version = Number(
-      await db.value("SELECT count(*) + 1 FROM files WHERE file_name = $1 AND status = 'loaded'", [fileName]),
-    );
-    await db.conn.run(
+    const inserted = await db.value(
       `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, serial,
          test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version)
-       VALUES ($1, $2, $3, $4, $5, $6, 'loaded', $7, $8, $9, $10::TIMESTAMP, $11, $12, $13, $14, now()::TIMESTAMP, $15)`,
+       SELECT coalesce($1, nextval('file_id_seq')), $2, $3, $4, $5,
+              (SELECT count(*) + 1 FROM files WHERE file_name = $3 AND status = 'loaded'),
+              'loaded', $6, $7, $8, $9::TIMESTAMP, $10, $11, $12, $13, now()::TIMESTAMP, $14
+       RETURNING file_id`,
       [
-        fileId,
+        retryOf,
         path,
         fileName,
         sha256,
         info.size,
-        version,
         parsed.system,
-        named.model ?? parsed.modelCell,
+        model,
         named.serial ?? parsed.serialCell,
         isoTimestamp(testDate),
         named.trimNote,
@@ -116,31 +129,10 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
         PARSER_VERSION,
       ],
     );
+    const fileId = Number(inserted);
     await appendPoints(db, fileId, parsed, options.flushRows ?? 50_000);
-    for (const t of parsed.tracks) {
-      const data = (t.trimmed ?? t.untrimmed)!;
-      await db.conn.run(
-        `INSERT INTO track_meta VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::TIMESTAMP)`,
-        [
-          fileId,
-          t.trackId,
-          data.sheet,
-          t.trimmed ? t.untrimmed?.sheet ?? null : null,
-          t.trimmed !== null,
-          data.position.length,
-          t.trimmed ? t.untrimmed?.position.length ?? 0 : 0,
-          data.skippedRows + (t.trimmed ? t.untrimmed?.skippedRows ?? 0 : 0),
-          t.meta.trimPasses,
-          t.meta.unitLength,
-          t.meta.measuredAngle,
-          t.meta.untrimmedResistance,
-          t.meta.trimmedResistance,
-          t.meta.testVolts,
-          t.meta.stationCompensation,
-          isoTimestamp(excelSerialToDate(t.meta.dateSerial)),
-        ],
-      );
-    }
+    await appendTrackMeta(db, fileId, parsed);
+    await options.afterLoad?.({ fileId, model, parsed });
     return fileId;
   });
   return { kind: "loaded", fileId, path, points, tracks: parsed.tracks.length, skippedRows: skipped };
@@ -213,6 +205,43 @@ async function appendPoints(db: Database, fileId: number, parsed: ParsedWorkbook
     appender.flushSync();
   } finally {
     appender.closeSync();
+  }
+}
+
+async function appendTrackMeta(db: Database, fileId: number, parsed: ParsedWorkbook) {
+  const a = await db.conn.createAppender("track_meta");
+  try {
+    for (const t of parsed.tracks) {
+      const data = (t.trimmed ?? t.untrimmed)!;
+      const untrimmed = t.trimmed ? t.untrimmed : null;
+      a.appendBigInt(BigInt(fileId));
+      a.appendVarchar(t.trackId);
+      a.appendVarchar(data.sheet);
+      if (untrimmed) a.appendVarchar(untrimmed.sheet);
+      else a.appendNull();
+      a.appendBoolean(t.trimmed !== null);
+      a.appendInteger(data.position.length);
+      a.appendInteger(untrimmed?.position.length ?? 0);
+      a.appendInteger(data.skippedRows + (untrimmed?.skippedRows ?? 0));
+      a.appendInteger(t.meta.trimPasses);
+      for (
+        const v of [
+          t.meta.unitLength,
+          t.meta.measuredAngle,
+          t.meta.untrimmedResistance,
+          t.meta.trimmedResistance,
+          t.meta.testVolts,
+          t.meta.stationCompensation,
+        ]
+      ) appendMaybe(a, v);
+      const date = excelSerialToDate(t.meta.dateSerial);
+      if (date) a.appendTimestamp(timestampValue(BigInt(date.getTime()) * 1000n));
+      else a.appendNull();
+      a.endRow();
+    }
+    a.flushSync();
+  } finally {
+    a.closeSync();
   }
 }
 

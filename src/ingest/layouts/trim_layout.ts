@@ -40,6 +40,8 @@ export interface ParsedTrack {
 export interface ParsedWorkbook {
   system: TrimSystem;
   tracks: ParsedTrack[];
+  /** The sheets chosen as data sheets (for messages). */
+  dataSheets: string[];
   /** Model and serial as written in the workbook (System A B1/B2), used when the name has none. */
   modelCell: string | null;
   serialCell: string | null;
@@ -114,10 +116,17 @@ async function parseSystemA(book: WorkbookReader): Promise<ParsedWorkbook> {
       entry.untrimmed ??= sheet;
     }
   }
-  const result: ParsedWorkbook = { system: "A", tracks: [], modelCell: null, serialCell: null };
+  const result: ParsedWorkbook = {
+    system: "A",
+    tracks: [],
+    dataSheets: [],
+    modelCell: null,
+    serialCell: null,
+  };
   for (const [trackId, sheets] of [...byTrack].sort(([a], [b]) => a.localeCompare(b))) {
     const dataSheet = sheets.trimmed ?? sheets.untrimmed;
     if (!dataSheet) continue;
+    result.dataSheets.push(dataSheet);
     const data = await readGrid(book, dataSheet);
     const stage = extractStage(data, SYSTEM_A_COLUMNS, true);
     let untrimmed: StageData | null = null;
@@ -159,9 +168,16 @@ async function parseSystemB(book: WorkbookReader): Promise<ParsedWorkbook> {
     .filter((t) => t.n !== undefined)
     .sort((a, b) => Number(a.n) - Number(b.n));
   const trimmedSheet = linError ?? trims.at(-1)?.s;
-  const result: ParsedWorkbook = { system: "B", tracks: [], modelCell: null, serialCell: null };
+  const result: ParsedWorkbook = {
+    system: "B",
+    tracks: [],
+    dataSheets: [],
+    modelCell: null,
+    serialCell: null,
+  };
   const dataSheet = trimmedSheet ?? testSheet;
   if (!dataSheet) return result;
+  result.dataSheets.push(dataSheet);
   const data = await readGrid(book, dataSheet);
   const stage = extractStage(data, SYSTEM_B_COLUMNS, true);
   let untrimmed: StageData | null = null;

@@ -1,0 +1,194 @@
+/**
+ * `deno task bench [--files N] [--tracks N]`: ingest and analysis throughput and peak RSS, each beside a
+ * baseline measured in the same run (SheetJS, Python/pandas, NumPy/SciPy), printed as ratios.
+ * Everything runs on generated files in a temporary folder and stops by itself.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import XLSX from "xlsx";
+import { writeTypicalFiles } from "../fixtures/generate.ts";
+import { systemAFile } from "../fixtures/generate.ts";
+import { workbookBytes } from "../fixtures/workbooks.ts";
+import { parseTrimWorkbook } from "../src/ingest/layouts/trim_layout.ts";
+import { openXls } from "../src/ingest/readers/xls.ts";
+import { openXlsx } from "../src/ingest/readers/xlsx.ts";
+import { Database } from "../src/db/database.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: { files: { type: "string", default: "1000" }, tracks: { type: "string", default: "10000" } },
+});
+const FILES = Number(args.files);
+const TRACKS = Number(args.tracks);
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const root = await Deno.makeTempDir({ prefix: "lta-bench-" });
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Runs a command, sampling its peak RSS (VmHWM) from /proc every 20 ms. */
+async function measure(cmd: string, cmdArgs: string[], env: Record<string, string> = {}) {
+  const started = performance.now();
+  const child = new Deno.Command(cmd, { args: cmdArgs, env, stdout: "piped", stderr: "piped" }).spawn();
+  let peakKb = 0;
+  const timer = setInterval(() => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch { /* exited */ }
+  }, 20);
+  const out = await child.output();
+  clearInterval(timer);
+  const seconds = (performance.now() - started) / 1000;
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (out.code !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed:\n${text}`);
+  return { seconds, peakMb: peakKb / 1024, text };
+}
+
+function hasPandas(): boolean {
+  try {
+    const out = new Deno.Command("/usr/bin/python3", { args: ["-c", "import pandas, xlrd"] }).outputSync();
+    return out.code === 0;
+  } catch {
+    return false;
+  }
+}
+
+const row = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
+
+// 1. Per-file read time of typical files (warm, in process), against SheetJS on the same bytes.
+{
+  const typical = systemAFile(
+    { model: "2475-10", serial: "1", dateSerial: 45000, untrimmedResistance: 9000, trimmedResistance: 10000 },
+    [{}],
+    3,
+  );
+  const xls = workbookBytes(typical.sheets, "xls");
+  const xlsxPath = join(root, "typical.xlsx");
+  await Deno.writeFile(xlsxPath, workbookBytes(typical.sheets, "xlsx"));
+  const time = async (fn: () => Promise<unknown> | unknown, n = 200) => {
+    for (let i = 0; i < 20; i++) await fn();
+    const t: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      await fn();
+      t.push(performance.now() - s);
+    }
+    return median(t);
+  };
+  const ourXls = await time(async () => {
+    const book = openXls(xls, "typical.xls");
+    await parseTrimWorkbook(book, "typical.xls");
+    book.close();
+  });
+  const sheetjsXls = await time(() => XLSX.read(xls, { type: "array" }), 50);
+  const ourXlsx = await time(async () => {
+    const book = await openXlsx(xlsxPath, "typical.xlsx");
+    await parseTrimWorkbook(book, "typical.xlsx");
+    book.close();
+  });
+  const xlsxBytes = await Deno.readFile(xlsxPath);
+  const sheetjsXlsx = await time(() => XLSX.read(xlsxBytes, { type: "array" }), 50);
+  console.log("\n== read one typical file (System A, 161 points, 2 stages), median warm ms ==");
+  row(".xls  lta (cfb + BIFF8 decoder, layout)", `${ourXls.toFixed(2)} ms  (goal ≤ 5 ms)`);
+  row(
+    ".xls  SheetJS read (baseline)",
+    `${sheetjsXls.toFixed(2)} ms  ratio ${(sheetjsXls / ourXls).toFixed(1)}× faster`,
+  );
+  row(".xlsx lta (yauzl + htmlparser2, layout)", `${ourXlsx.toFixed(2)} ms  (goal ≤ 8 ms)`);
+  row(
+    ".xlsx SheetJS read (baseline)",
+    `${sheetjsXlsx.toFixed(2)} ms  ratio ${(sheetjsXlsx / ourXlsx).toFixed(1)}× faster`,
+  );
+}
+
+// 2. `lta ingest` over FILES typical files, against a pandas read_excel loop over the same files.
+const inbox = join(root, "inbox");
+const db = join(root, "data", "bench.duckdb");
+console.log(`\n== lta ingest of ${FILES} generated typical .xls files (load + analyse, one process) ==`);
+await writeTypicalFiles(inbox, FILES);
+const ingest = await measure(Deno.execPath(), ["run", "--allow-all", MAIN, "ingest", inbox, "--db", db], {
+  NO_COLOR: "1",
+});
+const ingestRate = FILES / ingest.seconds;
+row("lta ingest", `${ingestRate.toFixed(0)} files/s, peak RSS ${ingest.peakMb.toFixed(0)} MB`);
+if (hasPandas()) {
+  // Debian's pandas refuses Debian's xlrd 1.2 in read_excel, so this does what read_excel(sheet_name=None,
+  // header=None) does with it: open with xlrd, one DataFrame per sheet.
+  const script = `
+import sys, glob, xlrd, pandas as pd
+for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
+    wb = xlrd.open_workbook(f)
+    frames = {s.name: pd.DataFrame([s.row_values(r) for r in range(s.nrows)]) for s in wb.sheets()}
+`;
+  const py = await measure("/usr/bin/python3", ["-c", script, inbox]);
+  const pyRate = FILES / py.seconds;
+  row(
+    "python3 xlrd + pandas DataFrame per sheet loop (baseline)",
+    `${pyRate.toFixed(0)} files/s, peak RSS ${py.peakMb.toFixed(0)} MB`,
+  );
+  row(
+    "ratio lta / pandas",
+    `${(ingestRate / pyRate).toFixed(1)}× files/s, ${(py.peakMb / ingest.peakMb).toFixed(1)}× less RSS`,
+  );
+} else {
+  row("pandas baseline", "skipped: apt-get install python3-pandas python3-xlrd");
+}
+
+// 3. `lta analyze --all` over TRACKS tracks (the loaded ones replicated in SQL), against NumPy/SciPy.
+{
+  const handle = await Database.open(db);
+  const have = Number(await handle.value("SELECT count(*) FROM track_meta"));
+  const copies = Math.max(0, Math.ceil(TRACKS / have) - 1);
+  const maxId = Number(await handle.value("SELECT max(file_id) FROM files"));
+  for (let k = 1; k <= copies; k++) {
+    const off = k * (maxId + 1);
+    await handle.conn.run(
+      `INSERT INTO files SELECT * REPLACE (file_id + ${off} AS file_id, sha256 || '-${k}' AS sha256) FROM files WHERE file_id <= ${maxId}`,
+    );
+    await handle.conn.run(
+      `INSERT INTO track_meta SELECT * REPLACE (file_id + ${off} AS file_id) FROM track_meta WHERE file_id <= ${maxId}`,
+    );
+    await handle.conn.run(
+      `INSERT INTO points SELECT * REPLACE (file_id + ${off} AS file_id) FROM points WHERE file_id <= ${maxId}`,
+    );
+  }
+  const tracks = Number(await handle.value("SELECT count(*) FROM track_meta"));
+  const csv = join(root, "tracks.csv");
+  await handle.conn.run(
+    `COPY (SELECT p.file_id, p.track_id, p.position, p.error, p.upper_limit, p.lower_limit
+           FROM points p JOIN track_meta m USING (file_id, track_id)
+           WHERE p.stage = CASE WHEN m.has_trimmed THEN 'trimmed' ELSE 'untrimmed' END
+           ORDER BY p.file_id, p.track_id, p.row_index) TO '${csv}' (HEADER)`,
+  );
+  handle.close();
+  console.log(`\n== lta analyze --all over ${tracks} tracks (filter, gradients, both offset searches) ==`);
+  const analyze = await measure(
+    Deno.execPath(),
+    ["run", "--allow-all", MAIN, "analyze", "--all", "--db", db],
+    {
+      NO_COLOR: "1",
+    },
+  );
+  const rate = tracks / analyze.seconds;
+  row("lta analyze --all", `${rate.toFixed(0)} tracks/s, peak RSS ${analyze.peakMb.toFixed(0)} MB`);
+  const script = new URL("./scipy_analyze.py", import.meta.url).pathname;
+  try {
+    const py = await measure("python3", [script, csv]);
+    const pyRate = tracks / Number(/seconds=([\d.]+)/.exec(py.text)?.[1] ?? py.seconds);
+    row(
+      "python3 NumPy/SciPy per-track analysis, compute only (baseline)",
+      `${pyRate.toFixed(0)} tracks/s, peak RSS ${py.peakMb.toFixed(0)} MB`,
+    );
+    row(
+      "ratio lta / SciPy",
+      `${(rate / pyRate).toFixed(1)}× tracks/s (lta's time includes reading and writing DuckDB)`,
+    );
+  } catch (e) {
+    row("SciPy baseline", `skipped: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+await Deno.remove(root, { recursive: true });

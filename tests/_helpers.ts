@@ -1,0 +1,41 @@
+/** Shared test setup: temporary folders, generated fixtures (once per run), and a config for them. */
+import { join } from "node:path";
+import { type FixtureEntry, generateFixtures } from "../fixtures/generate.ts";
+import { buildConfig, type Config } from "../src/config/config.ts";
+
+let fixtures: Promise<{ dir: string; manifest: FixtureEntry[] }> | null = null;
+
+/** The generated fixture catalogue, written once into a temporary folder. */
+export function generatedFixtures(): Promise<{ dir: string; manifest: FixtureEntry[] }> {
+  fixtures ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "lta-fixtures-" });
+    return { dir, manifest: await generateFixtures(dir) };
+  })();
+  return fixtures;
+}
+
+/** A fresh work folder with an inbox holding copies of `files`, and a config pointing into it. */
+export async function workspace(
+  files: string[] = [],
+): Promise<{ root: string; inbox: string; config: Config }> {
+  const root = await Deno.makeTempDir({ prefix: "lta-test-" });
+  const inbox = join(root, "inbox");
+  await Deno.mkdir(inbox);
+  for (const f of files) await Deno.copyFile(f, join(inbox, f.split("/").at(-1)!));
+  const config = buildConfig({}, {}, {
+    db: join(root, "data", "lta.duckdb"),
+    inbox,
+    quarantineDir: join(root, "quarantine"),
+  });
+  return { root, inbox, config };
+}
+
+export const REAL_DIR = new URL("../../shared/real/files/", import.meta.url).pathname;
+export const REAL_RESULTS = new URL("../../shared/real/upstream_results.csv", import.meta.url).pathname;
+
+/** upstream_results.csv as objects keyed by its header. */
+export async function upstreamResults(): Promise<Record<string, string>[]> {
+  const [header, ...lines] = (await Deno.readTextFile(REAL_RESULTS)).trim().split("\n");
+  const cols = header.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
+}

@@ -1,0 +1,100 @@
+/** The `lta` command line run as a real subprocess, as users and scripts run it. */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { generatedFixtures, workspace } from "./_helpers.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+async function lta(args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("lta ingest prints a one-line summary and exits 0 even when a file is quarantined", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const good = manifest.find((m) => m.system === "B")!;
+  const bad = manifest.find((m) => m.quarantine === "unknown_layout")!;
+  const { inbox, config } = await workspace([join(dir, good.file), join(dir, bad.file)]);
+  const r = await lta(["ingest", inbox, "--db", config.db, "--quarantine-dir", config.quarantineDir]);
+  equal(r.code, 0, r.stderr);
+  ok(/^1 loaded, 0 duplicate, 1 quarantined, \d+ rows, [\d.]+ s$/m.test(r.stderr), r.stderr);
+  ok(r.stderr.includes(`quarantined [unknown_layout] ${bad.file}`), r.stderr);
+
+  const q = await lta([
+    "query",
+    "--db",
+    config.db,
+    "--format",
+    "json",
+    "SELECT file_id, model, n_points FROM files WHERE status = 'loaded'",
+  ]);
+  equal(q.code, 0, q.stderr);
+  deepEqual(JSON.parse(q.stdout), [{ file_id: 1, model: good.model, n_points: good.tracks![0].nPoints * 2 }]);
+
+  const csv = await lta([
+    "query",
+    "--db",
+    config.db,
+    "--format",
+    "csv",
+    "SELECT track_id, overall_status FROM v_tracks",
+  ]);
+  equal(csv.stdout.trim(), "track_id,overall_status\nTRK1,PASS");
+
+  const table = await lta(["query", "--db", config.db, "SELECT count(*) AS n FROM points"]);
+  ok(/^n\s*\n-+\n\d+\n\(1 row\)$/m.test(table.stdout.trim()), table.stdout);
+});
+
+Deno.test("lta analyze re-analyses one model with the legacy search and records it", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const files = manifest.filter((m) => m.system === "A" && !m.quarantine).slice(0, 3);
+  const { inbox, config } = await workspace(files.map((m) => join(dir, m.file)));
+  equal((await lta(["ingest", inbox, "--db", config.db])).code, 0);
+  const r = await lta([
+    "analyze",
+    "--db",
+    config.db,
+    "--model",
+    files[0].model!,
+    "--offset-search",
+    "legacy",
+  ]);
+  equal(r.code, 0, r.stderr);
+  ok(/^\d+ tracks analysed \(.*\) in [\d.]+ s$/m.test(r.stderr), r.stderr);
+  const q = await lta([
+    "query",
+    "--db",
+    config.db,
+    "--format",
+    "json",
+    "SELECT DISTINCT model, offset_search FROM v_tracks ORDER BY ALL",
+  ]);
+  const rows = JSON.parse(q.stdout) as Array<{ model: string; offset_search: string }>;
+  ok(rows.some((x) => x.model === files[0].model && x.offset_search === "legacy"), q.stdout);
+  ok(rows.some((x) => x.model !== files[0].model && x.offset_search === "exact"), q.stdout);
+});
+
+Deno.test("lta rejects bad arguments and bad settings with a message that names them, and a non-zero exit", async () => {
+  const { config } = await workspace();
+  const since = await lta(["analyze", "--db", config.db, "--since", "yesterday"]);
+  ok(since.code !== 0 && since.stderr.includes("expected a date as YYYY-MM-DD"), since.stderr);
+  const env = await lta(["analyze", "--db", config.db], { LTA_OFFSET_SEARCH: "fastest" });
+  ok(
+    env.code !== 0 && env.stderr.includes("offsetSearch (from environment) must be one of exact, legacy"),
+    env.stderr,
+  );
+  const sql = await lta(["query", "--db", config.db, "SELEC nothing"]);
+  ok(sql.code !== 0 && /syntax error/i.test(sql.stderr), sql.stderr);
+  const help = await lta(["--help"]);
+  equal(help.code, 0);
+  for (const cmd of ["serve", "ingest", "query", "analyze", "reprocess"]) ok(help.stdout.includes(cmd), cmd);
+});

@@ -1,0 +1,104 @@
+/** The `.xls` and `.xlsx` readers against SheetJS, an independent reader, on every fixture and real file. */
+import { deepEqual, equal, rejects, throws } from "node:assert/strict";
+import { join } from "node:path";
+import XLSX from "xlsx";
+import { openXls } from "../src/ingest/readers/xls.ts";
+import { openXlsx } from "../src/ingest/readers/xlsx.ts";
+import { type CellValue, ReadError, type WorkbookReader } from "../src/ingest/readers/workbook.ts";
+import { generatedFixtures, REAL_DIR } from "./_helpers.ts";
+
+/** Every non-blank cell as "row,col" → value, as SheetJS reads it (error cells as null, dropped). */
+function sheetjsCells(wb: XLSX.WorkBook, sheet: string): Map<string, CellValue> {
+  const ws = wb.Sheets[sheet];
+  const out = new Map<string, CellValue>();
+  for (const [ref, cell] of Object.entries(ws)) {
+    if (ref.startsWith("!")) continue;
+    const c = cell as XLSX.CellObject;
+    if (c.t === "e" || c.t === "z" || c.v === undefined) continue;
+    const { r, c: col } = XLSX.utils.decode_cell(ref);
+    out.set(`${r},${col}`, c.v as CellValue);
+  }
+  return out;
+}
+
+async function ourCells(book: WorkbookReader, sheet: string): Promise<Map<string, CellValue>> {
+  const out = new Map<string, CellValue>();
+  for await (const row of book.rows(sheet)) {
+    row.cells.forEach((v, c) => {
+      if (v !== null && v !== undefined) out.set(`${row.row},${c}`, v);
+    });
+  }
+  return out;
+}
+
+async function open(path: string, bytes: Uint8Array): Promise<WorkbookReader> {
+  return path.endsWith(".xlsx") ? await openXlsx(path, path) : openXls(bytes, path);
+}
+
+async function crossCheck(path: string): Promise<number> {
+  const bytes = await Deno.readFile(path);
+  const book = await open(path, bytes);
+  const wb = XLSX.read(bytes, { type: "array", cellDates: false, cellFormula: false, cellHTML: false });
+  try {
+    deepEqual([...book.sheetNames], wb.SheetNames.filter((n) => book.sheetNames.includes(n)));
+    let cells = 0;
+    for (const sheet of book.sheetNames) {
+      const ours = await ourCells(book, sheet);
+      const theirs = sheetjsCells(wb, sheet);
+      deepEqual(ours, theirs, `${path} sheet "${sheet}"`);
+      cells += ours.size;
+    }
+    return cells;
+  } finally {
+    book.close();
+  }
+}
+
+Deno.test("the readers give the same cells as SheetJS on every generated fixture", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  let checked = 0;
+  for (const f of manifest.filter((m) => !m.quarantine)) {
+    checked += await crossCheck(join(dir, f.file)) > 0 ? 1 : 0;
+  }
+  equal(checked, manifest.filter((m) => !m.quarantine).length);
+});
+
+Deno.test("the .xls reader gives the same cells as SheetJS on every real station file", async () => {
+  let files = 0;
+  for (const e of Deno.readDirSync(REAL_DIR)) {
+    const cells = await crossCheck(join(REAL_DIR, e.name));
+    equal(cells > 1000, true, `${e.name}: only ${cells} cells read`);
+    files++;
+  }
+  equal(files >= 35, true);
+});
+
+Deno.test("the .xlsx reader streams a sheet's rows in order and maps shared strings", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "s.xlsx");
+  const ws = XLSX.utils.aoa_to_sheet([["a", 1], [], ["a", "b & <c>", true], [null, 2.5]]);
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, ws, "One");
+  await Deno.writeFile(path, new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" })));
+  const book = await openXlsx(path, "s.xlsx");
+  const rows = [];
+  for await (const r of book.rows("One")) rows.push([r.row, [...r.cells]]);
+  book.close();
+  deepEqual(rows, [[0, ["a", 1]], [2, ["a", "b & <c>", true]], [3, [undefined, 2.5]]]);
+});
+
+Deno.test("openXls() names the file and says why when the bytes are not a workbook", () => {
+  throws(() => openXls(new Uint8Array(600).fill(1), "bad.xls"), (e: unknown) => {
+    return e instanceof ReadError && e.code === "corrupt_file" && e.message.startsWith("bad.xls:");
+  });
+});
+
+Deno.test("openXlsx() rejects a truncated zip as corrupt_file", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "t.xlsx");
+  await Deno.writeFile(path, new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0]));
+  await rejects(
+    openXlsx(path, "t.xlsx"),
+    (e: unknown) => e instanceof ReadError && e.code === "corrupt_file",
+  );
+});
