@@ -1,6 +1,7 @@
 /** Analysis formulas against hand-computed values and SciPy references, and fixture intents end to end. */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
+import { analyzeTracks } from "../src/analyze/analyze.ts";
 import { filtfilt } from "../src/analyze/filtfilt.ts";
 import { exactOffset, failPoints, legacyOffset } from "../src/analyze/offset.ts";
 import { sigmaGradient, sigmaThreshold } from "../src/analyze/sigma.ts";
@@ -63,7 +64,14 @@ Deno.test("sigmaThreshold() follows spec/(24·max(1, travel/100)) with its floor
 });
 
 Deno.test("legacyOffset() lands where SciPy's bounded minimize_scalar lands", () => {
-  for (const [name, c] of Object.entries(reference.offset) as [string, any][]) {
+  type OffsetCase = {
+    err: number[];
+    up: number[];
+    lo: number[];
+    legacy_offset: number;
+    legacy_fails: number;
+  };
+  for (const [name, c] of Object.entries(reference.offset) as [string, OffsetCase][]) {
     const p = { error: c.err, upper: c.up, lower: c.lo };
     const got = legacyOffset(p);
     close(got, c.legacy_offset, 1e-9, name);
@@ -195,6 +203,32 @@ Deno.test("generated fixtures produce the verdicts they were built for", async (
       checked += rows.length;
     }
     ok(checked >= 20);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a per-model threshold in model_thresholds replaces the formula when tracks are re-analysed", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const file = manifest.find((m) => m.model === "2475-10")!;
+  const { config } = await workspace();
+  await ingestCommand([join(dir, file.file)], config);
+  const db = await Database.open(config.db);
+  try {
+    deepEqual(
+      (await db.rows("SELECT threshold_source, sigma_pass FROM v_tracks")).map((
+        r,
+      ) => [r.threshold_source, r.sigma_pass]),
+      [["formula", true]],
+    );
+    await db.conn.run(
+      "INSERT INTO model_thresholds (model, sigma_threshold, note) VALUES ('2475-10', 1e-7, 'test')",
+    );
+    const summary = await analyzeTracks(db, { model: "2475-10" }, settings);
+    deepEqual(summary.byStatus, { WARNING: 1 });
+    const [row] = await db.rows("SELECT threshold_source, sigma_threshold, overall_status FROM v_tracks");
+    deepEqual([row.threshold_source, row.sigma_threshold, row.overall_status], ["model", 1e-7, "WARNING"]);
+    equal(Number(await db.value("SELECT count(*) FROM tracks")), 1, "re-analysis replaces, never duplicates");
   } finally {
     db.close();
   }

@@ -64,11 +64,7 @@ export async function analyzeLoadedFile(
   tracks: LoadedTrack[],
   settings: TrackSettings,
 ): Promise<TrackResult[]> {
-  const override = model === null
-    ? null
-    : await db.value("SELECT sigma_threshold FROM model_thresholds WHERE model = $1", [model]) as
-      | number
-      | null;
+  const override = model === null ? null : (await modelThresholds(db)).get(model) ?? null;
   const results = tracks.map((t) => analyzeTrack({ ...t.input, thresholdOverride: override }, settings));
   const rows = tracks.map((t) => ({
     fileId,
@@ -81,6 +77,22 @@ export async function analyzeLoadedFile(
   }));
   await appendResults(db, rows, results, settings.offsetSearch);
   return results;
+}
+
+const THRESHOLD_CACHE_MS = 30_000;
+const thresholdCache = new WeakMap<Database, { at: number; byModel: Map<string, number> }>();
+
+/**
+ * Per-model threshold overrides, re-read at most every 30 s: one small table, consulted for every file,
+ * where a per-file query would cost as much as the file's analysis.
+ */
+async function modelThresholds(db: Database): Promise<Map<string, number>> {
+  const cached = thresholdCache.get(db);
+  if (cached && performance.now() - cached.at < THRESHOLD_CACHE_MS) return cached.byModel;
+  const rows = await db.rows("SELECT model, sigma_threshold FROM model_thresholds");
+  const byModel = new Map(rows.map((r) => [String(r.model), Number(r.sigma_threshold)]));
+  thresholdCache.set(db, { at: performance.now(), byModel });
+  return byModel;
 }
 
 /** Analyses the selected tracks and replaces their rows in `tracks`. */
@@ -173,51 +185,62 @@ async function computeBatch(
   batch: TrackRow[],
   settings: TrackSettings,
 ): Promise<TrackResult[]> {
-  const reader = await db.conn.runAndReadAll(
-    `SELECT file_id, track_id, stage, position, error, upper_limit, lower_limit
-     FROM points
-     WHERE file_id BETWEEN $1 AND $2
-       AND (file_id, track_id) IN (SELECT unnest($3::BIGINT[]), unnest($4::VARCHAR[]))
-     ORDER BY file_id, track_id, stage, row_index`,
+  // SQL picks each track's data stage and numbers the tracks, so the loop below reads only numbers.
+  const result = await db.conn.run(
+    `SELECT b.ord, p.stage = 'trimmed' OR NOT b.has_trimmed AS is_data,
+            p.position, p.error, p.upper_limit, p.lower_limit
+     FROM points p
+     JOIN (SELECT unnest($3::BIGINT[]) AS file_id, unnest($4::VARCHAR[]) AS track_id,
+                  unnest($5::INTEGER[]) AS ord, unnest($6::BOOLEAN[]) AS has_trimmed) b
+       USING (file_id, track_id)
+     WHERE p.file_id BETWEEN $1 AND $2
+     ORDER BY b.ord, p.stage, p.row_index`,
     [
       batch[0].fileId,
       batch.at(-1)!.fileId,
       listValue(batch.map((t) => t.fileId)),
       listValue(batch.map((t) => t.trackId)),
+      listValue(batch.map((_, i) => i)),
+      listValue(batch.map((t) => t.hasTrimmed)),
     ],
   );
-  const inputs = new Map<string, { data: TrackInput; untrimmed: number[] }>();
-  for (const t of batch) {
-    inputs.set(`${t.fileId}\u0000${t.trackId}`, {
-      data: {
-        position: [],
-        error: [],
-        upper: [],
-        lower: [],
-        untrimmedError: null,
-        untrimmedResistance: t.untrimmedResistance,
-        trimmedResistance: t.trimmedResistance,
-        thresholdOverride: t.override,
-      },
-      untrimmed: [],
-    });
-  }
-  const hasTrimmed = new Map(batch.map((t) => [`${t.fileId}\u0000${t.trackId}`, t.hasTrimmed]));
-  for (const [fileId, trackId, stage, position, error, upper, lower] of reader.getRows()) {
-    const key = `${Number(fileId)}\u0000${trackId}`;
-    const entry = inputs.get(key)!;
-    const isData = stage === "trimmed" || !hasTrimmed.get(key);
-    if (isData) {
-      entry.data.position.push(position as number);
-      entry.data.error.push(error as number);
-      entry.data.upper.push(upper as number | null);
-      entry.data.lower.push(lower as number | null);
-    } else {
-      entry.untrimmed.push(error as number);
+  const inputs = batch.map((t) => ({
+    data: {
+      position: [],
+      error: [],
+      upper: [],
+      lower: [],
+      untrimmedError: null,
+      untrimmedResistance: t.untrimmedResistance,
+      trimmedResistance: t.trimmedResistance,
+      thresholdOverride: t.override,
+    } as TrackInput,
+    untrimmed: [] as number[],
+  }));
+  // Column vectors chunk by chunk: converting whole rows to JS values costs several times the query.
+  for (
+    let chunk = await result.fetchChunk();
+    chunk && chunk.rowCount > 0;
+    chunk = await result.fetchChunk()
+  ) {
+    const [ords, isData, positions, errors, uppers, lowers] = [0, 1, 2, 3, 4, 5].map((c) =>
+      chunk.getColumnVector(c)
+    );
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const entry = inputs[ords.getItem(i) as number];
+      const error = errors.getItem(i) as number;
+      if (isData.getItem(i)) {
+        entry.data.position.push(positions.getItem(i) as number);
+        entry.data.error.push(error);
+        entry.data.upper.push(uppers.getItem(i) as number | null);
+        entry.data.lower.push(lowers.getItem(i) as number | null);
+      } else {
+        entry.untrimmed.push(error);
+      }
     }
   }
-  return batch.map((t) => {
-    const entry = inputs.get(`${t.fileId}\u0000${t.trackId}`)!;
+  return batch.map((t, i) => {
+    const entry = inputs[i];
     if (t.hasTrimmed && entry.untrimmed.length) entry.data.untrimmedError = entry.untrimmed;
     return analyzeTrack(entry.data, settings);
   });

@@ -9,9 +9,10 @@ import { dirname } from "node:path";
 export const SCHEMA_VERSION = 1;
 
 const SCHEMA_FILES = ["schema.sql", "analysis.sql"];
+const DEFAULT_MEMORY_LIMIT = "256MB";
 
 export interface DatabaseOptions {
-  /** DuckDB `memory_limit`, e.g. `"256MB"`. */
+  /** DuckDB `memory_limit`, e.g. `"256MB"` (the default). */
   memoryLimit?: string;
   threads?: number;
 }
@@ -31,7 +32,8 @@ export class Database {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
     };
-    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    // DuckDB's default (80% of RAM) would let its buffer pool crowd out everything else on a plant PC.
+    config.memory_limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (options.threads) config.threads = String(options.threads);
     let instance: DuckDBInstance;
     try {

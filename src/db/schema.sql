@@ -24,6 +24,10 @@ CREATE TABLE IF NOT EXISTS files (
   parser_version VARCHAR NOT NULL
 );
 
+-- Point lookups per arriving file (dedupe by content, version by name) must not scan the ledger.
+CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256);
+CREATE INDEX IF NOT EXISTS files_file_name ON files (file_name);
+
 CREATE TABLE IF NOT EXISTS duplicates (
   path         VARCHAR NOT NULL,
   file_name    VARCHAR NOT NULL,

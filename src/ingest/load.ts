@@ -48,12 +48,18 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
   const bytes = await Deno.readFile(path);
   const sha256 = createHash("sha256").update(bytes).digest("hex");
 
-  const known = await db.rows(
-    "SELECT file_id, status FROM files WHERE sha256 = $1 ORDER BY status = 'loaded' DESC LIMIT 1",
-    [sha256],
+  // Two indexed lookups: this content under any name, and loaded versions under this name.
+  const seen = await db.rows(
+    `SELECT file_id, status, true AS same_content FROM files WHERE sha256 = $1
+     UNION ALL
+     SELECT file_id, status, false FROM files WHERE file_name = $2`,
+    [sha256, fileName],
   );
-  if (known[0]?.status === "loaded") {
-    const fileId = Number(known[0].file_id);
+  const sameContent = seen.filter((r) => r.same_content);
+  const known = sameContent.find((r) => r.status === "loaded") ?? sameContent[0];
+  const version = seen.filter((r) => !r.same_content && r.status === "loaded").length + 1;
+  if (known?.status === "loaded") {
+    const fileId = Number(known.file_id);
     if (options.replaces !== undefined) {
       // The retried file turned out to be loaded already: its quarantine record is resolved.
       await db.conn.run("DELETE FROM files WHERE file_id = $1 AND status = 'quarantined'", [
@@ -66,7 +72,7 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
     );
     return { kind: "duplicate", fileId, path };
   }
-  const retryOf = options.replaces ?? (known[0] ? Number(known[0].file_id) : null);
+  const retryOf = options.replaces ?? (known ? Number(known.file_id) : null);
 
   let parsed: ParsedWorkbook;
   try {
@@ -108,9 +114,8 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
     const inserted = await db.value(
       `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, serial,
          test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version)
-       SELECT coalesce($1, nextval('file_id_seq')), $2, $3, $4, $5,
-              (SELECT count(*) + 1 FROM files WHERE file_name = $3 AND status = 'loaded'),
-              'loaded', $6, $7, $8, $9::TIMESTAMP, $10, $11, $12, $13, now()::TIMESTAMP, $14
+       VALUES (coalesce($1, nextval('file_id_seq')), $2, $3, $4, $5, $6, 'loaded', $7, $8, $9, $10::TIMESTAMP,
+               $11, $12, $13, $14, now()::TIMESTAMP, $15)
        RETURNING file_id`,
       [
         retryOf,
@@ -118,6 +123,7 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
         fileName,
         sha256,
         info.size,
+        version,
         parsed.system,
         model,
         named.serial ?? parsed.serialCell,
