@@ -19,6 +19,13 @@ async function lta(args: string[], env: Record<string, string> = {}) {
   };
 }
 
+/** `lta query --format json`, parsed; fails the test when the command fails. */
+async function queryJson(db: string, sql: string): Promise<Array<Record<string, unknown>>> {
+  const r = await lta(["query", "--db", db, "--format", "json", sql]);
+  equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
 Deno.test("lta ingest prints a one-line summary and exits 0 even when a file is quarantined", async () => {
   const { dir, manifest } = await generatedFixtures();
   const good = manifest.find((m) => m.system === "B")!;
@@ -29,16 +36,10 @@ Deno.test("lta ingest prints a one-line summary and exits 0 even when a file is 
   ok(/^1 loaded, 0 duplicate, 1 quarantined, \d+ rows, [\d.]+ s$/m.test(r.stderr), r.stderr);
   ok(r.stderr.includes(`quarantined [unknown_layout] ${bad.file}`), r.stderr);
 
-  const q = await lta([
-    "query",
-    "--db",
-    config.db,
-    "--format",
-    "json",
-    "SELECT file_id, model, n_points FROM files WHERE status = 'loaded'",
-  ]);
-  equal(q.code, 0, q.stderr);
-  deepEqual(JSON.parse(q.stdout), [{ file_id: 1, model: good.model, n_points: good.tracks![0].nPoints * 2 }]);
+  deepEqual(
+    await queryJson(config.db, "SELECT file_id, model, n_points FROM files WHERE status = 'loaded'"),
+    [{ file_id: 1, model: good.model, n_points: good.tracks![0].nPoints * 2 }],
+  );
 
   const csv = await lta([
     "query",
@@ -70,17 +71,9 @@ Deno.test("lta analyze re-analyses one model with the legacy search and records 
   ]);
   equal(r.code, 0, r.stderr);
   ok(/^\d+ tracks analysed \(.*\) in [\d.]+ s$/m.test(r.stderr), r.stderr);
-  const q = await lta([
-    "query",
-    "--db",
-    config.db,
-    "--format",
-    "json",
-    "SELECT DISTINCT model, offset_search FROM v_tracks ORDER BY ALL",
-  ]);
-  const rows = JSON.parse(q.stdout) as Array<{ model: string; offset_search: string }>;
-  ok(rows.some((x) => x.model === files[0].model && x.offset_search === "legacy"), q.stdout);
-  ok(rows.some((x) => x.model !== files[0].model && x.offset_search === "exact"), q.stdout);
+  const rows = await queryJson(config.db, "SELECT DISTINCT model, offset_search FROM v_tracks ORDER BY ALL");
+  ok(rows.some((x) => x.model === files[0].model && x.offset_search === "legacy"), JSON.stringify(rows));
+  ok(rows.some((x) => x.model !== files[0].model && x.offset_search === "exact"), JSON.stringify(rows));
 });
 
 Deno.test("lta rejects bad arguments and bad settings with a message that names them, and a non-zero exit", async () => {
