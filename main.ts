@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
   analyzeCommand,
+  configCheckCommand,
   ingestCommand,
   queryCommand,
   reprocessCommand,
@@ -44,11 +45,25 @@ const program = new Command()
   .showHelpAfterError();
 
 program.command("serve")
-  .description("run the service: ingest the inbox folder (creating it) and report")
+  .description(
+    "run the service: watch the inbox (polling + file events), load and analyse each finished file, run the nightly jobs; stops cleanly on Ctrl-C/SIGTERM",
+  )
   .addOption(configOption())
   .addOption(dbOption())
   .option("--inbox <dir>", "folder stations drop files into [default: ./inbox, env LTA_INBOX]")
-  .action(async (opts) => await serveCommand(await configFrom(opts)));
+  .option("--once", "process what is in the inbox now, then exit (no schedule)")
+  .action(async (opts) => {
+    const { once, ...rest } = opts;
+    await serveCommand(await configFrom(rest), once ?? false);
+  });
+
+program.command("config")
+  .description("configuration tools")
+  .command("check")
+  .description("validate settings (defaults < LTA_* env < --config file < flags) and print the result")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .action(async (opts) => configCheckCommand(await configFrom(opts)));
 
 program.command("ingest")
   .description("load and analyse trim files; folders are searched recursively for .xls/.xlsx")

@@ -13,10 +13,16 @@ import { parseTrimWorkbook } from "../src/ingest/layouts/trim_layout.ts";
 import { openXls } from "../src/ingest/readers/xls.ts";
 import { openXlsx } from "../src/ingest/readers/xlsx.ts";
 import { Database } from "../src/db/database.ts";
+import { crashDrill } from "../tests/_crash.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
-  options: { files: { type: "string", default: "1000" }, tracks: { type: "string", default: "10000" } },
+  options: {
+    files: { type: "string", default: "1000" },
+    tracks: { type: "string", default: "10000" },
+    "crash-files": { type: "string", default: "200" },
+    "crash-rounds": { type: "string", default: "20" },
+  },
 });
 const FILES = Number(args.files);
 const TRACKS = Number(args.tracks);
@@ -189,6 +195,22 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   } catch (e) {
     row("SciPy baseline", `skipped: ${(e as Error).message.split("\n")[0]}`);
   }
+}
+
+// 4. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
+{
+  const files = Number(args["crash-files"]);
+  const rounds = Number(args["crash-rounds"]);
+  console.log(`\n== crash drill: ${rounds} rounds of kill -9 over ${files} files, then a clean run ==`);
+  const started = performance.now();
+  const report = await crashDrill(files, rounds);
+  row("rounds killed mid-run", `${report.killed} of ${report.rounds}`);
+  row(
+    "ledger rows / distinct hashes / files",
+    `${report.ledgerRows} / ${report.distinctHashes} / ${report.files}`,
+  );
+  row("files whose points differ from the generator's count", `${report.pointMismatches.length}`);
+  row("drill time", `${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 await Deno.remove(root, { recursive: true });

@@ -82,7 +82,8 @@ Deno.test("lta rejects bad arguments and bad settings with a message that names 
   ok(since.code !== 0 && since.stderr.includes("expected a date as YYYY-MM-DD"), since.stderr);
   const env = await lta(["analyze", "--db", config.db], { LTA_OFFSET_SEARCH: "fastest" });
   ok(
-    env.code !== 0 && env.stderr.includes("offsetSearch (from environment) must be one of exact, legacy"),
+    env.code !== 0 &&
+      env.stderr.includes("offsetSearch (from environment LTA_OFFSET_SEARCH) must be one of exact, legacy"),
     env.stderr,
   );
   const sql = await lta(["query", "--db", config.db, "SELEC nothing"]);

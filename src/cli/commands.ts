@@ -7,6 +7,8 @@ import { discoverFiles } from "../ingest/discover.ts";
 import type { LoadOutcome } from "../ingest/load.ts";
 import { processFile } from "../pipeline.ts";
 import { formatRows, type OutputFormat, plainValue } from "./output.ts";
+import { createLogger } from "../log.ts";
+import { runService } from "../service.ts";
 
 /** Prints to stderr, so stdout stays clean for query output and SVG. */
 export function log(message: string): void {
@@ -133,9 +135,13 @@ export async function reprocessCommand(config: Config): Promise<IngestSummary> {
   return await runFiles(items, config);
 }
 
-/** `lta serve` (for now): ingests the inbox once and reports; the watcher issue makes it live. */
-export async function serveCommand(config: Config): Promise<void> {
-  await Deno.mkdir(config.inbox, { recursive: true });
-  log(`lta: ingesting ${config.inbox} into ${config.db} (quarantine: ${config.quarantineDir})`);
-  await ingestCommand([config.inbox], config);
+/** `lta serve`: the service, until SIGINT/SIGTERM (or, with `once`, until the backlog is done). */
+export async function serveCommand(config: Config, once = false): Promise<void> {
+  await runService(config, { logger: createLogger(config.logFormat), once, handleSignals: true });
+}
+
+/** `lta config check`: validates the settings and prints the effective configuration. */
+export function configCheckCommand(config: Config): void {
+  console.log(JSON.stringify(config, null, 2));
+  log("configuration ok");
 }

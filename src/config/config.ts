@@ -2,19 +2,40 @@
  * lta's settings: defaults < `LTA_*` environment < config file (JSON) < command-line flags, validated
  * once here. Nothing below `main.ts` reads the environment or the command line.
  */
+import { Cron } from "croner";
 import type { OffsetSearch } from "../analyze/offset.ts";
 
 export interface Config {
   /** The DuckDB database file. */
   db: string;
-  /** The folder stations drop files into. */
+  /** The folder stations drop files into (watched recursively). */
   inbox: string;
   /** Unreadable files go here, one subfolder per reason code. */
   quarantineDir: string;
   quarantineMode: "move" | "copy";
+  /** What happens to a source file once it is in the database. */
+  afterLoad: "leave" | "archive" | "delete";
+  /** With `afterLoad: archive`: files move to `<archiveDir>/<YYYY-MM-DD>/`. */
+  archiveDir: string;
+  reportsDir: string;
   offsetSearch: OffsetSearch;
   /** A pass closer than this percentage of the band to a limit is a near miss. */
   nearMissPct: number;
+  /** Seconds between polling scans of the inbox (file events are only a hint: shares do not send them). */
+  pollSeconds: number;
+  /** A file is claimed only when its mtime is at least this old and unchanged across two scans. */
+  minAgeSeconds: number;
+  /** Use the OS's file events as a hint between scans. */
+  watchEvents: boolean;
+  /** Nightly jobs, cron syntax (minute hour day month weekday) in `timeZone`. */
+  nightlyCron: string;
+  /** IANA time zone for `nightlyCron`, e.g. `Europe/Berlin`; the machine's zone by default. */
+  timeZone: string;
+  /** Runs missed while the service was down: none, the latest only, or all (at most `catchUpMax`). */
+  catchUp: "none" | "latest" | "all";
+  catchUpMax: number;
+  /** `pretty` on a terminal, JSON lines otherwise (`auto`). */
+  logFormat: "auto" | "json" | "pretty";
 }
 
 export const DEFAULTS: Config = {
@@ -22,20 +43,55 @@ export const DEFAULTS: Config = {
   inbox: "./inbox",
   quarantineDir: "./quarantine",
   quarantineMode: "move",
+  afterLoad: "leave",
+  archiveDir: "./archive",
+  reportsDir: "./reports",
   offsetSearch: "exact",
   nearMissPct: 10,
+  pollSeconds: 5,
+  minAgeSeconds: 2,
+  watchEvents: true,
+  nightlyCron: "0 2 * * *",
+  timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  catchUp: "latest",
+  catchUpMax: 7,
+  logFormat: "auto",
 };
 
-const ENV_NAMES: Record<keyof Config, string> = {
-  db: "LTA_DB",
-  inbox: "LTA_INBOX",
-  quarantineDir: "LTA_QUARANTINE_DIR",
-  quarantineMode: "LTA_QUARANTINE_MODE",
-  offsetSearch: "LTA_OFFSET_SEARCH",
-  nearMissPct: "LTA_NEAR_MISS_PCT",
+type Kind =
+  | { type: "path" }
+  | { type: "choice"; values: readonly string[] }
+  | { type: "number"; min: number; max: number }
+  | { type: "boolean" }
+  | { type: "cron" }
+  | { type: "timeZone" };
+
+const KINDS: { [K in keyof Config]: Kind } = {
+  db: { type: "path" },
+  inbox: { type: "path" },
+  quarantineDir: { type: "path" },
+  quarantineMode: { type: "choice", values: ["move", "copy"] },
+  afterLoad: { type: "choice", values: ["leave", "archive", "delete"] },
+  archiveDir: { type: "path" },
+  reportsDir: { type: "path" },
+  offsetSearch: { type: "choice", values: ["exact", "legacy"] },
+  nearMissPct: { type: "number", min: 0, max: 100 },
+  pollSeconds: { type: "number", min: 0.05, max: 3600 },
+  minAgeSeconds: { type: "number", min: 0, max: 86_400 },
+  watchEvents: { type: "boolean" },
+  nightlyCron: { type: "cron" },
+  timeZone: { type: "timeZone" },
+  catchUp: { type: "choice", values: ["none", "latest", "all"] },
+  catchUpMax: { type: "number", min: 1, max: 366 },
+  logFormat: { type: "choice", values: ["auto", "json", "pretty"] },
 };
 
-/** A setting with a bad value; the message names where it came from. */
+/** `quarantineDir` → `LTA_QUARANTINE_DIR`. */
+export function envName(key: string): string {
+  return `LTA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** A setting with a bad value; the message names the key, where it came from and the expected form. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -43,45 +99,73 @@ export class ConfigError extends Error {
   }
 }
 
-type Layer = Partial<Record<keyof Config, unknown>>;
+type Layer = Partial<Record<string, unknown>>;
 
-/** Merges the layers in order of precedence and validates the result. */
+function convert(key: string, kind: Kind, value: unknown, where: string): unknown {
+  const bad = (expected: string) =>
+    new ConfigError(`${key} (from ${where}) must be ${expected}, got ${JSON.stringify(value)}`);
+  switch (kind.type) {
+    case "path":
+      if (typeof value !== "string" || value.trim() === "") throw bad("a non-empty path");
+      return value;
+    case "choice":
+      if (!kind.values.includes(String(value))) throw bad(`one of ${kind.values.join(", ")}`);
+      return String(value);
+    case "number": {
+      const n = typeof value === "number"
+        ? value
+        : typeof value === "string" && value.trim()
+        ? Number(value)
+        : NaN;
+      if (!Number.isFinite(n) || n < kind.min || n > kind.max) {
+        throw bad(`a number from ${kind.min} to ${kind.max}`);
+      }
+      return n;
+    }
+    case "boolean":
+      if (typeof value === "boolean") return value;
+      if (/^(true|1|yes|on)$/i.test(String(value))) return true;
+      if (/^(false|0|no|off)$/i.test(String(value))) return false;
+      throw bad("true or false");
+    case "cron":
+      try {
+        new Cron(String(value), { paused: true }).stop();
+        return String(value).trim();
+      } catch (e) {
+        throw bad(`a cron expression such as "0 2 * * *" (${(e as Error).message})`);
+      }
+    case "timeZone":
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: String(value) });
+        return String(value);
+      } catch {
+        throw bad('an IANA time zone such as "Europe/Berlin"');
+      }
+  }
+}
+
+/** Merges the layers in order of precedence and validates every value. */
 export function buildConfig(env: Record<string, string | undefined>, file: Layer, flags: Layer): Config {
   const fromEnv: Layer = {};
-  for (const [key, name] of Object.entries(ENV_NAMES)) {
-    if (env[name] !== undefined && env[name] !== "") fromEnv[key as keyof Config] = env[name];
+  for (const key of Object.keys(KINDS)) {
+    const v = env[envName(key)];
+    if (v !== undefined && v !== "") fromEnv[key] = v;
   }
   const merged: Record<string, unknown> = { ...DEFAULTS };
-  const source: Record<string, string> = {};
   for (const [layer, label] of [[fromEnv, "environment"], [file, "config file"], [flags, "flag"]] as const) {
-    for (const [k, v] of Object.entries(layer)) {
-      if (!(k in DEFAULTS)) throw new ConfigError(`unknown setting "${k}" in ${label}`);
-      if (v !== undefined) {
-        merged[k] = v;
-        source[k] = label;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const kind = KINDS[key as keyof Config];
+      if (!kind) {
+        throw new ConfigError(
+          `unknown setting "${key}" in ${label}; known settings: ${Object.keys(KINDS).join(", ")}`,
+        );
       }
+      const where = label === "environment" ? `environment ${envName(key)}` : label;
+      merged[key] = convert(key, kind, value, where);
     }
   }
-  const where = (k: string) => `${k} (from ${source[k] ?? "defaults"})`;
-  const oneOf = (k: string, allowed: string[]) => {
-    if (!allowed.includes(String(merged[k]))) {
-      throw new ConfigError(`${where(k)} must be one of ${allowed.join(", ")}, got "${merged[k]}"`);
-    }
-  };
-  oneOf("quarantineMode", ["move", "copy"]);
-  oneOf("offsetSearch", ["exact", "legacy"]);
-  const pct = Number(merged.nearMissPct);
-  if (!Number.isFinite(pct) || pct < 0 || pct > 100) {
-    throw new ConfigError(
-      `${where("nearMissPct")} must be a number from 0 to 100, got "${merged.nearMissPct}"`,
-    );
-  }
-  for (const k of ["db", "inbox", "quarantineDir"]) {
-    if (typeof merged[k] !== "string" || !merged[k]) {
-      throw new ConfigError(`${where(k)} must be a non-empty path`);
-    }
-  }
-  return { ...(merged as unknown as Config), nearMissPct: pct };
+  return merged as unknown as Config;
 }
 
 /** Reads a JSON config file; its keys are the `Config` names. */

@@ -98,6 +98,18 @@ export class Database {
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }
 
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `work` when no other exclusive work is running. One connection carries one transaction at a
+   * time, so the ingest loop and scheduled jobs take turns through here.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.then(() => {}, () => {});
+    return run;
+  }
+
   /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.conn.run("BEGIN TRANSACTION");

@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS files (
   file_name      VARCHAR NOT NULL,
   sha256         VARCHAR NOT NULL,
   size_bytes     BIGINT NOT NULL,
+  source_mtime   TIMESTAMP,
   version        INTEGER NOT NULL,
   status         VARCHAR NOT NULL CHECK (status IN ('loaded', 'quarantined')),
   reason_code    VARCHAR,
@@ -32,6 +33,8 @@ CREATE TABLE IF NOT EXISTS duplicates (
   path         VARCHAR NOT NULL,
   file_name    VARCHAR NOT NULL,
   sha256       VARCHAR NOT NULL,
+  size_bytes   BIGINT NOT NULL,
+  source_mtime TIMESTAMP,
   duplicate_of BIGINT NOT NULL,
   seen_at      TIMESTAMP NOT NULL
 );
@@ -69,6 +72,18 @@ CREATE TABLE IF NOT EXISTS points (
   measured_volts DOUBLE,
   theory_volts   DOUBLE,
   "index"        DOUBLE
+);
+
+-- One row per scheduled job occurrence: a run is attempted once per (job, scheduled_for).
+CREATE TABLE IF NOT EXISTS schedule_runs (
+  job           VARCHAR NOT NULL,
+  scheduled_for TIMESTAMP NOT NULL,
+  started_at    TIMESTAMP NOT NULL,
+  finished_at   TIMESTAMP,
+  status        VARCHAR NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'interrupted')),
+  error         VARCHAR,
+  attempts      INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (job, scheduled_for)
 );
 
 CREATE TABLE IF NOT EXISTS lta_meta (

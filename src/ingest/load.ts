@@ -5,7 +5,7 @@
  */
 import { timestampValue } from "@duckdb/node-api";
 import { createHash } from "node:crypto";
-import { basename, extname, join } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import type { Database } from "../db/database.ts";
 import { parseFileName } from "./filename.ts";
 import { type ParsedWorkbook, parseTrimWorkbook } from "./layouts/trim_layout.ts";
@@ -34,15 +34,19 @@ export interface LoadOptions {
 }
 
 export type LoadOutcome =
-  | { kind: "loaded"; fileId: number; path: string; points: number; tracks: number; skippedRows: number }
-  | { kind: "duplicate"; fileId: number; path: string }
-  | { kind: "quarantined"; fileId: number; path: string; code: ReadErrorCode | "read_error"; reason: string };
+  & { fileId: number; path: string; sha256: string }
+  & (
+    | { kind: "loaded"; points: number; tracks: number; skippedRows: number }
+    | { kind: "duplicate" }
+    | { kind: "quarantined"; code: ReadErrorCode | "read_error"; reason: string }
+  );
 
 const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0];
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 /** Loads one file; never throws for a bad file (it is quarantined), only for database failures. */
-export async function loadFile(db: Database, path: string, options: LoadOptions): Promise<LoadOutcome> {
+export async function loadFile(db: Database, given: string, options: LoadOptions): Promise<LoadOutcome> {
+  const path = resolve(given);
   const fileName = basename(path);
   const info = await Deno.stat(path);
   const bytes = await Deno.readFile(path);
@@ -67,10 +71,10 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
       ]);
     }
     await db.conn.run(
-      "INSERT INTO duplicates VALUES ($1, $2, $3, $4, now()::TIMESTAMP)",
-      [path, fileName, sha256, fileId],
+      "INSERT INTO duplicates VALUES ($1, $2, $3, $4, $5::TIMESTAMP, $6, now()::TIMESTAMP)",
+      [path, fileName, sha256, info.size, isoTimestamp(info.mtime), fileId],
     );
-    return { kind: "duplicate", fileId, path };
+    return { kind: "duplicate", fileId, path, sha256 };
   }
   const retryOf = options.replaces ?? (known ? Number(known.file_id) : null);
 
@@ -88,12 +92,13 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
       fileName,
       sha256,
       size: info.size,
+      mtime: info.mtime,
       code,
       reason,
       retryOf,
       stored,
     });
-    return { kind: "quarantined", fileId, path, code, reason };
+    return { kind: "quarantined", fileId, path, sha256, code, reason };
   }
 
   const named = parseFileName(fileName);
@@ -112,10 +117,10 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
   const fileId = await db.transaction(async () => {
     if (retryOf !== null) await db.conn.run("DELETE FROM files WHERE file_id = $1", [retryOf]);
     const inserted = await db.value(
-      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, serial,
-         test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version)
-       VALUES (coalesce($1, nextval('file_id_seq')), $2, $3, $4, $5, $6, 'loaded', $7, $8, $9, $10::TIMESTAMP,
-               $11, $12, $13, $14, now()::TIMESTAMP, $15)
+      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, system, model,
+         serial, test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version)
+       VALUES (coalesce($1, nextval('file_id_seq')), $2, $3, $4, $5, $6::TIMESTAMP, $7, 'loaded', $8, $9, $10,
+               $11::TIMESTAMP, $12, $13, $14, $15, now()::TIMESTAMP, $16)
        RETURNING file_id`,
       [
         retryOf,
@@ -123,6 +128,7 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
         fileName,
         sha256,
         info.size,
+        isoTimestamp(info.mtime),
         version,
         parsed.system,
         model,
@@ -141,7 +147,7 @@ export async function loadFile(db: Database, path: string, options: LoadOptions)
     await options.afterLoad?.({ fileId, model, parsed });
     return fileId;
   });
-  return { kind: "loaded", fileId, path, points, tracks: parsed.tracks.length, skippedRows: skipped };
+  return { kind: "loaded", fileId, path, sha256, points, tracks: parsed.tracks.length, skippedRows: skipped };
 }
 
 async function readWorkbook(
@@ -263,6 +269,7 @@ async function recordQuarantine(
     fileName: string;
     sha256: string;
     size: number;
+    mtime: Date | null;
     code: string;
     reason: string;
     retryOf: number | null;
@@ -280,10 +287,21 @@ async function recordQuarantine(
   }
   const fileId = Number(await db.value("SELECT nextval('file_id_seq')"));
   await db.conn.run(
-    `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, reason_code, reason,
-       quarantine_path, ingested_at, parser_version)
-     VALUES ($1, $2, $3, $4, $5, 1, 'quarantined', $6, $7, $8, now()::TIMESTAMP, $9)`,
-    [fileId, f.path, f.fileName, f.sha256, f.size, f.code, f.reason, f.stored, PARSER_VERSION],
+    `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, reason_code,
+       reason, quarantine_path, ingested_at, parser_version)
+     VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, 1, 'quarantined', $7, $8, $9, now()::TIMESTAMP, $10)`,
+    [
+      fileId,
+      f.path,
+      f.fileName,
+      f.sha256,
+      f.size,
+      isoTimestamp(f.mtime),
+      f.code,
+      f.reason,
+      f.stored,
+      PARSER_VERSION,
+    ],
   );
   return fileId;
 }

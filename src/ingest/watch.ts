@@ -1,0 +1,149 @@
+/**
+ * Watches the inbox: a polling scan every few seconds finds new and changed files (file events do not
+ * arrive from SMB/NFS shares), `Deno.watchFs` events trigger an early scan where the OS sends them, and
+ * the claim rules decide when a file may be read. Claimed files are handed out oldest first, once.
+ */
+import { join, resolve } from "node:path";
+import { ClaimTracker } from "./claim.ts";
+import { isCandidateName } from "./discover.ts";
+
+export interface WatchOptions {
+  inbox: string;
+  /** Folders inside the inbox never to enter (quarantine, archive, reports). */
+  skipDirs: string[];
+  pollMs: number;
+  minAgeMs: number;
+  /** A stable file failing the structural check is handed over after this long. */
+  stuckMs?: number;
+  useEvents: boolean;
+  /** Files already in the database (same path, size and mtime) are not claimed again. */
+  isKnown: (path: string, size: number, mtimeMs: number) => boolean;
+}
+
+interface Candidate {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Temporary files that editors and copy tools leave while writing. */
+function isTemporary(name: string): boolean {
+  return /\.(tmp|part|crdownload|partial)$/i.test(name) || name.endsWith("~");
+}
+
+/** Scans the inbox and yields claimed file paths until `signal` aborts. */
+export class InboxWatcher {
+  #tracker: ClaimTracker;
+  #skip: Set<string>;
+  #inFlight = new Set<string>();
+  #wake: (() => void) | null = null;
+  #events: Deno.FsWatcher | null = null;
+  /** Scans that found nothing pending, in a row (`--once` stops after a quiet scan). */
+  quietScans = 0;
+
+  constructor(private options: WatchOptions) {
+    this.options = { ...options, inbox: resolve(options.inbox) };
+    this.#tracker = new ClaimTracker({ minAgeMs: options.minAgeMs, stuckMs: options.stuckMs ?? 60_000 });
+    this.#skip = new Set(options.skipDirs.map((d) => resolve(d)));
+  }
+
+  /** Claimed paths, oldest first within each scan; ends when `signal` aborts. */
+  async *claims(signal: AbortSignal): AsyncGenerator<string> {
+    if (this.options.useEvents) this.#listen(signal);
+    while (!signal.aborted) {
+      const claimed = await this.scan();
+      for (const path of claimed) {
+        if (signal.aborted) return;
+        yield path;
+      }
+      if (claimed.length === 0) await this.#sleep(this.options.pollMs, signal);
+    }
+  }
+
+  /** Marks a claimed file as done (loaded, duplicate or quarantined): it may be claimed again only if it changes. */
+  done(path: string): void {
+    this.#inFlight.delete(path);
+    this.#tracker.forget(path);
+  }
+
+  /** One pass over the inbox; returns the files that may be read now, oldest first. */
+  async scan(): Promise<string[]> {
+    const found: Candidate[] = [];
+    await this.#walk(this.options.inbox, found);
+    const now = Date.now();
+    const ready: Candidate[] = [];
+    const present = new Set<string>();
+    for (const c of found) {
+      present.add(c.path);
+      if (this.#inFlight.has(c.path) || this.options.isKnown(c.path, c.size, c.mtimeMs)) continue;
+      if (await this.#tracker.check(c.path, c.size, c.mtimeMs, now) === "claim") ready.push(c);
+    }
+    this.#tracker.retainOnly(present);
+    ready.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
+    for (const c of ready) {
+      this.#inFlight.add(c.path);
+      this.#tracker.forget(c.path);
+    }
+    this.quietScans = ready.length === 0 && this.#tracker.pending === 0 ? this.quietScans + 1 : 0;
+    return ready.map((c) => c.path);
+  }
+
+  async #walk(dir: string, out: Candidate[]): Promise<void> {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch {
+      return; // a folder removed mid-scan, or a share briefly unreachable: the next scan retries
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) {
+        if (!entry.name.startsWith(".") && !this.#skip.has(resolve(path))) await this.#walk(path, out);
+      } else if (entry.isFile && isCandidateName(entry.name) && !isTemporary(entry.name)) {
+        try {
+          const info = await Deno.stat(path);
+          out.push({ path, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 });
+        } catch {
+          // gone between listing and stat
+        }
+      }
+    }
+  }
+
+  #listen(signal: AbortSignal): void {
+    try {
+      this.#events = Deno.watchFs(this.options.inbox, { recursive: true });
+    } catch {
+      return; // not supported here (some network mounts): polling alone is enough
+    }
+    const events = this.#events;
+    signal.addEventListener("abort", () => events.close(), { once: true });
+    (async () => {
+      try {
+        for await (const _ of events) this.#wake?.();
+      } catch {
+        // closed
+      }
+    })();
+  }
+
+  /** Waits `ms`, or less when a file event or abort arrives. */
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      // An event is only a hint: scan soon, but not before the file has had a moment to settle.
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        setTimeout(done, Math.min(ms, 250));
+      };
+    });
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * `lta serve`: watch the inbox, run each claimed file through the pipeline, dispose of the source file as
+ * configured, and run the nightly jobs; stop cleanly on SIGINT/SIGTERM (finish the file in hand, close the
+ * database). Crash safety comes from the per-file transaction and the content-hash ledger: after a kill,
+ * a file whose load did not commit is claimed again, one that did is recognised as a duplicate.
+ */
+import { dirname, join, relative, resolve } from "node:path";
+import type { Config } from "./config/config.ts";
+import { Database } from "./db/database.ts";
+import type { LoadOutcome } from "./ingest/load.ts";
+import { InboxWatcher } from "./ingest/watch.ts";
+import type { Logger } from "./log.ts";
+import { processFile } from "./pipeline.ts";
+import { nightlyJobs } from "./schedule/jobs.ts";
+import { Scheduler } from "./schedule/scheduler.ts";
+
+export interface ServiceOptions {
+  logger: Logger;
+  /** Process the backlog, then return (no schedule): for cron-driven sites and tests. */
+  once?: boolean;
+  /** Aborting stops the service as a signal would. */
+  signal?: AbortSignal;
+  /** Listen for SIGINT/SIGTERM (the CLI does; in-process tests use `signal`). */
+  handleSignals?: boolean;
+}
+
+export interface ServiceSummary {
+  loaded: number;
+  duplicate: number;
+  quarantined: number;
+}
+
+/** Paths, sizes and mtimes of files already in the database, so restarts and scans skip them. */
+async function knownFiles(db: Database): Promise<Map<string, string>> {
+  const rows = await db.rows(
+    `SELECT path, size_bytes, epoch_ms(source_mtime) AS mtime FROM files WHERE source_mtime IS NOT NULL
+     UNION ALL
+     SELECT path, size_bytes, epoch_ms(source_mtime) FROM duplicates WHERE source_mtime IS NOT NULL`,
+  );
+  return new Map(rows.map((r) => [String(r.path), `${r.size_bytes}:${r.mtime}`]));
+}
+
+/** Runs the service until stopped (or, with `once`, until the inbox holds nothing new). */
+export async function runService(config: Config, options: ServiceOptions): Promise<ServiceSummary> {
+  const { logger } = options;
+  const stop = new AbortController();
+  options.signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  const onSignal = (name: string) => () => {
+    if (!stop.signal.aborted) logger.event("stopping", { signal: name });
+    stop.abort();
+  };
+  const listeners: Array<[Deno.Signal, () => void]> = options.handleSignals
+    ? (Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] as const : ["SIGINT", "SIGTERM"] as const)
+      .map((s) => [s, onSignal(s)])
+    : [];
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+
+  await Deno.mkdir(config.inbox, { recursive: true });
+  const db = await Database.open(config.db);
+  const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
+  let scheduler: Scheduler | null = null;
+  try {
+    const known = await knownFiles(db);
+    const watcher = new InboxWatcher({
+      inbox: config.inbox,
+      skipDirs: [config.quarantineDir, config.archiveDir, config.reportsDir, dirname(resolve(config.db))],
+      pollMs: config.pollSeconds * 1000,
+      minAgeMs: config.minAgeSeconds * 1000,
+      useEvents: config.watchEvents && !options.once,
+      isKnown: (path, size, mtimeMs) => known.get(path) === `${size}:${mtimeMs}`,
+    });
+    logger.event("started", {
+      inbox: config.inbox,
+      db: config.db,
+      after_load: config.afterLoad,
+      poll_s: config.pollSeconds,
+      known_files: known.size,
+    });
+
+    if (!options.once) {
+      scheduler = new Scheduler(db, nightlyJobs(config), {
+        cron: config.nightlyCron,
+        timeZone: config.timeZone,
+        catchUp: config.catchUp,
+        catchUpMax: config.catchUpMax,
+        exclusive: (work) => db.exclusive(work),
+      }, logger);
+      await scheduler.start();
+      logger.event("schedule", {
+        cron: config.nightlyCron,
+        time_zone: config.timeZone,
+        next: scheduler.nextRun(),
+      });
+    }
+
+    const handle = async (path: string) => {
+      const started = performance.now();
+      let info: Deno.FileInfo | null = null;
+      try {
+        info = await Deno.stat(path);
+      } catch {
+        watcher.done(path);
+        return; // gone since the scan
+      }
+      let outcome: LoadOutcome;
+      try {
+        outcome = await db.exclusive(() => processFile(db, path, config));
+      } catch (e) {
+        // A database failure, not a bad file: the file stays in the inbox and is retried at a later scan.
+        logger.event("file_failed", { path, error: (e as Error).message }, "error");
+        watcher.done(path);
+        return;
+      }
+      summary[outcome.kind]++;
+      known.set(path, `${info.size}:${info.mtime?.getTime() ?? 0}`);
+      watcher.done(path);
+      if (outcome.kind !== "quarantined") await disposeSource(path, config);
+      logger.event(`file_${outcome.kind}`, {
+        path,
+        file_id: outcome.fileId,
+        sha256: outcome.sha256,
+        ...(outcome.kind === "loaded" ? { tracks: outcome.tracks, points: outcome.points } : {}),
+        ...(outcome.kind === "quarantined" ? { reason_code: outcome.code, reason: outcome.reason } : {}),
+        ms: Math.round(performance.now() - started),
+      }, outcome.kind === "quarantined" ? "warn" : "info");
+    };
+
+    if (options.once) {
+      // Two scans at least: a file is claimed only once it looks the same twice.
+      while (!stop.signal.aborted && watcher.quietScans < 1) {
+        for (const path of await watcher.scan()) {
+          if (stop.signal.aborted) break;
+          await handle(path);
+        }
+        if (watcher.quietScans < 1) {
+          await new Promise((r) => setTimeout(r, Math.min(config.pollSeconds * 1000, 200)));
+        }
+      }
+    } else {
+      for await (const path of watcher.claims(stop.signal)) await handle(path);
+    }
+  } finally {
+    await scheduler?.stop();
+    await db.exclusive(async () => {});
+    db.close();
+    for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+    logger.event("stopped", { ...summary });
+  }
+  return summary;
+}
+
+/** Leaves, archives (into `<archiveDir>/<YYYY-MM-DD>/<path below the inbox>`) or deletes a loaded file. */
+async function disposeSource(path: string, config: Config): Promise<void> {
+  if (config.afterLoad === "leave") return;
+  try {
+    if (config.afterLoad === "delete") {
+      await Deno.remove(path);
+      return;
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    let target = join(config.archiveDir, day, relative(resolve(config.inbox), resolve(path)));
+    await Deno.mkdir(dirname(target), { recursive: true });
+    for (let i = 1; await exists(target); i++) {
+      target = join(dirname(target), `${i}_${path.split(/[\\/]/).at(-1)}`);
+    }
+    try {
+      await Deno.rename(path, target);
+    } catch {
+      await Deno.copyFile(path, target);
+      await Deno.remove(path);
+    }
+  } catch {
+    // The data are in the database; a source file that cannot be moved is simply left where it is.
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The crash drill shared by the test (short form) and the benchmark (20 × 200): `lta serve --once` killed
+ * with SIGKILL at a random moment, restarted, and finally run to the end; then every file must be in
+ * `files` exactly once with all its points.
+ */
+import { join } from "node:path";
+import { writeTypicalFiles } from "../fixtures/generate.ts";
+import { Database } from "../src/db/database.ts";
+import { rng } from "../fixtures/trim_model.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+export interface CrashReport {
+  rounds: number;
+  killed: number;
+  files: number;
+  ledgerRows: number;
+  distinctHashes: number;
+  pointMismatches: string[];
+}
+
+function serve(root: string, extraEnv: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "serve", "--once"],
+    cwd: root,
+    env: {
+      NO_COLOR: "1",
+      LTA_DB: join(root, "data", "lta.duckdb"),
+      LTA_INBOX: join(root, "inbox"),
+      LTA_QUARANTINE_DIR: join(root, "quarantine"),
+      LTA_POLL_SECONDS: "0.05",
+      LTA_MIN_AGE_SECONDS: "0",
+      LTA_LOG_FORMAT: "json",
+      ...extraEnv,
+    },
+    stdout: "null",
+    stderr: "piped",
+  });
+}
+
+/** Runs `rounds` kill -9 rounds over `count` files, then a clean run, and checks the ledger. */
+export async function crashDrill(count: number, rounds: number, seed = 11): Promise<CrashReport> {
+  const root = await Deno.makeTempDir({ prefix: "lta-crash-" });
+  const files = await writeTypicalFiles(join(root, "inbox"), count, seed);
+  const random = rng(seed);
+  let killed = 0;
+  for (let round = 0; round < rounds; round++) {
+    const child = serve(root).spawn();
+    // Start-up takes ~0.25 s and a file ~12 ms: kill anywhere from before the first file to the backlog's end.
+    const delay = 150 + random() * count * 15;
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+        killed++;
+      } catch { /* already finished */ }
+    }, delay);
+    await child.output();
+    clearTimeout(timer);
+  }
+  const final = await serve(root).output();
+  if (final.code !== 0) throw new Error(`final run failed: ${new TextDecoder().decode(final.stderr)}`);
+  const db = await Database.open(join(root, "data", "lta.duckdb"));
+  try {
+    const [ledger] = await db.rows(
+      "SELECT count(*) AS n, count(DISTINCT sha256) AS d FROM files WHERE status = 'loaded'",
+    );
+    const counts = new Map(
+      (await db.rows(
+        "SELECT f.path, f.n_points, (SELECT count(*) FROM points p WHERE p.file_id = f.file_id) AS stored FROM files f",
+      )).map((r) => [String(r.path), [Number(r.n_points), Number(r.stored)]]),
+    );
+    const pointMismatches = files
+      .filter((f) => {
+        const c = counts.get(f.path);
+        return !c || c[0] !== f.points || c[1] !== f.points;
+      })
+      .map((f) =>
+        `${f.path}: expected ${f.points}, ledger/stored ${counts.get(f.path)?.join("/") ?? "missing"}`
+      );
+    return {
+      rounds,
+      killed,
+      files: count,
+      ledgerRows: Number(ledger.n),
+      distinctHashes: Number(ledger.d),
+      pointMismatches,
+    };
+  } finally {
+    db.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}

@@ -1,0 +1,234 @@
+/** `lta serve` on a real folder: watching, claiming, disposing, scheduling and stopping. */
+import { deepEqual, equal } from "node:assert/strict";
+import { join } from "node:path";
+import { buildConfig, type Config } from "../src/config/config.ts";
+import { Database } from "../src/db/database.ts";
+import type { Logger } from "../src/log.ts";
+import { runService } from "../src/service.ts";
+import { Scheduler } from "../src/schedule/scheduler.ts";
+import { generatedFixtures } from "./_helpers.ts";
+
+interface Recorded {
+  name: string;
+  fields: Record<string, unknown>;
+}
+
+function recorder(): { logger: Logger; events: Recorded[] } {
+  const events: Recorded[] = [];
+  return { events, logger: { event: (name, fields = {}) => events.push({ name, fields }) } };
+}
+
+async function until(what: string, test: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function serviceRoot(overrides: Partial<Config> = {}) {
+  const root = await Deno.makeTempDir({ prefix: "lta-serve-" });
+  const config = buildConfig({}, {}, {
+    db: join(root, "data", "lta.duckdb"),
+    inbox: join(root, "inbox"),
+    quarantineDir: join(root, "quarantine"),
+    archiveDir: join(root, "archive"),
+    reportsDir: join(root, "reports"),
+    pollSeconds: 0.1,
+    minAgeSeconds: 0.3,
+    timeZone: "UTC",
+    logFormat: "json",
+    ...overrides,
+  });
+  await Deno.mkdir(config.inbox, { recursive: true });
+  return { root, config };
+}
+
+function start(config: Config) {
+  const { logger, events } = recorder();
+  const stop = new AbortController();
+  const done = runService(config, { logger, signal: stop.signal });
+  const loaded = () =>
+    events.filter((e) => e.name === "file_loaded").map((e) => String(e.fields.path).split("/").at(-1));
+  return { events, loaded, stop: async () => (stop.abort(), await done) };
+}
+
+Deno.test("files dropped into the watched folder are loaded; ~$ owner files and temp files are ignored", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { config } = await serviceRoot();
+  const svc = start(config);
+  try {
+    const [a, b] = manifest.filter((m) => m.system);
+    await Deno.mkdir(join(config.inbox, "line 2"));
+    await Deno.copyFile(join(dir, a.file), join(config.inbox, a.file));
+    await Deno.copyFile(join(dir, b.file), join(config.inbox, "line 2", b.file));
+    await Deno.writeTextFile(join(config.inbox, `~$${a.file}`), "owner file");
+    await Deno.writeTextFile(join(config.inbox, "x.xlsx.tmp"), "partial");
+    await until("two loads", () => svc.loaded().length === 2);
+    await new Promise((r) => setTimeout(r, 500));
+    deepEqual(svc.loaded().sort(), [a.file, b.file].sort());
+    equal(svc.events.filter((e) => e.name === "file_quarantined").length, 0);
+  } finally {
+    await svc.stop();
+  }
+});
+
+Deno.test("a file written slowly in chunks is claimed only once complete", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { config } = await serviceRoot({ minAgeSeconds: 1 });
+  const entry = manifest.find((m) => m.system === "A" && m.file.endsWith(".xls"))!;
+  const bytes = await Deno.readFile(join(dir, entry.file));
+  const svc = start(config);
+  try {
+    const target = await Deno.open(join(config.inbox, entry.file), { write: true, create: true });
+    const chunk = Math.ceil(bytes.length / 5);
+    for (let i = 0; i < bytes.length; i += chunk) {
+      await target.write(bytes.subarray(i, i + chunk));
+      await new Promise((r) => setTimeout(r, 600)); // longer than two scans, shorter than the minimum age
+    }
+    target.close();
+    await until("the load", () => svc.loaded().length === 1);
+  } finally {
+    await svc.stop();
+  }
+  equal(svc.events.filter((e) => e.name === "file_quarantined").length, 0);
+  const db = await Database.open(config.db);
+  try {
+    deepEqual(
+      (await db.rows("SELECT status, n_points FROM files")).map((r) => [r.status, r.n_points]),
+      [["loaded", entry.tracks!.reduce((n, t) => n + t.nPoints, 0) * 2]],
+    );
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a file renamed into place is loaded once, and with polling alone (no file events)", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { root, config } = await serviceRoot({ watchEvents: false, afterLoad: "archive" });
+  const svc = start(config);
+  const entry = manifest.find((m) => m.system === "B")!;
+  try {
+    const staging = join(root, "staging.xls");
+    await Deno.copyFile(join(dir, entry.file), staging);
+    await Deno.rename(staging, join(config.inbox, entry.file));
+    await until("the load", () => svc.loaded().length === 1);
+    await new Promise((r) => setTimeout(r, 600));
+    equal(svc.loaded().length, 1);
+  } finally {
+    await svc.stop();
+  }
+  const archived = [...Deno.readDirSync(config.archiveDir)].flatMap((d) =>
+    [...Deno.readDirSync(join(config.archiveDir, d.name))].map((f) => f.name)
+  );
+  deepEqual(archived, [entry.file]);
+  deepEqual([...Deno.readDirSync(config.inbox)], []);
+});
+
+Deno.test("a restart does not read again what is already in the database", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { config } = await serviceRoot();
+  const files = manifest.filter((m) => m.system).slice(0, 3);
+  for (const m of files) await Deno.copyFile(join(dir, m.file), join(config.inbox, m.file));
+  const first = recorder();
+  deepEqual(await runService(config, { logger: first.logger, once: true }), {
+    loaded: 3,
+    duplicate: 0,
+    quarantined: 0,
+  });
+  const second = recorder();
+  deepEqual(await runService(config, { logger: second.logger, once: true }), {
+    loaded: 0,
+    duplicate: 0,
+    quarantined: 0,
+  });
+  equal(second.events.find((e) => e.name === "started")!.fields.known_files, 3);
+});
+
+Deno.test("a nightly run missed while the service was down is caught up once, then never again", async () => {
+  const { config } = await serviceRoot();
+  const db = await Database.open(config.db);
+  const ran: string[] = [];
+  const job = {
+    name: "probe",
+    run: (
+      { scheduledFor }: { scheduledFor: Date },
+    ) => (ran.push(scheduledFor.toISOString()), Promise.resolve()),
+  };
+  const make = (catchUp: "latest" | "all") =>
+    new Scheduler(db, [job], {
+      cron: "0 2 * * *",
+      timeZone: "UTC",
+      catchUp,
+      catchUpMax: 7,
+      exclusive: (w) => db.exclusive(w),
+    }, recorder().logger);
+  try {
+    await db.conn.run(
+      "INSERT INTO schedule_runs (job, scheduled_for, started_at, finished_at, status) VALUES ('probe', '2026-11-20 02:00:00', '2026-11-20 02:00:00', '2026-11-20 02:01:00', 'ok')",
+    );
+    const now = new Date("2026-11-24T10:00:00Z");
+    equal(await make("latest").catchUp(now), 1);
+    deepEqual(ran, ["2026-11-24T02:00:00.000Z"]);
+    equal(await make("latest").catchUp(now), 0, "after a restart: nothing twice");
+    const rows = await db.rows("SELECT count(*) AS n FROM schedule_runs WHERE status = 'ok'");
+    equal(rows[0].n, 2);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("catch-up policy all runs every missed night, oldest first, at most catchUpMax", async () => {
+  const { config } = await serviceRoot();
+  const db = await Database.open(config.db);
+  const ran: string[] = [];
+  const job = {
+    name: "probe",
+    run: (
+      { scheduledFor }: { scheduledFor: Date },
+    ) => (ran.push(scheduledFor.toISOString()), Promise.resolve()),
+  };
+  try {
+    await db.conn.run(
+      "INSERT INTO schedule_runs (job, scheduled_for, started_at, status) VALUES ('probe', '2026-11-20 02:00:00', '2026-11-20 02:00:00', 'ok')",
+    );
+    const s = new Scheduler(db, [job], {
+      cron: "0 2 * * *",
+      timeZone: "UTC",
+      catchUp: "all",
+      catchUpMax: 3,
+      exclusive: (w) => db.exclusive(w),
+    }, recorder().logger);
+    equal(await s.catchUp(new Date("2026-11-24T10:00:00Z")), 3);
+    deepEqual(ran, ["2026-11-22T02:00:00.000Z", "2026-11-23T02:00:00.000Z", "2026-11-24T02:00:00.000Z"]);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a run left 'running' by a crash is marked interrupted and run again on start", async () => {
+  const { config } = await serviceRoot();
+  const db = await Database.open(config.db);
+  let runs = 0;
+  const job = { name: "probe", run: () => (runs++, Promise.resolve("done")) };
+  try {
+    await db.conn.run("INSERT INTO lta_meta VALUES ('first_started_at', '2026-11-23 00:00:00')");
+    await db.conn.run(
+      "INSERT INTO schedule_runs (job, scheduled_for, started_at, status) VALUES ('probe', '2026-11-23 02:00:00', '2026-11-23 02:00:00', 'running')",
+    );
+    const s = new Scheduler(db, [job], {
+      cron: "0 2 * * *",
+      timeZone: "UTC",
+      catchUp: "all",
+      catchUpMax: 7,
+      exclusive: (w) => db.exclusive(w),
+    }, recorder().logger);
+    await s.start(new Date("2026-11-23T12:00:00Z"));
+    await s.stop();
+    equal(runs, 1);
+    const [row] = await db.rows("SELECT status, attempts FROM schedule_runs");
+    deepEqual([row.status, row.attempts], ["ok", 2]);
+  } finally {
+    db.close();
+  }
+});
