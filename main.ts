@@ -5,9 +5,12 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
   analyzeCommand,
+  chartCommand,
   configCheckCommand,
+  exportCommand,
   ingestCommand,
   queryCommand,
+  reportCommand,
   reprocessCommand,
   serveCommand,
 } from "./src/cli/commands.ts";
@@ -116,6 +119,40 @@ program.command("reprocess")
   .action(async (opts) => {
     const { quarantined: _, ...rest } = opts;
     await reprocessCommand(await configFrom(rest));
+  });
+
+program.command("chart")
+  .description("draw one track's chart (error vs position, limits, offset, fail points) as SVG")
+  .argument("<file>", "file name or file_id")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--track <track>", "TRK1, TRK2 … [default: the first]")
+  .option("--out <file.svg>", "write here instead of stdout")
+  .action(async (file, opts) => {
+    const { track, out, ...rest } = opts;
+    await chartCommand(file, track, out, await configFrom(rest));
+  });
+
+program.command("report")
+  .description("build the report folder <reportsDir>/<date>/index.html (summary, trends, failing tracks)")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--date <date>", "the day reported on, YYYY-MM-DD [default: yesterday]", isoDate)
+  .action(async (opts) => {
+    const { date, ...rest } = opts;
+    await reportCommand(date, await configFrom(rest));
+  });
+
+program.command("export")
+  .description("write tracks to an Excel workbook (summary per model + one row per track)")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .requiredOption("--out <file.xlsx>", "the workbook to write")
+  .option("--model <model>", "only this model")
+  .option("--since <date>", "tracks tested on or after YYYY-MM-DD", isoDate)
+  .action(async (opts) => {
+    const { out, model, since, ...rest } = opts;
+    await exportCommand({ out, model, since }, await configFrom(rest));
   });
 
 if (import.meta.main) {

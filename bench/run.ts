@@ -197,7 +197,28 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   }
 }
 
-// 4. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
+// 4. Per-track charts: throughput and RSS growth (a leak would show as RSS rising from chart 500 on).
+{
+  const charts = 5000;
+  console.log(`\n== ${charts} per-track charts (read from DuckDB, Vega → SVG), one process ==`);
+  const run = await measure(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    new URL("./charts.ts", import.meta.url).pathname,
+    db,
+    String(charts),
+  ]);
+  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  row("charts per second", `${(r.count / r.seconds).toFixed(0)} (goal ≥ 100)`);
+  row(
+    "RSS at chart 500 → chart 5,000",
+    `${(r.rssAt500 / 1e6).toFixed(0)} → ${(r.rssAtEnd / 1e6).toFixed(0)} MB (${
+      (((r.rssAtEnd / r.rssAt500) - 1) * 100).toFixed(1)
+    }%, goal within 5%)`,
+  );
+}
+
+// 5. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
 {
   const files = Number(args["crash-files"]);
   const rounds = Number(args["crash-rounds"]);

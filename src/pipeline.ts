@@ -1,13 +1,16 @@
 /**
  * The per-file pipeline the CLI and the watcher share: load a file (ingest → db) and analyse its tracks
- * (analyze) in the same transaction, from the parsed data still in memory. It sits above both stages so
- * neither reaches back up the chain.
+ * (analyze) in the same transaction, from the parsed data still in memory, then draw its charts when
+ * configured (render). It sits above the stages so none reaches back up the chain.
  */
 import type { Config } from "./config/config.ts";
 import type { Database } from "./db/database.ts";
 import { loadFile, type LoadOutcome } from "./ingest/load.ts";
 import type { ParsedWorkbook } from "./ingest/layouts/trim_layout.ts";
 import { analyzeLoadedFile, type LoadedTrack } from "./analyze/analyze.ts";
+import { join } from "node:path";
+import { safeName } from "./render/report.ts";
+import { trackChartData, trackChartSvg } from "./render/track_chart.ts";
 
 /** Loads `path` and analyses its tracks; `replaces` names a quarantined row being retried. */
 export async function processFile(
@@ -16,7 +19,7 @@ export async function processFile(
   config: Config,
   replaces?: number,
 ): Promise<LoadOutcome> {
-  return await loadFile(db, path, {
+  const outcome = await loadFile(db, path, {
     quarantineDir: config.quarantineDir,
     quarantineMode: config.quarantineMode,
     replaces,
@@ -27,6 +30,26 @@ export async function processFile(
       });
     },
   });
+  if (outcome.kind === "loaded" && config.trackCharts) {
+    await writeTrackCharts(db, outcome.fileId, config.reportsDir);
+  }
+  return outcome;
+}
+
+/** Renders every track of a loaded file to `<reportsDir>/files/<model>/<file>_<track>.svg` (db → render). */
+async function writeTrackCharts(db: Database, fileId: number, reportsDir: string): Promise<void> {
+  for (
+    const t of await db.rows("SELECT track_id FROM tracks WHERE file_id = $1 ORDER BY track_id", [fileId])
+  ) {
+    const data = await trackChartData(db, fileId, String(t.track_id));
+    if (!data) continue;
+    const dir = join(reportsDir, "files", safeName(data.model ?? "unknown"));
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(
+      join(dir, `${safeName(data.fileName)}_${safeName(data.trackId)}.svg`),
+      await trackChartSvg(data),
+    );
+  }
 }
 
 /** The analysis inputs of a parsed workbook: the trimmed stage when there is one, else the untrimmed. */

@@ -26,6 +26,8 @@ export async function workspace(
     db: join(root, "data", "lta.duckdb"),
     inbox,
     quarantineDir: join(root, "quarantine"),
+    archiveDir: join(root, "archive"),
+    reportsDir: join(root, "reports"),
   });
   return { root, inbox, config };
 }

@@ -8,6 +8,10 @@ import type { LoadOutcome } from "../ingest/load.ts";
 import { processFile } from "../pipeline.ts";
 import { formatRows, type OutputFormat, plainValue } from "./output.ts";
 import { createLogger } from "../log.ts";
+import { exportExcel, type ExportOptions } from "../render/excel.ts";
+import { buildReport } from "../render/report.ts";
+import { findFile, trackChartData, trackChartSvg } from "../render/track_chart.ts";
+import { localDate } from "../schedule/jobs.ts";
 import { runService } from "../service.ts";
 
 /** Prints to stderr, so stdout stays clean for query output and SVG. */
@@ -144,4 +148,61 @@ export async function serveCommand(config: Config, once = false): Promise<void> 
 export function configCheckCommand(config: Config): void {
   console.log(JSON.stringify(config, null, 2));
   log("configuration ok");
+}
+
+/** `lta chart`: one track's chart as SVG, to a file or stdout. */
+export async function chartCommand(
+  ref: string,
+  trackId: string | undefined,
+  out: string | undefined,
+  config: Config,
+) {
+  const db = await Database.open(config.db);
+  try {
+    const file = await findFile(db, ref);
+    if (!file) throw new Error(`no loaded file named or numbered "${ref}" in ${config.db}`);
+    const tracks =
+      (await db.rows("SELECT track_id FROM tracks WHERE file_id = $1 ORDER BY track_id", [file.fileId]))
+        .map((r) => String(r.track_id));
+    const track = trackId ?? tracks[0];
+    if (!track || !tracks.includes(track)) {
+      throw new Error(
+        `${file.fileName} has no analysed track "${trackId}"; its tracks: ${tracks.join(", ") || "none"}`,
+      );
+    }
+    const svg = await trackChartSvg((await trackChartData(db, file.fileId, track))!);
+    if (out) {
+      await Deno.writeTextFile(out, svg);
+      log(`wrote ${out}`);
+    } else {
+      console.log(svg);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta report`: builds the report folder for a day (default: yesterday). */
+export async function reportCommand(date: string | undefined, config: Config): Promise<void> {
+  const day = date ?? localDate(new Date(Date.now() - 86_400_000), config.timeZone);
+  const db = await Database.open(config.db);
+  try {
+    const result = await buildReport(db, { date: day, reportsDir: config.reportsDir });
+    log(
+      `wrote ${result.index}: ${result.models} model(s), ${result.tracks} track(s), ${result.trackCharts} chart(s)`,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta export`: the Excel workbook for engineers. */
+export async function exportCommand(options: ExportOptions, config: Config): Promise<void> {
+  const db = await Database.open(config.db);
+  try {
+    const rows = await exportExcel(db, options);
+    log(`wrote ${options.out}: ${rows} track(s)`);
+  } finally {
+    db.close();
+  }
 }

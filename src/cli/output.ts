@@ -1,17 +1,7 @@
 /** Query results as a table, CSV or JSON, with JS values that print as users expect. */
-import type { DuckDBValue } from "@duckdb/node-api";
+export { plainValue } from "../db/values.ts";
 
 export type OutputFormat = "table" | "csv" | "json";
-
-/** A DuckDB value as plain JSON: BIGINT as a number when it fits, dates and timestamps as text. */
-export function plainValue(v: DuckDBValue): unknown {
-  if (v === null || typeof v === "number" || typeof v === "string" || typeof v === "boolean") return v;
-  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (v instanceof Uint8Array) return [...v];
-  const s = String(v);
-  if (typeof v === "object" && "width" in v && "scale" in v) return Number(s);
-  return s;
-}
 
 /** Formats rows (objects in column order) for printing. */
 export function formatRows(columns: string[], rows: unknown[][], format: OutputFormat): string {

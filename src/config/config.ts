@@ -18,6 +18,8 @@ export interface Config {
   /** With `afterLoad: archive`: files move to `<archiveDir>/<YYYY-MM-DD>/`. */
   archiveDir: string;
   reportsDir: string;
+  /** Write each loaded track's chart to `<reportsDir>/files/<model>/<file>_<track>.svg`. */
+  trackCharts: boolean;
   offsetSearch: OffsetSearch;
   /** A pass closer than this percentage of the band to a limit is a near miss. */
   nearMissPct: number;
@@ -46,6 +48,7 @@ export const DEFAULTS: Config = {
   afterLoad: "leave",
   archiveDir: "./archive",
   reportsDir: "./reports",
+  trackCharts: false,
   offsetSearch: "exact",
   nearMissPct: 10,
   pollSeconds: 5,
@@ -74,6 +77,7 @@ const KINDS: { [K in keyof Config]: Kind } = {
   afterLoad: { type: "choice", values: ["leave", "archive", "delete"] },
   archiveDir: { type: "path" },
   reportsDir: { type: "path" },
+  trackCharts: { type: "boolean" },
   offsetSearch: { type: "choice", values: ["exact", "legacy"] },
   nearMissPct: { type: "number", min: 0, max: 100 },
   pollSeconds: { type: "number", min: 0.05, max: 3600 },

@@ -1,9 +1,16 @@
 /** The nightly jobs available today; later stages (SPC, reports, exports) add theirs here. */
 import { analyzeTracks } from "../analyze/analyze.ts";
 import type { Config } from "../config/config.ts";
+import { buildReport } from "../render/report.ts";
 import type { Job } from "./scheduler.ts";
 
 const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` of `at` in `timeZone`. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(at);
+}
 
 /** Builds the nightly job list for `config`. */
 export function nightlyJobs(config: Config): Job[] {
@@ -18,6 +25,15 @@ export function nightlyJobs(config: Config): Job[] {
           nearMissPct: config.nearMissPct,
         });
         return `${summary.tracks} tracks since ${since}`;
+      },
+    },
+    {
+      // The report of the day before the run (local date of the scheduled time).
+      name: "report",
+      async run({ db, scheduledFor }) {
+        const day = localDate(new Date(scheduledFor.getTime() - DAY_MS), config.timeZone);
+        const result = await buildReport(db, { date: day, reportsDir: config.reportsDir });
+        return `${result.index}: ${result.tracks} tracks, ${result.trackCharts} charts`;
       },
     },
     {

@@ -58,7 +58,7 @@ async function* partText(zip: ZipFile, entry: Entry): AsyncGenerator<string> {
     zip.openReadStream(entry, (err, s) => err ? reject(err) : resolve(s!))
   );
   const decoder = new TextDecoder();
-  for await (const chunk of stream) yield decoder.decode(chunk as Uint8Array, { stream: true });
+  for await (const chunk of stream) yield decoder.decode(chunk as unknown as Uint8Array, { stream: true });
   const rest = decoder.decode();
   if (rest) yield rest;
 }

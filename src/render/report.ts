@@ -1,0 +1,196 @@
+/**
+ * The nightly report: one self-contained folder `<reportsDir>/<YYYY-MM-DD>/` with `index.html` (summary per
+ * model, trend charts inline) and `tracks/*.svg` for the failing tracks it links to. Reads only.
+ */
+import { join } from "node:path";
+import type { Database } from "../db/database.ts";
+import { LINEARITY_HISTOGRAM, PARETO, PASS_RATE, SIGMA_TREND } from "./specs.ts";
+import { escapeXml, renderSvg } from "./svg.ts";
+import { trackChartData, trackChartSvg } from "./track_chart.ts";
+
+export interface ReportOptions {
+  /** The day reported on (tracks tested that day), `YYYY-MM-DD`. */
+  date: string;
+  reportsDir: string;
+  /** Days of history in the trend charts. */
+  trendDays?: number;
+  /** At most this many failing-track charts are drawn (the rest are listed). */
+  maxTrackCharts?: number;
+}
+
+export interface ReportResult {
+  dir: string;
+  index: string;
+  models: number;
+  tracks: number;
+  trackCharts: number;
+}
+
+interface ModelSummary {
+  model: string;
+  files: number;
+  tracks: number;
+  pass_rate: number;
+  sigma_pass_rate: number;
+  near_misses: number;
+  failing: number;
+}
+
+/** A file-system-safe name. */
+export function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 120);
+}
+
+const pct = (x: unknown) => x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`;
+
+/** Per-model trend charts over the `days` before and including `date`. */
+export async function modelTrendSvgs(
+  db: Database,
+  model: string,
+  date: string,
+  days: number,
+): Promise<string[]> {
+  const window = [model, date, days] as const;
+  const where = `model = $1 AND test_date < $2::DATE + 1 AND test_date >= $2::DATE - $3::INTEGER + 1`;
+  const sigma = await db.rows(
+    `SELECT strftime(test_date, '%Y-%m-%dT%H:%M:%S') AS date, sigma_gradient AS value, overall_status AS status,
+            'sigma' AS series
+     FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL ORDER BY test_date`,
+    [...window],
+  );
+  const rules = await db.rows(
+    `SELECT unnest(['threshold', 'mean + 3σ', 'mean − 3σ']) AS series,
+            unnest([median(sigma_threshold), avg(sigma_gradient) + 3 * stddev_samp(sigma_gradient),
+                    greatest(avg(sigma_gradient) - 3 * stddev_samp(sigma_gradient), 0)]) AS value
+     FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL HAVING count(*) >= 2`,
+    [...window],
+  );
+  const passRate = await db.rows(
+    `SELECT strftime(test_date::DATE, '%Y-%m-%d') AS day, avg((overall_status = 'PASS')::INTEGER) AS pass_rate
+     FROM v_tracks WHERE ${where} GROUP BY 1 ORDER BY 1`,
+    [...window],
+  );
+  const reasons = await db.rows(
+    `SELECT CASE overall_status WHEN 'FAIL' THEN 'linearity outside limits'
+                                WHEN 'WARNING' THEN 'sigma gradient above threshold'
+                                ELSE 'not analysable: ' || split_part(status_reason, ':', 1) END AS reason,
+            count(*) AS tracks
+     FROM v_tracks WHERE ${where} AND overall_status <> 'PASS' GROUP BY 1 ORDER BY 2 DESC`,
+    [...window],
+  );
+  const linearity = await db.rows(
+    `SELECT 'error' AS series, linearity_error AS value FROM v_tracks WHERE ${where} AND linearity_error IS NOT NULL
+     UNION ALL
+     SELECT 'spec', median(linearity_spec) FROM v_tracks WHERE ${where} HAVING count(linearity_spec) > 0`,
+    [...window],
+  );
+  const span = `${model} · last ${days} days to ${date}`;
+  const out = [
+    await renderSvg(SIGMA_TREND, [...sigma, ...rules], {
+      chartTitle: "Sigma gradient",
+      chartSubtitle: `${span} · threshold and mean ± 3σ`,
+    }),
+    await renderSvg(PASS_RATE, passRate, { chartTitle: "Pass rate per day", chartSubtitle: span }),
+  ];
+  if (reasons.length) {
+    out.push(
+      await renderSvg(PARETO, reasons, { chartTitle: "Why tracks did not pass", chartSubtitle: span }),
+    );
+  }
+  out.push(
+    await renderSvg(LINEARITY_HISTOGRAM, linearity, {
+      chartTitle: "Linearity error after offset",
+      chartSubtitle: `${span} · dashed: median spec`,
+    }),
+  );
+  return out;
+}
+
+/** Builds the report folder for `options.date`. */
+export async function buildReport(db: Database, options: ReportOptions): Promise<ReportResult> {
+  const days = options.trendDays ?? 30;
+  const dir = join(options.reportsDir, options.date);
+  await Deno.mkdir(join(dir, "tracks"), { recursive: true });
+  const summaries = (await db.rows(
+    `SELECT coalesce(model, '(unknown)') AS model, count(DISTINCT file_id) AS files, count(*) AS tracks,
+            avg((overall_status = 'PASS')::INTEGER) AS pass_rate, avg(sigma_pass::INTEGER) AS sigma_pass_rate,
+            count(*) FILTER (WHERE near_miss) AS near_misses,
+            count(*) FILTER (WHERE overall_status IN ('FAIL', 'ERROR')) AS failing
+     FROM v_tracks WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
+    [options.date],
+  )) as unknown as ModelSummary[];
+  const failing = await db.rows(
+    `SELECT file_id, track_id, file_name, model, serial, overall_status, status_reason
+     FROM v_tracks WHERE test_date::DATE = $1::DATE AND overall_status IN ('FAIL', 'ERROR')
+     ORDER BY model, file_name, track_id`,
+    [options.date],
+  );
+  let trackCharts = 0;
+  const failingRows: string[] = [];
+  for (const f of failing) {
+    let cell = escapeXml(String(f.file_name));
+    if (f.overall_status === "FAIL" && trackCharts < (options.maxTrackCharts ?? 500)) {
+      const data = await trackChartData(db, Number(f.file_id), String(f.track_id));
+      if (data) {
+        const name = `${safeName(String(f.file_name))}_${safeName(String(f.track_id))}.svg`;
+        await Deno.writeTextFile(join(dir, "tracks", name), await trackChartSvg(data));
+        cell = `<a href="tracks/${encodeURIComponent(name)}">${cell}</a>`;
+        trackCharts++;
+      }
+    }
+    failingRows.push(
+      `<tr><td>${escapeXml(String(f.model ?? ""))}</td><td>${
+        escapeXml(String(f.serial ?? ""))
+      }</td><td>${cell}</td>` +
+        `<td>${escapeXml(String(f.track_id))}</td><td class="${f.overall_status}">${f.overall_status}</td>` +
+        `<td>${escapeXml(String(f.status_reason ?? ""))}</td></tr>`,
+    );
+  }
+  const sections: string[] = [];
+  for (const s of summaries) {
+    if (s.model === "(unknown)") continue;
+    const charts = await modelTrendSvgs(db, s.model, options.date, days);
+    sections.push(
+      `<section><h2>${escapeXml(s.model)}</h2>${
+        charts.map((c) => `<figure>${c}</figure>`).join("")
+      }</section>`,
+    );
+  }
+  const tracks = summaries.reduce((n, s) => n + Number(s.tracks), 0);
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>lta report ${options.date}</title>
+<style>
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#212121}
+table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
+th{background:#f5f5f5}.FAIL{color:#c62828;font-weight:bold}.ERROR{color:#616161;font-weight:bold}
+figure{margin:12px 0}section{margin-top:28px}
+</style></head><body>
+<h1>Laser-trim report for ${options.date}</h1>
+<p>${tracks} track(s) tested on ${options.date}, ${summaries.length} model(s). Trend charts cover the last ${days} days.</p>
+<h2>Summary per model</h2>
+<table><thead><tr><th>model</th><th>files</th><th>tracks</th><th>pass rate</th><th>sigma pass rate</th>
+<th>near misses</th><th>failing</th><th>drift alarms</th></tr></thead><tbody>
+${
+    summaries.map((s) =>
+      `<tr><td>${escapeXml(s.model)}</td><td>${s.files}</td><td>${s.tracks}</td><td>${
+        pct(s.pass_rate)
+      }</td>` +
+      `<td>${pct(s.sigma_pass_rate)}</td><td>${s.near_misses}</td><td>${s.failing}</td><td>—</td></tr>`
+    ).join("\n")
+  }
+</tbody></table>
+<h2>Failing tracks</h2>
+${
+    failingRows.length
+      ? `<table><thead><tr><th>model</th><th>serial</th><th>file</th><th>track</th><th>status</th><th>reason</th></tr></thead><tbody>
+${failingRows.join("\n")}
+</tbody></table>`
+      : "<p>None.</p>"
+  }
+${sections.join("\n")}
+</body></html>
+`;
+  const index = join(dir, "index.html");
+  await Deno.writeTextFile(index, html);
+  return { dir, index, models: summaries.length, tracks, trackCharts };
+}

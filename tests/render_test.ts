@@ -1,0 +1,110 @@
+/** Charts, the nightly report (in real headless Chromium) and the Excel export. */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import XLSX from "xlsx";
+import { ingestCommand } from "../src/cli/commands.ts";
+import { Database } from "../src/db/database.ts";
+import { exportExcel } from "../src/render/excel.ts";
+import { buildReport } from "../src/render/report.ts";
+import { findFile, trackChartData, trackChartSvg } from "../src/render/track_chart.ts";
+import { openInChromium } from "./_chromium.ts";
+import { generatedFixtures, workspace } from "./_helpers.ts";
+
+const GOLDEN = new URL("./golden/track_fail.svg", import.meta.url).pathname;
+
+async function loadedFixtures() {
+  const { dir, manifest } = await generatedFixtures();
+  const { root, config } = await workspace();
+  await ingestCommand(manifest.filter((m) => m.system).map((m) => join(dir, m.file)), config);
+  return { root, config, manifest, db: await Database.open(config.db) };
+}
+
+Deno.test("a track chart is byte-identical across runs and shows both limit lines and every fail point", async () => {
+  const { db, manifest } = await loadedFixtures();
+  try {
+    const failing = manifest.find((m) => m.model === "8340-1" && m.tracks?.[0].intent === "FAIL")!;
+    const file = (await findFile(db, failing.file))!;
+    const data = (await trackChartData(db, file.fileId, "TRK1"))!;
+    const svg = await trackChartSvg(data);
+    equal(
+      await trackChartSvg((await trackChartData(db, file.fileId, "TRK1"))!),
+      svg,
+      "same process, same bytes",
+    );
+    if (Deno.env.get("LTA_UPDATE_GOLDEN")) await Deno.writeTextFile(GOLDEN, svg);
+    equal(
+      svg,
+      await Deno.readTextFile(GOLDEN),
+      "same bytes as the committed golden file (LTA_UPDATE_GOLDEN=1 rewrites it)",
+    );
+
+    const group = (name: string) => svg.match(new RegExp(`role-mark ${name}_marks"[^]*?</g>`))?.[0] ?? "";
+    // Lines split by series are drawn one mark group each.
+    equal((svg.match(/role-mark limits_marks"/g) ?? []).length, 2, "upper and lower limit lines");
+    ok(group("limits").includes("<path"), "the limit line has a path");
+    const failPoints = Number(
+      await db.value("SELECT fail_points FROM tracks WHERE file_id = $1", [file.fileId]),
+    );
+    ok(failPoints > 10);
+    equal(
+      (group("fail").match(/<path/g) ?? []).length,
+      failPoints,
+      "one circle per point outside the limits",
+    );
+    ok(svg.includes("8340-1 · SN 23 · TRK1 · FAIL"), "title names model, serial, track and verdict");
+    ok(svg.includes('stroke="#c62828"'), "failing track drawn in red");
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("the nightly report opens in headless Chromium without console errors, and its page is not blank", async () => {
+  const { db, config } = await loadedFixtures();
+  try {
+    const result = await buildReport(db, { date: "2024-03-14", reportsDir: config.reportsDir });
+    ok(result.tracks >= 20 && result.trackCharts >= 3, JSON.stringify(result));
+    const html = await Deno.readTextFile(result.index);
+    const links = [...html.matchAll(/href="(tracks\/[^"]+)"/g)].map((m) => decodeURIComponent(m[1]));
+    equal(links.length, result.trackCharts);
+    for (const link of links) ok((await Deno.stat(join(result.dir, link))).size > 1000, link);
+    const page = await openInChromium(`file://${result.index}`);
+    deepEqual(page.console, [], "no console messages");
+    ok(page.inked > 0.05, `screenshot has content (${(page.inked * 100).toFixed(1)}% inked)`);
+
+    // The check itself can fail: a page with a script error is caught.
+    const bad = join(result.dir, "bad.html");
+    await Deno.writeTextFile(bad, "<!doctype html><p>x</p><script>notDefined()</script>");
+    ok((await openInChromium(`file://${bad}`, "400,300")).console.some((l) => l.includes("notDefined")));
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("the Excel export has a summary and a track sheet, frozen headers, and stores formula-like text as text", async () => {
+  const { db, root } = await loadedFixtures();
+  try {
+    await db.conn.run("UPDATE files SET serial = '=HYPERLINK(\"http://x\")' WHERE file_id = 1");
+    const out = join(root, "export.xlsx");
+    const rows = await exportExcel(db, { out, since: "2024-01-01" });
+    equal(rows, Number(await db.value("SELECT count(*) FROM tracks")));
+    const wb = XLSX.read(await Deno.readFile(out), { cellFormula: true, cellStyles: true });
+    deepEqual(wb.SheetNames, ["Summary", "Tracks"]);
+    const tracks = wb.Sheets.Tracks;
+    const header = XLSX.utils.sheet_to_json<string[]>(tracks, { header: 1 })[0];
+    equal(header[6], "status");
+    const serialCol = header.indexOf("serial");
+    const injected = Object.entries(tracks).find(([ref, c]) =>
+      !ref.startsWith("!") && XLSX.utils.decode_cell(ref).c === serialCol &&
+      String((c as XLSX.CellObject).v).startsWith("=")
+    );
+    if (!injected) throw new Error("the formula-like serial is not in the export");
+    const cell = injected[1] as XLSX.CellObject;
+    deepEqual([cell.t, cell.f], ["s", undefined], "as a string, never a formula");
+    const xml = new TextDecoder().decode(await Deno.readFile(out));
+    ok(xml.length > 0);
+    const filtered = await exportExcel(db, { out: join(root, "model.xlsx"), model: "8340-1" });
+    equal(filtered, Number(await db.value("SELECT count(*) FROM v_tracks WHERE model = '8340-1'")));
+  } finally {
+    db.close();
+  }
+});
