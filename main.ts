@@ -13,6 +13,7 @@ import {
   reportCommand,
   reprocessCommand,
   serveCommand,
+  snapshotCommand,
 } from "./src/cli/commands.ts";
 import { buildConfig, type Config, ConfigError, readConfigFile } from "./src/config/config.ts";
 
@@ -23,7 +24,9 @@ interface CommonFlags {
   db?: string;
 }
 
-async function configFrom(flags: CommonFlags & Partial<Config>): Promise<Config> {
+async function configFrom(
+  flags: CommonFlags & { [K in keyof Config]?: Config[K] | string },
+): Promise<Config> {
   const { config: file, ...rest } = flags;
   const fileLayer = file ? await readConfigFile(file) : {};
   const flagLayer = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
@@ -54,10 +57,11 @@ program.command("serve")
   .addOption(configOption())
   .addOption(dbOption())
   .option("--inbox <dir>", "folder stations drop files into [default: ./inbox, env LTA_INBOX]")
-  .option("--once", "process what is in the inbox now, then exit (no schedule)")
+  .option("--once", "process what is in the inbox now, then exit (no schedule, no HTTP)")
+  .option("--port <port>", "HTTP port for the API and live page [default: 8321; 0 = any free port]")
   .action(async (opts) => {
-    const { once, ...rest } = opts;
-    await serveCommand(await configFrom(rest), once ?? false);
+    const { once, port, ...rest } = opts;
+    await serveCommand(await configFrom({ ...rest, httpPort: port }), once ?? false);
   });
 
 program.command("config")
@@ -82,7 +86,9 @@ program.command("ingest")
   });
 
 program.command("query")
-  .description("run one SQL statement against the database and print the rows")
+  .description(
+    "run one reading SQL statement (SELECT/WITH/DESCRIBE/SHOW/EXPLAIN) and print the rows; goes through the running service when there is one",
+  )
   .argument("<sql>", 'the statement, e.g. "SELECT * FROM v_tracks LIMIT 10"')
   .addOption(configOption())
   .addOption(dbOption())
@@ -120,6 +126,14 @@ program.command("reprocess")
     const { quarantined: _, ...rest } = opts;
     await reprocessCommand(await configFrom(rest));
   });
+
+program.command("snapshot")
+  .description(
+    "write a read-only copy of the database under <db folder>/snapshots (through the service if running)",
+  )
+  .addOption(configOption())
+  .addOption(dbOption())
+  .action(async (opts) => await snapshotCommand(await configFrom(opts)));
 
 program.command("chart")
   .description("draw one track's chart (error vs position, limits, offset, fail points) as SVG")

@@ -145,7 +145,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 
 // 3. `lta analyze --all` over TRACKS tracks (the loaded ones replicated in SQL), against NumPy/SciPy.
 {
-  const handle = await Database.open(db);
+  const handle = await Database.open(db, { externalAccess: true });
   const have = Number(await handle.value("SELECT count(*) FROM track_meta"));
   const copies = Math.max(0, Math.ceil(TRACKS / have) - 1);
   const maxId = Number(await handle.value("SELECT max(file_id) FROM files"));

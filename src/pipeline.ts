@@ -9,8 +9,6 @@ import { loadFile, type LoadOutcome } from "./ingest/load.ts";
 import type { ParsedWorkbook } from "./ingest/layouts/trim_layout.ts";
 import { analyzeLoadedFile, type LoadedTrack } from "./analyze/analyze.ts";
 import { join } from "node:path";
-import { safeName } from "./render/report.ts";
-import { trackChartData, trackChartSvg } from "./render/track_chart.ts";
 
 /** Loads `path` and analyses its tracks; `replaces` names a quarantined row being retried. */
 export async function processFile(
@@ -38,6 +36,9 @@ export async function processFile(
 
 /** Renders every track of a loaded file to `<reportsDir>/files/<model>/<file>_<track>.svg` (db → render). */
 async function writeTrackCharts(db: Database, fileId: number, reportsDir: string): Promise<void> {
+  // Loaded on first use: Vega costs tens of MB that a service without charts need not carry.
+  const { trackChartData, trackChartSvg } = await import("./render/track_chart.ts");
+  const { safeName } = await import("./render/report.ts");
   for (
     const t of await db.rows("SELECT track_id FROM tracks WHERE file_id = $1 ORDER BY track_id", [fileId])
   ) {

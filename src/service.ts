@@ -11,6 +11,10 @@ import type { LoadOutcome } from "./ingest/load.ts";
 import { InboxWatcher } from "./ingest/watch.ts";
 import type { Logger } from "./log.ts";
 import { processFile } from "./pipeline.ts";
+import { Metrics } from "./metrics.ts";
+import { takeSnapshot } from "./db/snapshot.ts";
+import { startHttpServer } from "./server/http.ts";
+import { removeServiceState, writeServiceState } from "./server/state_file.ts";
 import { nightlyJobs } from "./schedule/jobs.ts";
 import { Scheduler } from "./schedule/scheduler.ts";
 
@@ -22,9 +26,13 @@ export interface ServiceOptions {
   signal?: AbortSignal;
   /** Listen for SIGINT/SIGTERM (the CLI does; in-process tests use `signal`). */
   handleSignals?: boolean;
+  /** Called with the HTTP port once the API listens. */
+  onListening?: (port: number) => void;
 }
 
 export interface ServiceSummary {
+  /** The HTTP port when the API was served. */
+  port?: number;
   loaded: number;
   duplicate: number;
   quarantined: number;
@@ -59,6 +67,10 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   const db = await Database.open(config.db);
   const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
   let scheduler: Scheduler | null = null;
+  let http: { port: number; close(): Promise<void> } | null = null;
+  const metrics = new Metrics();
+  const view = { startedAt: Date.now(), watching: false, stopping: false, pending: () => 0 };
+  stop.signal.addEventListener("abort", () => (view.stopping = true), { once: true });
   try {
     const known = await knownFiles(db);
     const watcher = new InboxWatcher({
@@ -69,12 +81,31 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       useEvents: config.watchEvents && !options.once,
       isKnown: (path, size, mtimeMs) => known.get(path) === `${size}:${mtimeMs}`,
     });
+    view.pending = () => watcher.pendingCount;
+    if (config.httpEnabled && !options.once) {
+      http = startHttpServer({
+        db,
+        config,
+        metrics,
+        service: view,
+        snapshot: () => db.exclusive(() => takeSnapshot(db, config.snapshotKeep)),
+      });
+      summary.port = http.port;
+      await writeServiceState(config.db, {
+        pid: Deno.pid,
+        host: config.httpHost,
+        port: http.port,
+        startedAt: new Date().toISOString(),
+      });
+      options.onListening?.(http.port);
+    }
     logger.event("started", {
       inbox: config.inbox,
       db: config.db,
       after_load: config.afterLoad,
       poll_s: config.pollSeconds,
       known_files: known.size,
+      http: http ? `http://${config.httpHost}:${http.port}/` : null,
     });
 
     if (!options.once) {
@@ -112,6 +143,12 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         return;
       }
       summary[outcome.kind]++;
+      metrics.fileDone(
+        outcome.kind,
+        outcome.kind === "quarantined" ? outcome.code : "",
+        outcome.kind === "loaded" ? outcome.points : 0,
+        (performance.now() - started) / 1000,
+      );
       known.set(path, `${info.size}:${info.mtime?.getTime() ?? 0}`);
       watcher.done(path);
       if (outcome.kind !== "quarantined") await disposeSource(path, config);
@@ -137,9 +174,15 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         }
       }
     } else {
+      view.watching = true;
       for await (const path of watcher.claims(stop.signal)) await handle(path);
     }
   } finally {
+    view.watching = false;
+    if (http) {
+      await http.close();
+      await removeServiceState(config.db);
+    }
     await scheduler?.stop();
     await db.exclusive(async () => {});
     db.close();

@@ -86,6 +86,9 @@ Deno.test("lta rejects bad arguments and bad settings with a message that names 
       env.stderr.includes("offsetSearch (from environment LTA_OFFSET_SEARCH) must be one of exact, legacy"),
     env.stderr,
   );
+  const missing = await lta(["query", "--db", config.db, "SELECT 1"]);
+  ok(missing.code !== 0 && missing.stderr.includes(`no database at ${config.db}`), missing.stderr);
+  equal((await lta(["analyze", "--db", config.db])).code, 0, "creates an empty database");
   const sql = await lta(["query", "--db", config.db, "SELEC nothing"]);
   ok(sql.code !== 0 && /syntax error/i.test(sql.stderr), sql.stderr);
   const help = await lta(["--help"]);

@@ -22,6 +22,7 @@ Deno.test("SIGTERM during a backlog stops cleanly with a consistent database, an
     LTA_POLL_SECONDS: "0.05",
     LTA_MIN_AGE_SECONDS: "0",
     LTA_LOG_FORMAT: "json",
+    LTA_HTTP_PORT: "0",
   };
   const main = new URL("../main.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {

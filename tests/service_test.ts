@@ -38,6 +38,7 @@ async function serviceRoot(overrides: Partial<Config> = {}) {
     minAgeSeconds: 0.3,
     timeZone: "UTC",
     logFormat: "json",
+    httpPort: 0,
     ...overrides,
   });
   await Deno.mkdir(config.inbox, { recursive: true });

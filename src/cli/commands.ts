@@ -6,11 +6,12 @@ import { Database } from "../db/database.ts";
 import { discoverFiles } from "../ingest/discover.ts";
 import type { LoadOutcome } from "../ingest/load.ts";
 import { processFile } from "../pipeline.ts";
-import { formatRows, type OutputFormat, plainValue } from "./output.ts";
+import { formatRows, type OutputFormat, plainValue } from "../db/values.ts";
 import { createLogger } from "../log.ts";
-import { exportExcel, type ExportOptions } from "../render/excel.ts";
-import { buildReport } from "../render/report.ts";
-import { findFile, trackChartData, trackChartSvg } from "../render/track_chart.ts";
+import { runReadOnlyQuery } from "../db/readonly_query.ts";
+import { takeSnapshot } from "../db/snapshot.ts";
+import { findRunningService, serviceUrl } from "../server/state_file.ts";
+import type { ExportOptions } from "../render/excel.ts";
 import { localDate } from "../schedule/jobs.ts";
 import { runService } from "../service.ts";
 
@@ -81,13 +82,62 @@ async function runFiles(
   return summary;
 }
 
-/** `lta query`: runs one SQL statement and prints its rows. */
+/**
+ * `lta query`: one reading statement, through the running service when there is one (DuckDB lets no other
+ * process open the file), else on the file opened read-only. Same rules and output either way.
+ */
 export async function queryCommand(sql: string, format: OutputFormat, config: Config): Promise<void> {
+  const service = await findRunningService(config.db);
+  let result: { columns: string[]; rows: unknown[][]; truncated: boolean };
+  if (service) {
+    const res = await fetch(`${serviceUrl(service)}/api/query`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(config.httpToken ? { authorization: `Bearer ${config.httpToken}` } : {}),
+      },
+      body: JSON.stringify({ sql }),
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.error ?? `service answered ${res.status}`);
+    result = {
+      columns: body.columns,
+      rows: body.rows.map((r: Record<string, unknown>) => body.columns.map((c: string) => r[c])),
+      truncated: body.truncated,
+    };
+  } else {
+    try {
+      await Deno.stat(config.db);
+    } catch {
+      throw new Error(`no database at ${config.db} (nothing ingested yet, or another --db / LTA_DB?)`);
+    }
+    const db = await Database.open(config.db, { readOnly: true });
+    try {
+      result = await runReadOnlyQuery(db, sql, { maxRows: 1_000_000, timeoutMs: 600_000 });
+    } finally {
+      db.close();
+    }
+  }
+  console.log(formatRows(result.columns, result.rows, format));
+  if (result.truncated) log(`(result cut at ${result.rows.length} rows)`);
+}
+
+/** `lta snapshot`: a read-only copy of the database, through the running service when there is one. */
+export async function snapshotCommand(config: Config): Promise<void> {
+  const service = await findRunningService(config.db);
+  if (service) {
+    const res = await fetch(`${serviceUrl(service)}/api/snapshot`, {
+      method: "POST",
+      headers: config.httpToken ? { authorization: `Bearer ${config.httpToken}` } : {},
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.error ?? `service answered ${res.status}`);
+    log(`wrote ${body.path}`);
+    return;
+  }
   const db = await Database.open(config.db);
   try {
-    const reader = await db.conn.runAndReadAll(sql);
-    const rows = reader.getRows().map((r) => r.map(plainValue));
-    console.log(formatRows(reader.columnNames(), rows, format));
+    log(`wrote ${await takeSnapshot(db, config.snapshotKeep)}`);
   } finally {
     db.close();
   }
@@ -157,6 +207,7 @@ export async function chartCommand(
   out: string | undefined,
   config: Config,
 ) {
+  const { findFile, trackChartData, trackChartSvg } = await import("../render/track_chart.ts");
   const db = await Database.open(config.db);
   try {
     const file = await findFile(db, ref);
@@ -185,6 +236,7 @@ export async function chartCommand(
 /** `lta report`: builds the report folder for a day (default: yesterday). */
 export async function reportCommand(date: string | undefined, config: Config): Promise<void> {
   const day = date ?? localDate(new Date(Date.now() - 86_400_000), config.timeZone);
+  const { buildReport } = await import("../render/report.ts");
   const db = await Database.open(config.db);
   try {
     const result = await buildReport(db, { date: day, reportsDir: config.reportsDir });
@@ -198,6 +250,7 @@ export async function reportCommand(date: string | undefined, config: Config): P
 
 /** `lta export`: the Excel workbook for engineers. */
 export async function exportCommand(options: ExportOptions, config: Config): Promise<void> {
+  const { exportExcel } = await import("../render/excel.ts");
   const db = await Database.open(config.db);
   try {
     const rows = await exportExcel(db, options);

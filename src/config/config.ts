@@ -38,6 +38,20 @@ export interface Config {
   catchUpMax: number;
   /** `pretty` on a terminal, JSON lines otherwise (`auto`). */
   logFormat: "auto" | "json" | "pretty";
+  /** Serve the HTTP API and live page from `lta serve`. */
+  httpEnabled: boolean;
+  /** Address to bind; anything but loopback needs `httpToken`. */
+  httpHost: string;
+  /** Port; 0 lets the OS pick a free one (written to the state file next to the database). */
+  httpPort: number;
+  /** Bearer token required on every request but /health (empty: none). */
+  httpToken: string;
+  /** Snapshots of the database kept (oldest removed first). */
+  snapshotKeep: number;
+  /** Rows returned at most by `POST /api/query`. */
+  queryMaxRows: number;
+  /** A query running longer is stopped. */
+  queryTimeoutSeconds: number;
 }
 
 export const DEFAULTS: Config = {
@@ -59,10 +73,18 @@ export const DEFAULTS: Config = {
   catchUp: "latest",
   catchUpMax: 7,
   logFormat: "auto",
+  httpEnabled: true,
+  httpHost: "127.0.0.1",
+  httpPort: 8321,
+  httpToken: "",
+  snapshotKeep: 7,
+  queryMaxRows: 10_000,
+  queryTimeoutSeconds: 30,
 };
 
 type Kind =
   | { type: "path" }
+  | { type: "text" }
   | { type: "choice"; values: readonly string[] }
   | { type: "number"; min: number; max: number }
   | { type: "boolean" }
@@ -88,6 +110,13 @@ const KINDS: { [K in keyof Config]: Kind } = {
   catchUp: { type: "choice", values: ["none", "latest", "all"] },
   catchUpMax: { type: "number", min: 1, max: 366 },
   logFormat: { type: "choice", values: ["auto", "json", "pretty"] },
+  httpEnabled: { type: "boolean" },
+  httpHost: { type: "text" },
+  httpPort: { type: "number", min: 0, max: 65_535 },
+  httpToken: { type: "text" },
+  snapshotKeep: { type: "number", min: 1, max: 1000 },
+  queryMaxRows: { type: "number", min: 1, max: 10_000_000 },
+  queryTimeoutSeconds: { type: "number", min: 0.01, max: 86_400 },
 };
 
 /** `quarantineDir` → `LTA_QUARANTINE_DIR`. */
@@ -111,6 +140,9 @@ function convert(key: string, kind: Kind, value: unknown, where: string): unknow
   switch (kind.type) {
     case "path":
       if (typeof value !== "string" || value.trim() === "") throw bad("a non-empty path");
+      return value;
+    case "text":
+      if (typeof value !== "string") throw bad("text");
       return value;
     case "choice":
       if (!kind.values.includes(String(value))) throw bad(`one of ${kind.values.join(", ")}`);
@@ -169,7 +201,18 @@ export function buildConfig(env: Record<string, string | undefined>, file: Layer
       merged[key] = convert(key, kind, value, where);
     }
   }
-  return merged as unknown as Config;
+  const config = merged as unknown as Config;
+  const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.httpHost) ||
+    config.httpHost.startsWith("127.");
+  if (config.httpEnabled && !loopback && !config.httpToken) {
+    throw new ConfigError(
+      `httpHost "${config.httpHost}" is reachable from other machines: set httpToken (LTA_HTTP_TOKEN) too, or bind 127.0.0.1`,
+    );
+  }
+  if (!Number.isInteger(config.httpPort)) {
+    throw new ConfigError(`httpPort must be a whole number, got ${config.httpPort}`);
+  }
+  return config;
 }
 
 /** Reads a JSON config file; its keys are the `Config` names. */

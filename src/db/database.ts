@@ -2,7 +2,13 @@
  * The one place that owns DuckDB handles: open a database file with lta's settings, apply the schema,
  * and close it deterministically.
  */
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+  type DuckDBValue,
+} from "@duckdb/node-api";
+import { plainValue } from "./values.ts";
 import { dirname } from "node:path";
 
 /** The schema version this build writes; a database with a newer one is refused. */
@@ -12,13 +18,59 @@ const SCHEMA_FILES = ["schema.sql", "analysis.sql"];
 const DEFAULT_MEMORY_LIMIT = "256MB";
 
 export interface DatabaseOptions {
+  /** Open without write access (a viewer while no service holds the file). */
+  readOnly?: boolean;
+  /**
+   * Let SQL reach the file system (`COPY`, `read_csv`, `ATTACH`…). Off by default: lta reads workbooks in
+   * TypeScript and never needs it, and user queries then cannot reach files either.
+   */
+  externalAccess?: boolean;
   /** DuckDB `memory_limit`, e.g. `"256MB"` (the default). */
   memoryLimit?: string;
   threads?: number;
 }
 
+function plainRows(reader: DuckDBResultReader): Record<string, unknown>[] {
+  const columns = reader.columnNames();
+  return reader.getRows().map((row) => Object.fromEntries(row.map((v, i) => [columns[i], plainValue(v)])));
+}
+
+/** Something to run SQL on: the database's main connection, or a separate reading connection. */
+export interface Queryable {
+  readonly conn: DuckDBConnection;
+  value(sql: string, params?: DuckDBValue[]): Promise<DuckDBValue>;
+  rows(sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]>;
+}
+
+/** A connection of its own (for readers beside the writer): MVCC gives it committed data only. */
+export class Connection implements Queryable {
+  constructor(readonly conn: DuckDBConnection) {}
+
+  async value(sql: string, params: DuckDBValue[] = []): Promise<DuckDBValue> {
+    return (await this.conn.runAndReadAll(sql, params)).getRows()[0]?.[0] ?? null;
+  }
+
+  async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+    return plainRows(await this.conn.runAndReadAll(sql, params));
+  }
+
+  close(): void {
+    this.conn.closeSync();
+  }
+}
+
+/** Runs `work` on a fresh connection to `db`, closed afterwards. */
+export async function withConnection<T>(db: Database, work: (c: Connection) => Promise<T>): Promise<T> {
+  const c = new Connection(await db.connect());
+  try {
+    return await work(c);
+  } finally {
+    c.close();
+  }
+}
+
 /** An open lta database: one instance, one connection, closed together. */
-export class Database {
+export class Database implements Queryable {
   private constructor(
     readonly path: string,
     private instance: DuckDBInstance,
@@ -31,7 +83,9 @@ export class Database {
     const config: Record<string, string> = {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
+      enable_external_access: options.externalAccess ? "true" : "false",
     };
+    if (options.readOnly) config.access_mode = "READ_ONLY";
     // DuckDB's default (80% of RAM) would let its buffer pool crowd out everything else on a plant PC.
     config.memory_limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (options.threads) config.threads = String(options.threads);
@@ -48,7 +102,8 @@ export class Database {
     const conn = await instance.connect();
     const db = new Database(path, instance, conn);
     try {
-      await db.migrate();
+      if (options.readOnly) await db.checkVersion();
+      else await db.migrate();
     } catch (e) {
       db.close();
       throw e;
@@ -56,7 +111,12 @@ export class Database {
     return db;
   }
 
-  private async migrate(): Promise<void> {
+  /** A further connection to the same database (its own transactions, closed by the caller). */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  private async checkVersion(): Promise<void> {
     const exists = await this.value(
       "SELECT count(*) FROM information_schema.tables WHERE table_name = 'lta_meta' AND table_schema = 'main'",
     );
@@ -70,6 +130,10 @@ export class Database {
         );
       }
     }
+  }
+
+  private async migrate(): Promise<void> {
+    await this.checkVersion();
     await this.conn.run("BEGIN TRANSACTION");
     try {
       for (const file of SCHEMA_FILES) {
@@ -92,10 +156,9 @@ export class Database {
     return reader.getRows()[0]?.[0] ?? null;
   }
 
-  /** All rows of `sql` as objects with JS values (BIGINT as number when it fits, timestamps as ISO text). */
+  /** All rows of `sql` as objects with plain JS values (see `plainValue`). */
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
+    return plainRows(await this.conn.runAndReadAll(sql, params));
   }
 
   #queue: Promise<unknown> = Promise.resolve();

@@ -60,6 +60,11 @@ export class InboxWatcher {
     }
   }
 
+  /** Files seen and not yet finished (waiting to settle, or claimed and in the pipeline). */
+  get pendingCount(): number {
+    return this.#tracker.pending + this.#inFlight.size;
+  }
+
   /** Marks a claimed file as done (loaded, duplicate or quarantined): it may be claimed again only if it changes. */
   done(path: string): void {
     this.#inFlight.delete(path);

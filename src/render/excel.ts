@@ -4,7 +4,7 @@
  * coloured, and text that Excel could take for a formula (`=`, `+`, `-`, `@` first) is stored as text.
  */
 import ExcelJS from "exceljs";
-import type { Database } from "../db/database.ts";
+import type { Queryable as Database } from "../db/database.ts";
 import { plainValue } from "../db/values.ts";
 
 export interface ExportOptions {

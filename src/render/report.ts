@@ -3,7 +3,7 @@
  * model, trend charts inline) and `tracks/*.svg` for the failing tracks it links to. Reads only.
  */
 import { join } from "node:path";
-import type { Database } from "../db/database.ts";
+import type { Queryable as Database } from "../db/database.ts";
 import { LINEARITY_HISTOGRAM, PARETO, PASS_RATE, SIGMA_TREND } from "./specs.ts";
 import { escapeXml, renderSvg } from "./svg.ts";
 import { trackChartData, trackChartSvg } from "./track_chart.ts";

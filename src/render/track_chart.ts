@@ -1,5 +1,5 @@
 /** The per-track chart: error vs position with limits, offset and fail points, from the database. */
-import type { Database } from "../db/database.ts";
+import type { Queryable as Database } from "../db/database.ts";
 import { FAIL_COLOR, PASS_COLOR, TRACK_CHART, WARN_COLOR } from "./specs.ts";
 import { renderSvg } from "./svg.ts";
 

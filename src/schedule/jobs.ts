@@ -1,7 +1,7 @@
 /** The nightly jobs available today; later stages (SPC, reports, exports) add theirs here. */
 import { analyzeTracks } from "../analyze/analyze.ts";
 import type { Config } from "../config/config.ts";
-import { buildReport } from "../render/report.ts";
+import { takeSnapshot } from "../db/snapshot.ts";
 import type { Job } from "./scheduler.ts";
 
 const DAY_MS = 86_400_000;
@@ -32,8 +32,16 @@ export function nightlyJobs(config: Config): Job[] {
       name: "report",
       async run({ db, scheduledFor }) {
         const day = localDate(new Date(scheduledFor.getTime() - DAY_MS), config.timeZone);
+        const { buildReport } = await import("../render/report.ts");
         const result = await buildReport(db, { date: day, reportsDir: config.reportsDir });
         return `${result.index}: ${result.tracks} tracks, ${result.trackCharts} charts`;
+      },
+    },
+    {
+      // A copy of the database for BI tools and notebooks (the scheduler holds the exclusive turn).
+      name: "snapshot",
+      async run({ db }) {
+        return await takeSnapshot(db, config.snapshotKeep);
       },
     },
     {

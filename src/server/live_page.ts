@@ -1,0 +1,81 @@
+/** The live page at `/`: service state, latest files with their verdicts and charts, pass rates per model. */
+import type { Queryable } from "../db/database.ts";
+import { escapeXml } from "../render/svg.ts";
+import type { ServerContext } from "./http.ts";
+
+const pct = (x: unknown) => (x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`);
+
+/** Renders the page from committed data. */
+export async function livePage(r: Queryable, ctx: ServerContext): Promise<string> {
+  const files = await r.rows(
+    `SELECT f.file_id, f.file_name, f.status, f.reason_code, f.model, f.serial, strftime(f.ingested_at, '%Y-%m-%d %H:%M:%S') AS at,
+            list(t.track_id || ':' || t.overall_status ORDER BY t.track_id) FILTER (WHERE t.track_id IS NOT NULL) AS tracks
+     FROM (SELECT * FROM files ORDER BY file_id DESC LIMIT 20) f LEFT JOIN tracks t USING (file_id)
+     GROUP BY ALL ORDER BY f.file_id DESC`,
+  );
+  const models = await r.rows(
+    `SELECT model, count(*) AS tracks, avg((overall_status = 'PASS')::INTEGER) AS pass_rate,
+            count(*) FILTER (WHERE near_miss) AS near_misses
+     FROM v_tracks GROUP BY model ORDER BY model`,
+  );
+  let latestReport: string | null = null;
+  try {
+    const days = [...Deno.readDirSync(ctx.config.reportsDir)]
+      .filter((e) => e.isDirectory && /^\d{4}-\d{2}-\d{2}$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
+    latestReport = days.at(-1) ?? null;
+  } catch {
+    // no reports yet
+  }
+  const s = ctx.service;
+  const fileRows = files.map((f) => {
+    const tracks = ((f.tracks as string[] | null) ?? []).map((entry) => {
+      const [track, status] = entry.split(":");
+      return `<a class="chart ${status}" href="/api/files/${f.file_id}/tracks/${
+        encodeURIComponent(track)
+      }/chart.svg">` +
+        `${escapeXml(track)} ${status}</a>`;
+    });
+    const verdict = f.status === "quarantined"
+      ? `<span class="FAIL">quarantined: ${escapeXml(String(f.reason_code))}</span>`
+      : tracks.join(" ");
+    return `<tr><td>${f.file_id}</td><td>${escapeXml(String(f.file_name))}</td><td>${
+      escapeXml(String(f.model ?? ""))
+    }</td>` +
+      `<td>${escapeXml(String(f.serial ?? ""))}</td><td>${f.at}</td><td>${verdict}</td></tr>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30"><title>lta</title>
+<style>
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#212121}
+table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
+th{background:#f5f5f5}.PASS{color:#2e7d32}.WARNING{color:#ef6c00}.FAIL,.ERROR{color:#c62828}a.chart{margin-right:8px}
+</style></head><body>
+<h1>lta — laser-trim history</h1>
+<p>Service ${s.stopping ? "stopping" : "running"} since ${new Date(s.startedAt).toISOString()} ·
+watcher ${s.watching ? "on" : "off"} · ${s.pending()} file(s) waiting · RSS ${
+    (Deno.memoryUsage().rss / 1e6).toFixed(0)
+  } MB ·
+${
+    latestReport
+      ? `<a href="/reports/${latestReport}/index.html">latest report (${latestReport})</a>`
+      : "no report yet"
+  }</p>
+<h2>Latest files</h2>
+<table><thead><tr><th>id</th><th>file</th><th>model</th><th>serial</th><th>loaded</th><th>tracks (chart)</th></tr></thead><tbody>
+${fileRows.join("\n") || '<tr><td colspan="6">No files yet.</td></tr>'}
+</tbody></table>
+<h2>Pass rate per model</h2>
+<table><thead><tr><th>model</th><th>tracks</th><th>pass rate</th><th>near misses</th></tr></thead><tbody>
+${
+    models.map((m) =>
+      `<tr><td>${escapeXml(String(m.model ?? "(unknown)"))}</td><td>${m.tracks}</td><td>${
+        pct(m.pass_rate)
+      }</td><td>${m.near_misses}</td></tr>`
+    ).join("\n")
+  }
+</tbody></table>
+</body></html>
+`;
+}
