@@ -218,7 +218,18 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   );
 }
 
-// 5. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
+// 5. HTTP API latency over a million tracks, beside the bare HTTP round trip.
+{
+  console.log("\n== HTTP API over 1,000,000 tracks (500,000 files, 300 models), sequential requests ==");
+  const run = await measure(Deno.execPath(), ["run", "--allow-all", new URL("./api.ts", import.meta.url).pathname]);
+  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  const ms = (x: { p50: number; p95: number }) => `p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms`;
+  row("GET /health (baseline: the round trip)", ms(r.health));
+  row("GET /api/tracks?model=M (1,000 rows)", `${ms(r.byModel)} (goal p50 ≤ 50 ms)`);
+  row("POST /api/query: per-model daily trend", `${ms(r.trend)} (goal p50 ≤ 50 ms)`);
+}
+
+// 6. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
 {
   const files = Number(args["crash-files"]);
   const rounds = Number(args["crash-rounds"]);

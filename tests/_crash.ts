@@ -38,16 +38,20 @@ function serve(root: string, extraEnv: Record<string, string> = {}) {
   });
 }
 
-/** Runs `rounds` kill -9 rounds over `count` files, then a clean run, and checks the ledger. */
+/**
+ * Runs `rounds` rounds, each dropping `count` new files and killing the service with SIGKILL at a random
+ * moment of its backlog; then a clean run, and checks the ledger against every file written.
+ */
 export async function crashDrill(count: number, rounds: number, seed = 11): Promise<CrashReport> {
   const root = await Deno.makeTempDir({ prefix: "lta-crash-" });
-  const files = await writeTypicalFiles(join(root, "inbox"), count, seed);
   const random = rng(seed);
+  const files: Array<{ path: string; points: number }> = [];
   let killed = 0;
   for (let round = 0; round < rounds; round++) {
+    files.push(...await writeTypicalFiles(join(root, "inbox", `round-${round}`), count, seed + round * 7919));
     const child = serve(root).spawn();
-    // Start-up takes ~0.25 s and a file ~12 ms: kill anywhere from before the first file to the backlog's end.
-    const delay = 150 + random() * count * 15;
+    // Start-up takes ~0.3 s and a file ~10 ms: kill anywhere from before the first file to the backlog's end.
+    const delay = 150 + random() * count * 12;
     const timer = setTimeout(() => {
       try {
         child.kill("SIGKILL");
@@ -80,7 +84,7 @@ export async function crashDrill(count: number, rounds: number, seed = 11): Prom
     return {
       rounds,
       killed,
-      files: count,
+      files: files.length,
       ledgerRows: Number(ledger.n),
       distinctHashes: Number(ledger.d),
       pointMismatches,

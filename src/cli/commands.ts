@@ -6,7 +6,7 @@ import { Database } from "../db/database.ts";
 import { discoverFiles } from "../ingest/discover.ts";
 import type { LoadOutcome } from "../ingest/load.ts";
 import { processFile } from "../pipeline.ts";
-import { formatRows, type OutputFormat, plainValue } from "../db/values.ts";
+import { formatRows, type OutputFormat } from "../db/values.ts";
 import { createLogger } from "../log.ts";
 import { runReadOnlyQuery } from "../db/readonly_query.ts";
 import { takeSnapshot } from "../db/snapshot.ts";
