@@ -9,7 +9,10 @@ import { buildConfig } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import { runService } from "../src/service.ts";
 
-const { values } = parseArgs({ args: Deno.args, options: { tracks: { type: "string", default: "1000000" } } });
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { tracks: { type: "string", default: "1000000" } },
+});
 const tracks = Number(values.tracks);
 const root = await Deno.makeTempDir({ prefix: "lta-api-bench-" });
 const dbPath = join(root, "data", "lta.duckdb");
@@ -49,11 +52,18 @@ const config = buildConfig({}, {}, {
 });
 const stop = new AbortController();
 let port = 0;
-const service = runService(config, { logger: { event() {} }, signal: stop.signal, onListening: (p) => (port = p) });
+const service = runService(config, {
+  logger: { event() {} },
+  signal: stop.signal,
+  onListening: (p) => (port = p),
+});
 while (port === 0) await new Promise((r) => setTimeout(r, 20));
 const base = `http://127.0.0.1:${port}`;
 
-async function latencies(n: number, request: (i: number) => Promise<Response>): Promise<{ p50: number; p95: number }> {
+async function latencies(
+  n: number,
+  request: (i: number) => Promise<Response>,
+): Promise<{ p50: number; p95: number }> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
@@ -67,16 +77,21 @@ async function latencies(n: number, request: (i: number) => Promise<Response>): 
 }
 
 const health = await latencies(200, () => fetch(`${base}/health`));
-const byModel = await latencies(200, (i) => fetch(`${base}/api/tracks?model=M${(i * 37) % models}&limit=1000`));
+const byModel = await latencies(
+  200,
+  (i) => fetch(`${base}/api/tracks?model=M${(i * 37) % models}&limit=1000`),
+);
 const trend = await latencies(100, (i) =>
   fetch(`${base}/api/query`, {
     method: "POST",
     body: JSON.stringify({
-      sql: `SELECT test_date::DATE AS day, count(*) AS tracks, avg((overall_status = 'PASS')::INT) AS pass_rate,
-                   avg(sigma_gradient) AS sigma FROM v_tracks WHERE model = 'M${(i * 53) % models}' GROUP BY 1 ORDER BY 1`,
+      sql:
+        `SELECT test_date::DATE AS day, count(*) AS tracks, avg((overall_status = 'PASS')::INT) AS pass_rate,
+                   avg(sigma_gradient) AS sigma FROM v_tracks WHERE model = 'M${
+          (i * 53) % models
+        }' GROUP BY 1 ORDER BY 1`,
     }),
-  })
-);
+  }));
 stop.abort();
 await service;
 await Deno.remove(root, { recursive: true });
