@@ -4,7 +4,9 @@
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
+  alarmsCommand,
   analyzeCommand,
+  capabilityCommand,
   chartCommand,
   configCheckCommand,
   exportCommand,
@@ -14,6 +16,7 @@ import {
   reprocessCommand,
   serveCommand,
   snapshotCommand,
+  spcCommand,
 } from "./src/cli/commands.ts";
 import { buildConfig, type Config, ConfigError, readConfigFile } from "./src/config/config.ts";
 
@@ -167,6 +170,56 @@ program.command("export")
   .action(async (opts) => {
     const { out, model, since, ...rest } = opts;
     await exportCommand({ out, model, since }, await configFrom(rest));
+  });
+
+const formatOption = () =>
+  new Option("--format <format>", "output format").choices(["table", "csv", "json"] as const).default(
+    "table",
+  );
+
+program.command("spc")
+  .description(
+    "compute control limits (first time), evaluate Nelson rules and CUSUM/EWMA drift, store alarms",
+  )
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--model <model>", "only this model")
+  .option("--recompute-limits", "add a new version of the control limits from the newest baseline points")
+  .action(async (opts) => {
+    const { model, recomputeLimits, ...rest } = opts;
+    await spcCommand(model, recomputeLimits ?? false, await configFrom(rest));
+  });
+
+program.command("alarms")
+  .description("list open SPC and drift alarms, or acknowledge one")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--all", "include acknowledged alarms")
+  .option("--ack <id>", "acknowledge this alarm", (v) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected an alarm id, got "${v}"`);
+    return Number(v);
+  })
+  .option("--cause <text>", "the assignable cause (with --ack)")
+  .option("--by <name>", "who acknowledges [default: $USER]")
+  .addOption(formatOption())
+  .action(async (opts) => {
+    const { all, ack, cause, by, format, ...rest } = opts;
+    await alarmsCommand({ all, ack, cause, by, format }, await configFrom(rest));
+  });
+
+program.command("capability")
+  .description(
+    "Cp, Cpk (within, moving range), Pp, Ppk (overall) per model for sigma gradient and linearity error",
+  )
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option("--model <model>", "only this model")
+  .option("--since <date>", "tracks tested on or after YYYY-MM-DD", isoDate)
+  .option("--by-track", "per model and track")
+  .addOption(formatOption())
+  .action(async (opts) => {
+    const { model, since, byTrack, format, ...rest } = opts;
+    await capabilityCommand({ model, since, byTrack, format }, await configFrom(rest));
   });
 
 if (import.meta.main) {

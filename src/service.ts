@@ -15,7 +15,8 @@ import { Metrics } from "./metrics.ts";
 import { takeSnapshot } from "./db/snapshot.ts";
 import { startHttpServer } from "./server/http.ts";
 import { removeServiceState, writeServiceState } from "./server/state_file.ts";
-import { nightlyJobs } from "./schedule/jobs.ts";
+import { nightlyJobs, spcOptions } from "./schedule/jobs.ts";
+import { runSpc } from "./analyze/spc.ts";
 import { Scheduler } from "./schedule/scheduler.ts";
 
 export interface ServiceOptions {
@@ -152,6 +153,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       known.set(path, `${info.size}:${info.mtime?.getTime() ?? 0}`);
       watcher.done(path);
       if (outcome.kind !== "quarantined") await disposeSource(path, config);
+      if (outcome.kind === "loaded") await updateSpc(db, outcome.fileId, config, logger);
       logger.event(`file_${outcome.kind}`, {
         path,
         file_id: outcome.fileId,
@@ -190,6 +192,22 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     logger.event("stopped", { ...summary });
   }
   return summary;
+}
+
+/** After a load: the rules and drift of the file's model, over its newest points only (the nightly run does all). */
+async function updateSpc(db: Database, fileId: number, config: Config, logger: Logger): Promise<void> {
+  try {
+    const summary = await db.exclusive(async () => {
+      const model = await db.value("SELECT model FROM files WHERE file_id = $1", [fileId]);
+      if (model === null) return null;
+      return await db.transaction(() => runSpc(db, spcOptions(config, 200), [String(model)]));
+    });
+    if (summary?.newAlarms) {
+      logger.event("spc_alarms", { file_id: fileId, new_alarms: summary.newAlarms }, "warn");
+    }
+  } catch (e) {
+    logger.event("spc_failed", { file_id: fileId, error: (e as Error).message }, "error");
+  }
 }
 
 /** Leaves, archives (into `<archiveDir>/<YYYY-MM-DD>/<path below the inbox>`) or deletes a loaded file. */

@@ -6,13 +6,15 @@ import { Database } from "../db/database.ts";
 import { discoverFiles } from "../ingest/discover.ts";
 import type { LoadOutcome } from "../ingest/load.ts";
 import { processFile } from "../pipeline.ts";
-import { formatRows, type OutputFormat } from "../db/values.ts";
+import { formatRows, type OutputFormat, plainValue } from "../db/values.ts";
+import { controlLimits, runSpc, SPC_METRICS } from "../analyze/spc.ts";
+import { capability } from "../analyze/capability.ts";
 import { createLogger } from "../log.ts";
 import { runReadOnlyQuery } from "../db/readonly_query.ts";
 import { takeSnapshot } from "../db/snapshot.ts";
 import { findRunningService, serviceUrl } from "../server/state_file.ts";
 import type { ExportOptions } from "../render/excel.ts";
-import { localDate } from "../schedule/jobs.ts";
+import { localDate, spcOptions } from "../schedule/jobs.ts";
 import { runService } from "../service.ts";
 
 /** Prints to stderr, so stdout stays clean for query output and SVG. */
@@ -255,6 +257,83 @@ export async function exportCommand(options: ExportOptions, config: Config): Pro
   try {
     const rows = await exportExcel(db, options);
     log(`wrote ${options.out}: ${rows} track(s)`);
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta spc`: control limits, Nelson rules and drift now (the nightly job does the same). */
+export async function spcCommand(
+  model: string | undefined,
+  recompute: boolean,
+  config: Config,
+): Promise<void> {
+  const db = await Database.open(config.db);
+  try {
+    const summary = await db.transaction(async () => {
+      if (recompute) {
+        const models = model
+          ? [model]
+          : (await db.rows("SELECT DISTINCT model FROM v_tracks WHERE model IS NOT NULL"))
+            .map((r) => String(r.model));
+        for (const m of models) {
+          for (const metric of SPC_METRICS) await controlLimits(db, m, metric, config.spcBaseline, true);
+        }
+      }
+      return await runSpc(db, spcOptions(config), model ? [model] : undefined);
+    });
+    log(`${summary.models} model(s) checked, ${summary.newAlarms} new alarm(s)`);
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta alarms`: lists open alarms (all with `all`), or acknowledges one with its assignable cause. */
+export async function alarmsCommand(
+  options: { all?: boolean; ack?: number; cause?: string; by?: string; format: OutputFormat },
+  config: Config,
+): Promise<void> {
+  const db = await Database.open(config.db);
+  try {
+    if (options.ack !== undefined) {
+      if (!options.cause) throw new Error("--ack needs --cause TEXT (the assignable cause found)");
+      const updated = await db.rows(
+        `UPDATE spc_alarms SET acknowledged_by = $2, acknowledged_at = now()::TIMESTAMP, assignable_cause = $3
+         WHERE alarm_id = $1 RETURNING alarm_id`,
+        [options.ack, options.by ?? Deno.env.get("USER") ?? "unknown", options.cause],
+      );
+      if (updated.length === 0) throw new Error(`no alarm ${options.ack}`);
+      log(`alarm ${options.ack} acknowledged`);
+      return;
+    }
+    const reader = await db.conn.runAndReadAll(
+      `SELECT alarm_id, model, metric, rule, description, strftime(first_at, '%Y-%m-%d %H:%M') AS first_at,
+              strftime(last_at, '%Y-%m-%d %H:%M') AS last_at, points, acknowledged_by, assignable_cause
+       FROM spc_alarms ${options.all ? "" : "WHERE acknowledged_at IS NULL"} ORDER BY alarm_id`,
+    );
+    console.log(
+      formatRows(reader.columnNames(), reader.getRows().map((r) => r.map(plainValue)), options.format),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta capability`: Cp/Cpk/Pp/Ppk per model (or model and track). */
+export async function capabilityCommand(
+  options: { model?: string; since?: string; byTrack?: boolean; format: OutputFormat },
+  config: Config,
+): Promise<void> {
+  const db = await Database.open(config.db, { readOnly: true });
+  try {
+    const rows = await capability(db, { ...options, minN: config.capabilityMinN });
+    const columns = rows.length ? Object.keys(rows[0]) : ["model"];
+    const round = (
+      v: unknown,
+    ) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v);
+    console.log(
+      formatRows(columns, rows.map((r) => columns.map((c) => round(r[c as keyof typeof r]))), options.format),
+    );
   } finally {
     db.close();
   }

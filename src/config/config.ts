@@ -52,6 +52,14 @@ export interface Config {
   queryMaxRows: number;
   /** A query running longer is stopped. */
   queryTimeoutSeconds: number;
+  /** Points per model that control limits and the drift baseline are computed from. */
+  spcBaseline: number;
+  /** Nelson rules (1–8) evaluated on sigma gradient. */
+  nelsonRulesSigma: number[];
+  /** Nelson rules (1–8) evaluated on linearity error. */
+  nelsonRulesLinearity: number[];
+  /** Capability is not reported below this many samples. */
+  capabilityMinN: number;
 }
 
 export const DEFAULTS: Config = {
@@ -80,11 +88,16 @@ export const DEFAULTS: Config = {
   snapshotKeep: 7,
   queryMaxRows: 10_000,
   queryTimeoutSeconds: 30,
+  spcBaseline: 30,
+  nelsonRulesSigma: [1, 2, 3, 4, 5, 6, 7, 8],
+  nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
+  capabilityMinN: 30,
 };
 
 type Kind =
   | { type: "path" }
   | { type: "text" }
+  | { type: "rules" }
   | { type: "choice"; values: readonly string[] }
   | { type: "number"; min: number; max: number }
   | { type: "boolean" }
@@ -117,6 +130,10 @@ const KINDS: { [K in keyof Config]: Kind } = {
   snapshotKeep: { type: "number", min: 1, max: 1000 },
   queryMaxRows: { type: "number", min: 1, max: 10_000_000 },
   queryTimeoutSeconds: { type: "number", min: 0.01, max: 86_400 },
+  spcBaseline: { type: "number", min: 5, max: 10_000 },
+  nelsonRulesSigma: { type: "rules" },
+  nelsonRulesLinearity: { type: "rules" },
+  capabilityMinN: { type: "number", min: 2, max: 100_000 },
 };
 
 /** `quarantineDir` → `LTA_QUARANTINE_DIR`. */
@@ -141,6 +158,14 @@ function convert(key: string, kind: Kind, value: unknown, where: string): unknow
     case "path":
       if (typeof value !== "string" || value.trim() === "") throw bad("a non-empty path");
       return value;
+    case "rules": {
+      const list = Array.isArray(value) ? value : String(value).split(/[\s,]+/).filter(Boolean);
+      const rules = list.map(Number);
+      if (rules.some((r) => !Number.isInteger(r) || r < 1 || r > 8)) {
+        throw bad('Nelson rule numbers 1–8, e.g. "1,2,5"');
+      }
+      return [...new Set(rules)].sort();
+    }
     case "text":
       if (typeof value !== "string") throw bad("text");
       return value;

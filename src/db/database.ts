@@ -14,7 +14,7 @@ import { dirname } from "node:path";
 /** The schema version this build writes; a database with a newer one is refused. */
 export const SCHEMA_VERSION = 1;
 
-const SCHEMA_FILES = ["schema.sql", "analysis.sql"];
+const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql"];
 const DEFAULT_MEMORY_LIMIT = "256MB";
 
 export interface DatabaseOptions {

@@ -2,6 +2,7 @@
 import { analyzeTracks } from "../analyze/analyze.ts";
 import type { Config } from "../config/config.ts";
 import { takeSnapshot } from "../db/snapshot.ts";
+import { runSpc, type SpcOptions } from "../analyze/spc.ts";
 import type { Job } from "./scheduler.ts";
 
 const DAY_MS = 86_400_000;
@@ -10,6 +11,15 @@ const DAY_MS = 86_400_000;
 export function localDate(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
     .format(at);
+}
+
+/** The SPC settings of `config`. */
+export function spcOptions(config: Config, recent?: number): SpcOptions {
+  return {
+    baseline: config.spcBaseline,
+    rules: { sigma_gradient: config.nelsonRulesSigma, linearity_error: config.nelsonRulesLinearity },
+    recent,
+  };
 }
 
 /** Builds the nightly job list for `config`. */
@@ -25,6 +35,14 @@ export function nightlyJobs(config: Config): Job[] {
           nearMissPct: config.nearMissPct,
         });
         return `${summary.tracks} tracks since ${since}`;
+      },
+    },
+    {
+      // Control limits, Nelson rules and drift over every model's whole history.
+      name: "spc",
+      async run({ db }) {
+        const summary = await db.transaction(() => runSpc(db, spcOptions(config)));
+        return `${summary.models} models, ${summary.newAlarms} new alarm(s)`;
       },
     },
     {

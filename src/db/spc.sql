@@ -1,0 +1,38 @@
+-- Statistical process control (issue "SPC and drift"); documented in README.md ("Schema").
+CREATE SEQUENCE IF NOT EXISTS spc_alarm_id_seq START 1;
+
+-- Control limits are versioned: recomputing adds a version, history keeps the limits it was judged by.
+CREATE TABLE IF NOT EXISTS control_limits (
+  model         VARCHAR NOT NULL,
+  metric        VARCHAR NOT NULL,
+  version       INTEGER NOT NULL,
+  centre        DOUBLE NOT NULL,
+  sigma         DOUBLE NOT NULL,
+  lcl           DOUBLE NOT NULL,
+  ucl           DOUBLE NOT NULL,
+  mr_bar        DOUBLE NOT NULL,
+  n             INTEGER NOT NULL,
+  computed_from TIMESTAMP NOT NULL,
+  computed_to   TIMESTAMP NOT NULL,
+  computed_at   TIMESTAMP NOT NULL,
+  PRIMARY KEY (model, metric, version)
+);
+
+CREATE TABLE IF NOT EXISTS spc_alarms (
+  alarm_id         BIGINT PRIMARY KEY DEFAULT nextval('spc_alarm_id_seq'),
+  model            VARCHAR NOT NULL,
+  metric           VARCHAR NOT NULL,
+  rule             VARCHAR NOT NULL,
+  description      VARCHAR NOT NULL,
+  limits_version   INTEGER,
+  first_at         TIMESTAMP NOT NULL,
+  last_at          TIMESTAMP NOT NULL,
+  first_file_id    BIGINT NOT NULL,
+  last_file_id     BIGINT NOT NULL,
+  file_ids         BIGINT[] NOT NULL,
+  points           INTEGER NOT NULL,
+  created_at       TIMESTAMP NOT NULL,
+  acknowledged_by  VARCHAR,
+  acknowledged_at  TIMESTAMP,
+  assignable_cause VARCHAR
+);
