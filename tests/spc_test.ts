@@ -5,6 +5,7 @@ import { controlLimits, runSpc, type SpcMetric } from "../src/analyze/spc.ts";
 import { Database } from "../src/db/database.ts";
 import { rng } from "../fixtures/trim_model.ts";
 import { workspace } from "./_helpers.ts";
+import { driftChartSvg, imrChartSvg } from "../src/render/spc_charts.ts";
 
 let nextFileId = 1;
 
@@ -191,5 +192,21 @@ Deno.test("control limits are versioned: recomputing adds a version and keeps th
     const v2 = (await controlLimits(db, "LIM", "linearity_error", 30, true))!;
     deepEqual([v2.version, Number(v2.centre.toFixed(6))], [2, 0.021]);
     equal(Number(await db.value("SELECT count(*) FROM control_limits WHERE model = 'LIM'")), 2);
+  });
+});
+
+Deno.test("the I-MR chart marks exactly the points inside alarms, and the drift chart draws CUSUM and EWMA", async () => {
+  await withDb(async (db) => {
+    await nelsonCount(db, "R1", [...calm(28), 4, ...calm(28)], [1]);
+    const svg = (await imrChartSvg(db, "R1", "linearity_error"))!;
+    const marks = svg.match(/role-mark violations_marks"[^]*?<\/g>/)?.[0] ?? "";
+    equal((marks.match(/<path/g) ?? []).length, 1, "one red point: the one beyond 3σ");
+    ok(svg.includes("limits version 1"));
+    equal(await imrChartSvg(db, "NONE", "linearity_error"), null, "no limits, no chart");
+    await seed(db, "DRIFTING", {
+      sigma_gradient: normals(5, 80).map((z, i) => 0.0003 + 0.00005 * z + (i >= 50 ? 0.0001 : 0)),
+    });
+    const drift = (await driftChartSvg(db, "DRIFTING", 30))!;
+    for (const label of ["CUSUM up", "CUSUM down", "EWMA", "upper limit"]) ok(drift.includes(label), label);
   });
 });

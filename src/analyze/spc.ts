@@ -62,7 +62,7 @@ const RULES: Record<number, { window: number; description: string; condition: st
 };
 
 /** The ordered series of `metric` for `model` (analysable tracks), as a CTE named `series`. */
-function seriesCte(metric: SpcMetric): string {
+export function seriesCte(metric: SpcMetric): string {
   if (!SPC_METRICS.includes(metric)) throw new Error(`unknown SPC metric ${metric}`);
   return `series AS (
     SELECT row_number() OVER (ORDER BY test_date, file_id, track_id) AS i, file_id, test_date, ${metric} AS x
@@ -178,37 +178,60 @@ export async function nelsonEpisodes(
     .filter((e) => !recent || e.lastI > total - recent);
 }
 
-/** CUSUM (k = 0.5σ, h = 5σ) and EWMA (λ = 0.2, ±3σ√(λ/(2−λ))) on the series after its baseline. */
-export async function driftEpisodes(db: Queryable, model: string, baseline: number): Promise<Episode[]> {
+/** The CUSUM and EWMA statistics of a model's sigma gradient, point by point after the baseline. */
+export interface DriftSeries {
+  mu: number;
+  sd: number;
+  /** Decision interval h = 5σ for both CUSUM sums. */
+  h: number;
+  ewmaUcl: number;
+  ewmaLcl: number;
+  points: Array<{ i: number; cusumHi: number; cusumLo: number; ewma: number }>;
+}
+
+/** CUSUM (k = 0.5σ, h = 5σ) and EWMA (λ = 0.2, ±3σ√(λ/(2−λ))) after a baseline of `baseline` points. */
+export async function driftSeries(
+  db: Queryable,
+  model: string,
+  baseline: number,
+): Promise<DriftSeries | null> {
   const reader = await db.conn.runAndReadAll(
     `WITH ${seriesCte("sigma_gradient")} SELECT x FROM series ORDER BY i`,
     [model],
   );
   const xs = reader.getColumnsJS()[0] as number[];
-  if (xs.length <= baseline) return [];
+  if (xs.length <= baseline) return null;
   const base = xs.slice(0, baseline);
   const mu = base.reduce((s, x) => s + x, 0) / baseline;
   const sd = Math.sqrt(base.reduce((s, x) => s + (x - mu) ** 2, 0) / (baseline - 1));
   // A constant baseline (up to rounding) has no σ to measure drift against.
-  if (!(sd > 1e-9 * Math.abs(mu))) return [];
+  if (!(sd > 1e-9 * Math.abs(mu))) return null;
   const k = 0.5 * sd;
-  const h = 5 * sd;
   const lambda = 0.2;
   const ewmaLimit = 3 * sd * Math.sqrt(lambda / (2 - lambda));
-  const tracker = new AlarmTracker();
+  const points: DriftSeries["points"] = [];
   let hi = 0;
   let lo = 0;
   let ewma = mu;
   for (let n = baseline; n < xs.length; n++) {
-    const x = xs[n];
-    const i = n + 1;
-    hi = Math.max(0, hi + (x - mu) - k);
-    lo = Math.max(0, lo + (mu - x) - k);
-    ewma = lambda * x + (1 - lambda) * ewma;
-    tracker.step("cusum_upper", "CUSUM: sigma gradient drifting up", hi > h, i);
-    tracker.step("cusum_lower", "CUSUM: sigma gradient drifting down", lo > h, i);
-    tracker.step("ewma_upper", "EWMA above its upper limit", ewma > mu + ewmaLimit, i);
-    tracker.step("ewma_lower", "EWMA below its lower limit", ewma < mu - ewmaLimit, i);
+    hi = Math.max(0, hi + (xs[n] - mu) - k);
+    lo = Math.max(0, lo + (mu - xs[n]) - k);
+    ewma = lambda * xs[n] + (1 - lambda) * ewma;
+    points.push({ i: n + 1, cusumHi: hi, cusumLo: lo, ewma });
+  }
+  return { mu, sd, h: 5 * sd, ewmaUcl: mu + ewmaLimit, ewmaLcl: mu - ewmaLimit, points };
+}
+
+/** Drift alarms (episodes) from the drift statistics. */
+export async function driftEpisodes(db: Queryable, model: string, baseline: number): Promise<Episode[]> {
+  const series = await driftSeries(db, model, baseline);
+  if (!series) return [];
+  const tracker = new AlarmTracker();
+  for (const p of series.points) {
+    tracker.step("cusum_upper", "CUSUM: sigma gradient drifting up", p.cusumHi > series.h, p.i);
+    tracker.step("cusum_lower", "CUSUM: sigma gradient drifting down", p.cusumLo > series.h, p.i);
+    tracker.step("ewma_upper", "EWMA above its upper limit", p.ewma > series.ewmaUcl, p.i);
+    tracker.step("ewma_lower", "EWMA below its lower limit", p.ewma < series.ewmaLcl, p.i);
   }
   return tracker.done();
 }

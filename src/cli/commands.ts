@@ -241,7 +241,11 @@ export async function reportCommand(date: string | undefined, config: Config): P
   const { buildReport } = await import("../render/report.ts");
   const db = await Database.open(config.db);
   try {
-    const result = await buildReport(db, { date: day, reportsDir: config.reportsDir });
+    const result = await buildReport(db, {
+      date: day,
+      reportsDir: config.reportsDir,
+      spcBaseline: config.spcBaseline,
+    });
     log(
       `wrote ${result.index}: ${result.models} model(s), ${result.tracks} track(s), ${result.trackCharts} chart(s)`,
     );

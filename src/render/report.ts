@@ -7,6 +7,7 @@ import type { Queryable as Database } from "../db/database.ts";
 import { LINEARITY_HISTOGRAM, PARETO, PASS_RATE, SIGMA_TREND } from "./specs.ts";
 import { escapeXml, renderSvg } from "./svg.ts";
 import { trackChartData, trackChartSvg } from "./track_chart.ts";
+import { driftChartSvg, imrChartSvg } from "./spc_charts.ts";
 
 export interface ReportOptions {
   /** The day reported on (tracks tested that day), `YYYY-MM-DD`. */
@@ -16,6 +17,8 @@ export interface ReportOptions {
   trendDays?: number;
   /** At most this many failing-track charts are drawn (the rest are listed). */
   maxTrackCharts?: number;
+  /** The drift baseline (points), as configured for SPC. */
+  spcBaseline?: number;
 }
 
 export interface ReportResult {
@@ -34,6 +37,7 @@ interface ModelSummary {
   sigma_pass_rate: number;
   near_misses: number;
   failing: number;
+  alarms: number;
 }
 
 /** A file-system-safe name. */
@@ -115,8 +119,9 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
     `SELECT coalesce(model, '(unknown)') AS model, count(DISTINCT file_id) AS files, count(*) AS tracks,
             avg((overall_status = 'PASS')::INTEGER) AS pass_rate, avg(sigma_pass::INTEGER) AS sigma_pass_rate,
             count(*) FILTER (WHERE near_miss) AS near_misses,
-            count(*) FILTER (WHERE overall_status IN ('FAIL', 'ERROR')) AS failing
-     FROM v_tracks WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
+            count(*) FILTER (WHERE overall_status IN ('FAIL', 'ERROR')) AS failing,
+            (SELECT count(*) FROM spc_alarms a WHERE a.model = v.model AND a.acknowledged_at IS NULL) AS alarms
+     FROM v_tracks v WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
     [options.date],
   )) as unknown as ModelSummary[];
   const failing = await db.rows(
@@ -150,6 +155,12 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
   for (const s of summaries) {
     if (s.model === "(unknown)") continue;
     const charts = await modelTrendSvgs(db, s.model, options.date, days);
+    for (const metric of ["sigma_gradient", "linearity_error"] as const) {
+      const imr = await imrChartSvg(db, s.model, metric);
+      if (imr) charts.push(imr);
+    }
+    const drift = await driftChartSvg(db, s.model, options.spcBaseline ?? 30);
+    if (drift) charts.push(drift);
     sections.push(
       `<section><h2>${escapeXml(s.model)}</h2>${
         charts.map((c) => `<figure>${c}</figure>`).join("")
@@ -169,13 +180,15 @@ figure{margin:12px 0}section{margin-top:28px}
 <p>${tracks} track(s) tested on ${options.date}, ${summaries.length} model(s). Trend charts cover the last ${days} days.</p>
 <h2>Summary per model</h2>
 <table><thead><tr><th>model</th><th>files</th><th>tracks</th><th>pass rate</th><th>sigma pass rate</th>
-<th>near misses</th><th>failing</th><th>drift alarms</th></tr></thead><tbody>
+<th>near misses</th><th>failing</th><th>open SPC/drift alarms</th></tr></thead><tbody>
 ${
     summaries.map((s) =>
       `<tr><td>${escapeXml(s.model)}</td><td>${s.files}</td><td>${s.tracks}</td><td>${
         pct(s.pass_rate)
       }</td>` +
-      `<td>${pct(s.sigma_pass_rate)}</td><td>${s.near_misses}</td><td>${s.failing}</td><td>—</td></tr>`
+      `<td>${
+        pct(s.sigma_pass_rate)
+      }</td><td>${s.near_misses}</td><td>${s.failing}</td><td>${s.alarms}</td></tr>`
     ).join("\n")
   }
 </tbody></table>

@@ -180,3 +180,92 @@ export const LINEARITY_HISTOGRAM: Template = {
     ],
   },
 };
+
+/**
+ * I-MR chart: individuals with centre line and 3σ limits, points inside an alarm in red; the moving range
+ * below. Rows: `{i, value, chart: "I" | "MR", flagged}`; limits rows `{series, value, chart}`.
+ */
+export const IMR_CHART: Template = {
+  name: "imr",
+  spec: {
+    config,
+    params: titleParams,
+    title,
+    data: { name: "rows" },
+    vconcat: [
+      {
+        width: 640,
+        height: 200,
+        transform: [{ filter: "datum.chart === 'I'" }],
+        layer: [
+          {
+            transform: [{ filter: "datum.series === 'point'" }],
+            mark: { type: "line", color: "#90a4ae", point: { filled: true, size: 16, color: "#546e7a" } },
+            encoding: {
+              x: { field: "i", type: "quantitative", title: "sample (time order)" },
+              y: { field: "value", type: "quantitative", title: "individual", scale: { zero: false } },
+            },
+          },
+          {
+            name: "violations",
+            transform: [{ filter: "datum.series === 'point' && datum.flagged" }],
+            mark: { type: "point", filled: true, size: 40, color: FAIL_COLOR },
+            encoding: {
+              x: { field: "i", type: "quantitative" },
+              y: { field: "value", type: "quantitative" },
+            },
+          },
+          {
+            transform: [{ filter: "datum.series !== 'point'" }],
+            mark: { type: "rule", strokeDash: [6, 3] },
+            encoding: {
+              y: { field: "value", type: "quantitative" },
+              color: {
+                field: "series",
+                type: "nominal",
+                scale: { range: ["#424242", FAIL_COLOR, FAIL_COLOR] },
+                title: null,
+              },
+            },
+          },
+        ],
+      },
+      {
+        width: 640,
+        height: 120,
+        transform: [{ filter: "datum.chart === 'MR'" }],
+        mark: { type: "line", color: "#90a4ae" },
+        encoding: {
+          x: { field: "i", type: "quantitative", title: "sample (time order)" },
+          y: { field: "value", type: "quantitative", title: "moving range" },
+        },
+      },
+    ],
+  },
+};
+
+/** CUSUM sums against h, and the EWMA against its limits. Rows: `{i, value, series, panel}`. */
+export const DRIFT_CHART: Template = {
+  name: "drift",
+  spec: {
+    config,
+    params: titleParams,
+    title,
+    data: { name: "rows" },
+    vconcat: ["CUSUM", "EWMA"].map((panel) => ({
+      width: 640,
+      height: 150,
+      transform: [{ filter: `datum.panel === '${panel}'` }],
+      mark: { type: "line" as const, strokeWidth: 1.25 },
+      encoding: {
+        x: { field: "i", type: "quantitative" as const, title: "sample (time order)" },
+        y: { field: "value", type: "quantitative" as const, title: panel, scale: { zero: false } },
+        color: { field: "series", type: "nominal" as const, title: null },
+        strokeDash: {
+          condition: { test: "indexof(datum.series, 'limit') >= 0 || datum.series === 'h'", value: [6, 3] },
+          value: [1, 0],
+        },
+      },
+    })),
+  },
+};

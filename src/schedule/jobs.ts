@@ -51,7 +51,11 @@ export function nightlyJobs(config: Config): Job[] {
       async run({ db, scheduledFor }) {
         const day = localDate(new Date(scheduledFor.getTime() - DAY_MS), config.timeZone);
         const { buildReport } = await import("../render/report.ts");
-        const result = await buildReport(db, { date: day, reportsDir: config.reportsDir });
+        const result = await buildReport(db, {
+          date: day,
+          reportsDir: config.reportsDir,
+          spcBaseline: config.spcBaseline,
+        });
         return `${result.index}: ${result.tracks} tracks, ${result.trackCharts} charts`;
       },
     },

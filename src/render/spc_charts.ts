@@ -1,0 +1,54 @@
+/** SPC charts for a model: I-MR with limits and alarm points, and CUSUM/EWMA against their limits. */
+import { driftSeries, seriesCte, type SpcMetric } from "../analyze/spc.ts";
+import type { Queryable } from "../db/database.ts";
+import { DRIFT_CHART, IMR_CHART } from "./specs.ts";
+import { renderSvg } from "./svg.ts";
+
+/** The I-MR chart of `metric` for `model` against its newest control limits; `null` without limits. */
+export async function imrChartSvg(db: Queryable, model: string, metric: SpcMetric): Promise<string | null> {
+  const [limits] = await db.rows(
+    "SELECT version, centre, lcl, ucl FROM control_limits WHERE model = $1 AND metric = $2 ORDER BY version DESC LIMIT 1",
+    [model, metric],
+  );
+  if (!limits) return null;
+  const points = await db.rows(
+    `WITH ${seriesCte(metric)},
+     flagged AS (SELECT DISTINCT unnest(file_ids) AS file_id FROM spc_alarms WHERE model = $1 AND metric = $2)
+     SELECT i, x AS value, abs(x - lag(x) OVER (ORDER BY i)) AS mr, file_id IN (SELECT file_id FROM flagged) AS flagged
+     FROM series ORDER BY i`,
+    [model, metric],
+  );
+  const rows: Record<string, unknown>[] = [];
+  for (const p of points) {
+    rows.push({ i: p.i, value: p.value, chart: "I", series: "point", flagged: p.flagged });
+    if (p.mr !== null) rows.push({ i: p.i, value: p.mr, chart: "MR", series: "mr" });
+  }
+  for (const series of ["centre", "ucl", "lcl"]) rows.push({ chart: "I", series, value: limits[series] });
+  return await renderSvg(IMR_CHART, rows, {
+    chartTitle: `I-MR: ${metric.replace("_", " ")}`,
+    chartSubtitle: `${model} · limits version ${limits.version} · red: points in an alarm`,
+  });
+}
+
+/** CUSUM and EWMA of the model's sigma gradient; `null` before the baseline is complete. */
+export async function driftChartSvg(db: Queryable, model: string, baseline: number): Promise<string | null> {
+  const d = await driftSeries(db, model, baseline);
+  if (!d) return null;
+  const rows: Record<string, unknown>[] = [];
+  for (const p of d.points) {
+    rows.push(
+      { i: p.i, value: p.cusumHi, series: "CUSUM up", panel: "CUSUM" },
+      { i: p.i, value: p.cusumLo, series: "CUSUM down", panel: "CUSUM" },
+      { i: p.i, value: d.h, series: "h", panel: "CUSUM" },
+      { i: p.i, value: p.ewma, series: "EWMA", panel: "EWMA" },
+      { i: p.i, value: d.ewmaUcl, series: "upper limit", panel: "EWMA" },
+      { i: p.i, value: d.ewmaLcl, series: "lower limit", panel: "EWMA" },
+    );
+  }
+  return await renderSvg(DRIFT_CHART, rows, {
+    chartTitle: "Drift of sigma gradient",
+    chartSubtitle: `${model} · baseline ${baseline} points: mean ${d.mu.toPrecision(3)}, σ ${
+      d.sd.toPrecision(3)
+    }`,
+  });
+}
