@@ -119,9 +119,11 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
     `SELECT coalesce(model, '(unknown)') AS model, count(DISTINCT file_id) AS files, count(*) AS tracks,
             avg((overall_status = 'PASS')::INTEGER) AS pass_rate, avg(sigma_pass::INTEGER) AS sigma_pass_rate,
             count(*) FILTER (WHERE near_miss) AS near_misses,
-            count(*) FILTER (WHERE overall_status IN ('FAIL', 'ERROR')) AS failing,
-            (SELECT count(*) FROM spc_alarms a WHERE a.model = v.model AND a.acknowledged_at IS NULL) AS alarms
-     FROM v_tracks v WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
+            count(*) FILTER (WHERE overall_status IN ('FAIL', 'ERROR')) AS failing, max(coalesce(a.open, 0)) AS alarms
+     FROM v_tracks v
+     LEFT JOIN (SELECT model, count(*) AS open FROM spc_alarms WHERE acknowledged_at IS NULL GROUP BY model) a
+       USING (model)
+     WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
     [options.date],
   )) as unknown as ModelSummary[];
   const failing = await db.rows(
