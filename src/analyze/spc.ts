@@ -199,7 +199,7 @@ export async function driftSeries(
     `WITH ${seriesCte("sigma_gradient")} SELECT x FROM series ORDER BY i`,
     [model],
   );
-  const xs = reader.getColumnsJS()[0] as number[];
+  const xs = (reader.getColumnsJS()[0] ?? []) as number[];
   if (xs.length <= baseline) return null;
   const base = xs.slice(0, baseline);
   const mu = base.reduce((s, x) => s + x, 0) / baseline;
