@@ -16,11 +16,13 @@ export async function processFile(
   path: string,
   config: Config,
   replaces?: number,
+  flushRows?: number,
 ): Promise<LoadOutcome> {
   const outcome = await loadFile(db, path, {
     quarantineDir: config.quarantineDir,
     quarantineMode: config.quarantineMode,
     replaces,
+    flushRows,
     afterLoad: async ({ fileId, model, parsed }) => {
       await analyzeLoadedFile(db, fileId, model, loadedTracks(parsed), {
         offsetSearch: config.offsetSearch,

@@ -4,7 +4,9 @@
  * database). Crash safety comes from the per-file transaction and the content-hash ledger: after a kill,
  * a file whose load did not commit is claimed again, one that did is recognised as a duplicate.
  */
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, extname, join, relative, resolve } from "node:path";
+import { duckdbSettings, memoryBudget } from "./memory/budget.ts";
+import { MemoryGate } from "./memory/gate.ts";
 import type { Config } from "./config/config.ts";
 import { Database } from "./db/database.ts";
 import type { LoadOutcome } from "./ingest/load.ts";
@@ -65,12 +67,23 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
 
   await Deno.mkdir(config.inbox, { recursive: true });
-  const db = await Database.open(config.db);
+  const budget = memoryBudget(config.memoryBudgetMb, Deno.systemMemoryInfo().total);
+  const gate = new MemoryGate({
+    budgetBytes: budget,
+    onChange: (from, to, sample) =>
+      logger.event("memory_state", {
+        from,
+        to,
+        rss_mb: Math.round(sample.rss / 1e6),
+        budget_mb: Math.round(budget / 1e6),
+      }, to === "ok" ? "info" : "warn"),
+  });
+  const db = await Database.open(config.db, duckdbSettings(budget));
   const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
   let scheduler: Scheduler | null = null;
   let http: { port: number; close(): Promise<void> } | null = null;
   const metrics = new Metrics();
-  const view = { startedAt: Date.now(), watching: false, stopping: false, pending: () => 0 };
+  const view = { startedAt: Date.now(), watching: false, stopping: false, pending: () => 0, gate };
   stop.signal.addEventListener("abort", () => (view.stopping = true), { once: true });
   try {
     const known = await knownFiles(db);
@@ -106,6 +119,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       after_load: config.afterLoad,
       poll_s: config.pollSeconds,
       known_files: known.size,
+      memory_budget_mb: Math.round(budget / 1e6),
       http: http ? `http://${config.httpHost}:${http.port}/` : null,
     });
 
@@ -135,14 +149,20 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         return; // gone since the scan
       }
       let outcome: LoadOutcome;
+      const format = extname(path).slice(1).toLowerCase();
+      const waited = await gate.admit(gate.estimate(format, info.size));
+      const rssBefore = gate.last.rss;
       try {
-        outcome = await db.exclusive(() => processFile(db, path, config));
+        outcome = await db.exclusive(() =>
+          processFile(db, path, config, undefined, gate.batchSizes().flushRows)
+        );
       } catch (e) {
         // A database failure, not a bad file: the file stays in the inbox and is retried at a later scan.
         logger.event("file_failed", { path, error: (e as Error).message }, "error");
         watcher.done(path);
         return;
       }
+      gate.observe(format, info.size, gate.sample().rss - rssBefore);
       summary[outcome.kind]++;
       metrics.fileDone(
         outcome.kind,
@@ -161,6 +181,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         ...(outcome.kind === "loaded" ? { tracks: outcome.tracks, points: outcome.points } : {}),
         ...(outcome.kind === "quarantined" ? { reason_code: outcome.code, reason: outcome.reason } : {}),
         ms: Math.round(performance.now() - started),
+        ...(waited >= 1 ? { memory_wait_ms: Math.round(waited) } : {}),
       }, outcome.kind === "quarantined" ? "warn" : "info");
     };
 

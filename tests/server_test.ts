@@ -29,6 +29,8 @@ async function serving(overrides: Partial<Config> = {}, count = 6): Promise<Runn
     minAgeSeconds: 0,
     httpPort: 0,
     logFormat: "json",
+    // The service shares this test process (Chromium driver, SheetJS, Vega…): budget for all of it.
+    memoryBudgetMb: 4096,
     ...overrides,
   });
   await Deno.mkdir(config.inbox, { recursive: true });

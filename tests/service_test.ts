@@ -39,6 +39,8 @@ async function serviceRoot(overrides: Partial<Config> = {}) {
     timeZone: "UTC",
     logFormat: "json",
     httpPort: 0,
+    // The service shares this test process (SheetJS, Vega…): budget for all of it.
+    memoryBudgetMb: 4096,
     ...overrides,
   });
   await Deno.mkdir(config.inbox, { recursive: true });

@@ -60,6 +60,8 @@ export interface Config {
   nelsonRulesLinearity: number[];
   /** Capability is not reported below this many samples. */
   capabilityMinN: number;
+  /** Resident memory budget in MB for the service (0: min(512 MB, 25% of RAM)). */
+  memoryBudgetMb: number;
 }
 
 export const DEFAULTS: Config = {
@@ -92,6 +94,7 @@ export const DEFAULTS: Config = {
   nelsonRulesSigma: [1, 2, 3, 4, 5, 6, 7, 8],
   nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
   capabilityMinN: 30,
+  memoryBudgetMb: 0,
 };
 
 type Kind =
@@ -134,6 +137,7 @@ const KINDS: { [K in keyof Config]: Kind } = {
   nelsonRulesSigma: { type: "rules" },
   nelsonRulesLinearity: { type: "rules" },
   capabilityMinN: { type: "number", min: 2, max: 100_000 },
+  memoryBudgetMb: { type: "number", min: 0, max: 1_048_576 },
 };
 
 /** `quarantineDir` → `LTA_QUARANTINE_DIR`. */

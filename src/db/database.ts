@@ -28,6 +28,8 @@ export interface DatabaseOptions {
   /** DuckDB `memory_limit`, e.g. `"256MB"` (the default). */
   memoryLimit?: string;
   threads?: number;
+  /** Where DuckDB spills when a query needs more than `memoryLimit` (default: `<db>.tmp`). */
+  tempDirectory?: string;
 }
 
 function plainRows(reader: DuckDBResultReader): Record<string, unknown>[] {
@@ -80,15 +82,21 @@ export class Database implements Queryable {
   /** Opens (creating if needed) the database file at `path` and brings its schema up to date. */
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
     if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
-    const config: Record<string, string> = {
+    const config: Record<string, string> = {};
+    // Set before external access is switched off, which freezes file-system settings.
+    if (path !== ":memory:" && !options.readOnly) {
+      config.temp_directory = options.tempDirectory ?? `${path}.tmp`;
+    }
+    Object.assign(config, {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
       enable_external_access: options.externalAccess ? "true" : "false",
-    };
+    });
     if (options.readOnly) config.access_mode = "READ_ONLY";
     // DuckDB's default (80% of RAM) would let its buffer pool crowd out everything else on a plant PC.
     config.memory_limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (options.threads) config.threads = String(options.threads);
+
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);

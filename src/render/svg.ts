@@ -6,6 +6,7 @@
  */
 import * as vega from "vega";
 import * as vl from "vega-lite";
+import { registerRelief } from "../memory/gate.ts";
 
 /** A named Vega-Lite template whose data come in the named dataset `rows`. */
 export interface Template {
@@ -43,6 +44,8 @@ export function clearTemplateCache(): void {
   parsed.clear();
   cachedBytes = 0;
 }
+
+registerRelief("chart templates", clearTemplateCache);
 
 /** Renders `template` with `rows` and signal values (e.g. the title) to an SVG string. */
 export async function renderSvg(

@@ -9,9 +9,11 @@ import { type Connection, type Database, withConnection } from "../db/database.t
 import { QueryRejected, runReadOnlyQuery } from "../db/readonly_query.ts";
 import { formatRows } from "../db/values.ts";
 import type { Metrics } from "../metrics.ts";
+import type { MemoryGate } from "../memory/gate.ts";
 import { livePage } from "./live_page.ts";
 
 export interface ServiceView {
+  gate: MemoryGate;
   startedAt: number;
   watching: boolean;
   stopping: boolean;
@@ -56,6 +58,7 @@ export function createApp(ctx: ServerContext): Hono {
     const problems: string[] = [];
     if (ctx.service.stopping) problems.push("stopping");
     if (!ctx.service.watching) problems.push("inbox watcher not running");
+    if (ctx.service.gate.sample() && ctx.service.gate.state === "critical") problems.push("memory critical");
     try {
       await read((r) => r.value("SELECT 1"));
     } catch (e) {
@@ -80,6 +83,18 @@ export function createApp(ctx: ServerContext): Hono {
         value: ctx.service.pending(),
       },
       { name: "lta_rss_bytes", help: "Resident set size.", value: mem.rss },
+      { name: "lta_memory_budget_bytes", help: "The memory budget.", value: ctx.service.gate.budgetBytes },
+      ...(["ok", "pressure", "critical"] as const).map((state) => ({
+        name: "lta_memory_state",
+        help: "1 for the memory gate's current state.",
+        value: ctx.service.gate.state === state ? 1 : 0,
+        labels: { state },
+      })),
+      {
+        name: "lta_memory_over_budget_admissions",
+        help: "Files let through over budget because nothing else could free memory.",
+        value: ctx.service.gate.overBudgetAdmissions,
+      },
       { name: "lta_heap_used_bytes", help: "V8 heap in use.", value: mem.heapUsed },
       {
         name: "lta_external_bytes",

@@ -1,0 +1,144 @@
+/**
+ * The memory gate: samples the process's memory, holds a state (`ok` / `pressure` / `critical`) against a
+ * budget with hysteresis, and admits the next unit of work only when its estimated cost fits. Under
+ * pressure it asks registered caches to let go and, when the runtime allows, collects garbage; it never
+ * drops work: with nothing else in flight it lets the work through after a bounded wait and says so.
+ */
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  systemTotal: number;
+  systemAvailable: number;
+}
+
+/** The boundary with the OS; tests replace it. */
+export type MemorySampler = () => MemorySample;
+
+export const processSampler: MemorySampler = () => {
+  const m = Deno.memoryUsage();
+  const s = Deno.systemMemoryInfo();
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    systemTotal: s.total,
+    systemAvailable: s.available,
+  };
+};
+
+export type GateState = "ok" | "pressure" | "critical";
+
+export interface GateOptions {
+  budgetBytes: number;
+  /** Fractions of the budget where the state rises; it falls back `hysteresis` below them. */
+  pressureAt?: number;
+  criticalAt?: number;
+  hysteresis?: number;
+  /** How long `admit` waits between samples, and how many times before letting work through. */
+  waitMs?: number;
+  maxWaits?: number;
+  sampler?: MemorySampler;
+  onChange?: (from: GateState, to: GateState, sample: MemorySample) => void;
+}
+
+const reliefs = new Map<string, () => void>();
+
+/** Registers a cache (or anything memoised) to be dropped when memory is tight. */
+export function registerRelief(name: string, drop: () => void): void {
+  reliefs.set(name, drop);
+}
+
+/** Drops every registered cache and, when the runtime exposes it (`--v8-flags=--expose-gc`), collects. */
+export function relieve(): void {
+  for (const drop of reliefs.values()) drop();
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+export class MemoryGate {
+  state: GateState = "ok";
+  last: MemorySample;
+  /** Work let through over budget because nothing else was in flight to free memory. */
+  overBudgetAdmissions = 0;
+  readonly budgetBytes: number;
+  #o: Required<Omit<GateOptions, "onChange">> & Pick<GateOptions, "onChange">;
+  #costPerByte = new Map<string, number>([["xls", 6], ["xlsx", 20]]);
+
+  constructor(options: GateOptions) {
+    this.#o = {
+      pressureAt: 0.8,
+      criticalAt: 0.95,
+      hysteresis: 0.05,
+      waitMs: 50,
+      maxWaits: 40,
+      sampler: processSampler,
+      ...options,
+    };
+    this.budgetBytes = options.budgetBytes;
+    this.last = this.#o.sampler();
+    this.sample();
+  }
+
+  /** Takes a sample and updates the state (rising at the thresholds, falling `hysteresis` below them). */
+  sample(): MemorySample {
+    const s = this.#o.sampler();
+    this.last = s;
+    const used = s.rss / this.budgetBytes;
+    const { pressureAt, criticalAt, hysteresis } = this.#o;
+    let next: GateState = this.state;
+    if (used >= criticalAt) next = "critical";
+    else if (this.state === "critical" && used >= criticalAt - hysteresis) next = "critical";
+    else if (used >= pressureAt) next = "pressure";
+    else if (this.state !== "ok" && used >= pressureAt - hysteresis) next = "pressure";
+    else next = "ok";
+    if (next !== this.state) {
+      const from = this.state;
+      this.state = next;
+      if (next !== "ok") relieve();
+      this.#o.onChange?.(from, next, s);
+    }
+    return s;
+  }
+
+  /** Estimated resident cost of reading and loading a file of `size` bytes in `format`. */
+  estimate(format: string, size: number): number {
+    return Math.round(size * (this.#costPerByte.get(format) ?? 20));
+  }
+
+  /** Corrects the estimate for `format` from a measured RSS rise while a file of `size` bytes was handled. */
+  observe(format: string, size: number, rssRise: number): void {
+    if (size <= 0 || rssRise <= 0) return;
+    const old = this.#costPerByte.get(format) ?? 20;
+    this.#costPerByte.set(format, old * 0.8 + (rssRise / size) * 0.2);
+  }
+
+  /**
+   * Waits until `cost` more bytes fit under the critical threshold. With other work in flight it waits as
+   * long as it takes (that work will finish and free memory); with none, at most `maxWaits` samples.
+   * Returns how long it waited, in ms.
+   */
+  async admit(cost: number, inFlight = 0): Promise<number> {
+    const started = performance.now();
+    for (let waits = 0;; waits++) {
+      const s = this.sample();
+      if (s.rss + cost <= this.budgetBytes * this.#o.criticalAt && this.state !== "critical") break;
+      if (inFlight === 0 && waits >= this.#o.maxWaits) {
+        this.overBudgetAdmissions++;
+        break;
+      }
+      relieve();
+      await new Promise((r) => setTimeout(r, this.#o.waitMs));
+    }
+    return performance.now() - started;
+  }
+
+  /** Batch sizes that shrink as memory gets tight. */
+  batchSizes(): { flushRows: number; analysisTracks: number } {
+    return this.state === "ok"
+      ? { flushRows: 50_000, analysisTracks: 500 }
+      : this.state === "pressure"
+      ? { flushRows: 10_000, analysisTracks: 100 }
+      : { flushRows: 2_000, analysisTracks: 20 };
+  }
+}

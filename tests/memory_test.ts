@@ -1,0 +1,83 @@
+/** The memory gate's state machine and admission, with a scripted sampler (the boundary with the OS). */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { duckdbSettings, memoryBudget } from "../src/memory/budget.ts";
+import { type GateState, MemoryGate, type MemorySample, registerRelief } from "../src/memory/gate.ts";
+
+const MB = 1024 * 1024;
+
+/** A sampler whose RSS the test sets. */
+function scripted(startMb: number) {
+  const box = { rssMb: startMb };
+  const sampler = (): MemorySample => ({
+    rss: box.rssMb * MB,
+    heapUsed: 0,
+    external: 0,
+    systemTotal: 8192 * MB,
+    systemAvailable: 4096 * MB,
+  });
+  return { box, sampler };
+}
+
+Deno.test("the gate rises at 80% and 95% of the budget and falls back only 5 points below, logging each change", () => {
+  const { box, sampler } = scripted(100);
+  const changes: string[] = [];
+  const gate = new MemoryGate({
+    budgetBytes: 200 * MB,
+    sampler,
+    onChange: (from, to) => changes.push(`${from}->${to}`),
+  });
+  const at = (mb: number): GateState => {
+    box.rssMb = mb;
+    gate.sample();
+    return gate.state;
+  };
+  deepEqual(
+    [at(150), at(160), at(155), at(151), at(149), at(190), at(185), at(181), at(179), at(100)],
+    ["ok", "pressure", "pressure", "pressure", "ok", "critical", "critical", "critical", "pressure", "ok"],
+  );
+  deepEqual(changes, ["ok->pressure", "pressure->ok", "ok->critical", "critical->pressure", "pressure->ok"]);
+});
+
+Deno.test("admit() waits while the cost does not fit, dropping caches meanwhile, and goes on once it fits", async () => {
+  const { box, sampler } = scripted(180);
+  let dropped = 0;
+  registerRelief("test cache", () => {
+    dropped++;
+    box.rssMb -= 10; // each relief frees 10 MB
+  });
+  const gate = new MemoryGate({ budgetBytes: 200 * MB, sampler, waitMs: 1, maxWaits: 1000 });
+  const waited = await gate.admit(20 * MB, 1);
+  ok(box.rssMb + 20 <= 190, `admitted at ${box.rssMb} MB`);
+  ok(dropped >= 1 && waited >= 0);
+  equal(gate.overBudgetAdmissions, 0);
+  registerRelief("test cache", () => {});
+});
+
+Deno.test("admit() never drops work: with nothing in flight it lets it through after a bounded wait, and counts it", async () => {
+  const { sampler } = scripted(195);
+  const gate = new MemoryGate({ budgetBytes: 200 * MB, sampler, waitMs: 1, maxWaits: 5 });
+  await gate.admit(50 * MB, 0);
+  equal(gate.overBudgetAdmissions, 1);
+});
+
+Deno.test("the cost estimate learns from what files really cost, and batch sizes shrink under pressure", () => {
+  const { box, sampler } = scripted(10);
+  const gate = new MemoryGate({ budgetBytes: 200 * MB, sampler });
+  const before = gate.estimate("xlsx", 1_000_000);
+  for (let i = 0; i < 30; i++) gate.observe("xlsx", 1_000_000, 2_000_000);
+  const after = gate.estimate("xlsx", 1_000_000);
+  ok(after < before && Math.abs(after - 2_000_000) < 100_000, `${before} → ${after}`);
+  const okSizes = gate.batchSizes();
+  box.rssMb = 170;
+  gate.sample();
+  const tight = gate.batchSizes();
+  ok(tight.flushRows < okSizes.flushRows && tight.analysisTracks < okSizes.analysisTracks);
+});
+
+Deno.test("the default budget is min(512 MB, 25% of RAM) and DuckDB gets 40% of it", () => {
+  equal(memoryBudget(0, 24 * 1024 * MB), 512 * MB);
+  equal(memoryBudget(0, 1024 * MB), 256 * MB);
+  equal(memoryBudget(300, 24 * 1024 * MB), 300 * MB);
+  deepEqual(duckdbSettings(256 * MB), { memoryLimit: "102MB", threads: 1 });
+  deepEqual(duckdbSettings(512 * MB), { memoryLimit: "204MB", threads: 2 });
+});
