@@ -1,0 +1,67 @@
+/**
+ * A backlog of `--files` typical files through `lta serve --once` under a memory budget: RSS when the
+ * 1,000th and the last file are loaded, and the peak, sampled every 50 ms. Prints one JSON line.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { writeTypicalFiles } from "../fixtures/generate.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { files: { type: "string", default: "10000" }, budget: { type: "string", default: "256" } },
+});
+const files = Number(values.files);
+const root = await Deno.makeTempDir({ prefix: "lta-backlog-" });
+for (let done = 0; done < files; done += 1000) {
+  await writeTypicalFiles(join(root, "inbox", `batch-${done}`), Math.min(1000, files - done), 100 + done);
+}
+const main = new URL("../main.ts", import.meta.url).pathname;
+const started = performance.now();
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["run", "--allow-all", "--v8-flags=--max-semi-space-size=2,--expose-gc", main, "serve", "--once"],
+  cwd: root,
+  env: {
+    LTA_DB: join(root, "data", "lta.duckdb"),
+    LTA_INBOX: join(root, "inbox"),
+    LTA_QUARANTINE_DIR: join(root, "quarantine"),
+    LTA_POLL_SECONDS: "0.05",
+    LTA_MIN_AGE_SECONDS: "0",
+    LTA_LOG_FORMAT: "json",
+    LTA_MEMORY_BUDGET_MB: values.budget!,
+    NO_COLOR: "1",
+  },
+  stdout: "null",
+  stderr: "piped",
+}).spawn();
+let rss = 0;
+let peak = 0;
+const timer = setInterval(() => {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+    rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    peak = Math.max(peak, rss);
+  } catch { /* exited */ }
+}, 50);
+let loaded = 0;
+let rssAt1000 = 0;
+let rssAtLast = 0;
+let overBudgetWaits = 0;
+let buffer = "";
+for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) {
+  buffer += text;
+  const lines = buffer.split("\n");
+  buffer = lines.pop()!;
+  for (const line of lines) {
+    if (line.includes('"file_loaded"')) {
+      loaded++;
+      if (line.includes("memory_wait_ms")) overBudgetWaits++;
+      if (loaded === 1000) rssAt1000 = rss;
+      if (loaded === files) rssAtLast = rss;
+    }
+  }
+}
+await child.status;
+clearInterval(timer);
+const seconds = (performance.now() - started) / 1000;
+await Deno.remove(root, { recursive: true });
+console.log(JSON.stringify({ files, loaded, seconds, rssAt1000, rssAtLast, peak, overBudgetWaits, budgetMb: Number(values.budget) }));
