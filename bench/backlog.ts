@@ -64,4 +64,15 @@ await child.status;
 clearInterval(timer);
 const seconds = (performance.now() - started) / 1000;
 await Deno.remove(root, { recursive: true });
-console.log(JSON.stringify({ files, loaded, seconds, rssAt1000, rssAtLast, peak, overBudgetWaits, budgetMb: Number(values.budget) }));
+console.log(
+  JSON.stringify({
+    files,
+    loaded,
+    seconds,
+    rssAt1000,
+    rssAtLast,
+    peak,
+    overBudgetWaits,
+    budgetMb: Number(values.budget),
+  }),
+);

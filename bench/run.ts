@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     tracks: { type: "string", default: "10000" },
     "crash-files": { type: "string", default: "200" },
     "crash-rounds": { type: "string", default: "20" },
+    backlog: { type: "string", default: "10000" },
   },
 });
 const FILES = Number(args.files);
@@ -243,7 +244,34 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   row("POST /api/query: per-model daily trend", `${ms(r.trend)} (goal p50 ≤ 50 ms)`);
 }
 
-// 6. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
+// 6. A 10,000-file backlog through `lta serve --once` under a 256 MB budget.
+{
+  const files = Number(args.backlog);
+  console.log(`\n== backlog of ${files} typical files through lta serve --once, budget 256 MB ==`);
+  const run = await measure(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    new URL("./backlog.ts", import.meta.url).pathname,
+    "--files",
+    String(files),
+    "--budget",
+    "256",
+  ]);
+  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  row(
+    "files loaded / seconds",
+    `${r.loaded} / ${r.seconds.toFixed(0)} s (${(r.loaded / r.seconds).toFixed(0)} files/s)`,
+  );
+  row(
+    "RSS at file 1,000 → last file",
+    `${(r.rssAt1000 / 1e6).toFixed(0)} → ${(r.rssAtLast / 1e6).toFixed(0)} MB (${
+      (((r.rssAtLast / r.rssAt1000) - 1) * 100).toFixed(1)
+    }%, goal within 5%)`,
+  );
+  row("peak RSS", `${(r.peak / 1e6).toFixed(0)} MB (goal ≤ 256 MB)`);
+}
+
+// 7. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
 {
   const files = Number(args["crash-files"]);
   const rounds = Number(args["crash-rounds"]);

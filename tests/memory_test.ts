@@ -81,3 +81,13 @@ Deno.test("the default budget is min(512 MB, 25% of RAM) and DuckDB gets 40% of 
   deepEqual(duckdbSettings(256 * MB), { memoryLimit: "102MB", threads: 1 });
   deepEqual(duckdbSettings(512 * MB), { memoryLimit: "204MB", threads: 2 });
 });
+
+Deno.test("when relief frees nothing (native growth), the gate stops waiting on it for the next files", async () => {
+  const { sampler } = scripted(195);
+  const gate = new MemoryGate({ budgetBytes: 200 * MB, sampler, waitMs: 20, maxWaits: 2 });
+  const first = await gate.admit(10 * MB, 0);
+  ok(first >= 35, `first admission tried relief (${first.toFixed(0)} ms)`);
+  const next = await gate.admit(10 * MB, 0);
+  ok(next < 15, `next admission did not wait (${next.toFixed(0)} ms)`);
+  equal(gate.overBudgetAdmissions, 2);
+});

@@ -36,8 +36,12 @@ export interface GateOptions {
   pressureAt?: number;
   criticalAt?: number;
   hysteresis?: number;
-  /** How long `admit` waits between samples, and how many times before letting work through. */
+  /** How long `admit` waits between samples. */
   waitMs?: number;
+  /**
+   * With nothing else in flight, how many relief-and-wait rounds before letting work through: nothing else
+   * can free memory then, so a long wait would only stall the backlog.
+   */
   maxWaits?: number;
   sampler?: MemorySampler;
   onChange?: (from: GateState, to: GateState, sample: MemorySample) => void;
@@ -64,6 +68,8 @@ export class MemoryGate {
   readonly budgetBytes: number;
   #o: Required<Omit<GateOptions, "onChange">> & Pick<GateOptions, "onChange">;
   #costPerByte = new Map<string, number>([["xls", 6], ["xlsx", 20]]);
+  /** Admissions to let through without relief, after relief was seen to free nothing (native growth). */
+  #skipRelief = 0;
 
   constructor(options: GateOptions) {
     this.#o = {
@@ -71,7 +77,7 @@ export class MemoryGate {
       criticalAt: 0.95,
       hysteresis: 0.05,
       waitMs: 50,
-      maxWaits: 40,
+      maxWaits: 2,
       sampler: processSampler,
       ...options,
     };
@@ -115,16 +121,20 @@ export class MemoryGate {
 
   /**
    * Waits until `cost` more bytes fit under the critical threshold. With other work in flight it waits as
-   * long as it takes (that work will finish and free memory); with none, at most `maxWaits` samples.
+   * long as it takes (that work will finish and free memory); with none, at most `maxWaits` relief rounds.
    * Returns how long it waited, in ms.
    */
   async admit(cost: number, inFlight = 0): Promise<number> {
     const started = performance.now();
+    const before = this.sample().rss;
     for (let waits = 0;; waits++) {
-      const s = this.sample();
+      const s = waits === 0 ? this.last : this.sample();
       if (s.rss + cost <= this.budgetBytes * this.#o.criticalAt && this.state !== "critical") break;
-      if (inFlight === 0 && waits >= this.#o.maxWaits) {
+      if (inFlight === 0 && (waits >= this.#o.maxWaits || this.#skipRelief > 0)) {
         this.overBudgetAdmissions++;
+        if (this.#skipRelief > 0) this.#skipRelief--;
+        // Relief that freed under 2% will not free more for the next files: stop paying for it a while.
+        else if (s.rss > before * 0.98) this.#skipRelief = 50;
         break;
       }
       relieve();
