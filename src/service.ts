@@ -139,6 +139,8 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       });
     }
 
+    const dirtyModels = new Set<string>();
+    const spcRunAt = new Map<string, number>();
     const handle = async (path: string) => {
       const started = performance.now();
       let info: Deno.FileInfo | null = null;
@@ -173,7 +175,21 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       known.set(path, `${info.size}:${info.mtime?.getTime() ?? 0}`);
       watcher.done(path);
       if (outcome.kind !== "quarantined") await disposeSource(path, config);
-      if (outcome.kind === "loaded") await updateSpc(db, outcome.fileId, config, logger);
+      if (outcome.kind === "loaded") {
+        const model = await db.exclusive(() =>
+          db.value("SELECT model FROM files WHERE file_id = $1", [outcome.fileId])
+        );
+        if (model !== null) dirtyModels.add(String(model));
+      }
+      // SPC follows each model's newest files, at most once a minute per model during a backlog, and as
+      // soon as the inbox is drained.
+      const now = Date.now();
+      for (const model of [...dirtyModels]) {
+        if (watcher.pendingCount > 0 && now - (spcRunAt.get(model) ?? 0) < SPC_INTERVAL_MS) continue;
+        dirtyModels.delete(model);
+        spcRunAt.set(model, now);
+        await updateSpc(db, model, config, logger);
+      }
       logger.event(`file_${outcome.kind}`, {
         path,
         file_id: outcome.fileId,
@@ -215,21 +231,19 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   return summary;
 }
 
-/** After a load: the rules and drift of the file's model, over its newest points only (the nightly run does all). */
-async function updateSpc(db: Database, fileId: number, config: Config, logger: Logger): Promise<void> {
+/** The rules and drift of one model over its newest points (the nightly run covers all history). */
+async function updateSpc(db: Database, model: string, config: Config, logger: Logger): Promise<void> {
   try {
-    const summary = await db.exclusive(async () => {
-      const model = await db.value("SELECT model FROM files WHERE file_id = $1", [fileId]);
-      if (model === null) return null;
-      return await db.transaction(() => runSpc(db, spcOptions(config, 200), [String(model)]));
-    });
-    if (summary?.newAlarms) {
-      logger.event("spc_alarms", { file_id: fileId, new_alarms: summary.newAlarms }, "warn");
-    }
+    const summary = await db.exclusive(() =>
+      db.transaction(() => runSpc(db, spcOptions(config, 200), [model]))
+    );
+    if (summary.newAlarms) logger.event("spc_alarms", { model, new_alarms: summary.newAlarms }, "warn");
   } catch (e) {
-    logger.event("spc_failed", { file_id: fileId, error: (e as Error).message }, "error");
+    logger.event("spc_failed", { model, error: (e as Error).message }, "error");
   }
 }
+
+const SPC_INTERVAL_MS = 60_000;
 
 /** Leaves, archives (into `<archiveDir>/<YYYY-MM-DD>/<path below the inbox>`) or deletes a loaded file. */
 async function disposeSource(path: string, config: Config): Promise<void> {
