@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
+import { serveEnv } from "../tests/_crash.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -20,16 +21,7 @@ const started = performance.now();
 const child = new Deno.Command(Deno.execPath(), {
   args: ["run", "--allow-all", "--v8-flags=--max-semi-space-size=2,--expose-gc", main, "serve", "--once"],
   cwd: root,
-  env: {
-    LTA_DB: join(root, "data", "lta.duckdb"),
-    LTA_INBOX: join(root, "inbox"),
-    LTA_QUARANTINE_DIR: join(root, "quarantine"),
-    LTA_POLL_SECONDS: "0.05",
-    LTA_MIN_AGE_SECONDS: "0",
-    LTA_LOG_FORMAT: "json",
-    LTA_MEMORY_BUDGET_MB: values.budget!,
-    NO_COLOR: "1",
-  },
+  env: serveEnv(root, { LTA_MEMORY_BUDGET_MB: values.budget! }),
   stdout: "null",
   stderr: "piped",
 }).spawn();

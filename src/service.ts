@@ -20,6 +20,7 @@ import { removeServiceState, writeServiceState } from "./server/state_file.ts";
 import { nightlyJobs, spcOptions } from "./schedule/jobs.ts";
 import { runSpc } from "./analyze/spc.ts";
 import { Scheduler } from "./schedule/scheduler.ts";
+import { exists } from "./fs.ts";
 
 export interface ServiceOptions {
   logger: Logger;
@@ -267,14 +268,5 @@ async function disposeSource(path: string, config: Config): Promise<void> {
     }
   } catch {
     // The data are in the database; a source file that cannot be moved is simply left where it is.
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

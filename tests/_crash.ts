@@ -19,20 +19,25 @@ export interface CrashReport {
   pointMismatches: string[];
 }
 
-function serve(root: string, extraEnv: Record<string, string> = {}) {
+/** The environment of an `lta serve --once` over `<root>/inbox` into `<root>/data`, scanning fast. */
+export function serveEnv(root: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NO_COLOR: "1",
+    LTA_DB: join(root, "data", "lta.duckdb"),
+    LTA_INBOX: join(root, "inbox"),
+    LTA_QUARANTINE_DIR: join(root, "quarantine"),
+    LTA_POLL_SECONDS: "0.05",
+    LTA_MIN_AGE_SECONDS: "0",
+    LTA_LOG_FORMAT: "json",
+    ...extra,
+  };
+}
+
+function serve(root: string) {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN, "serve", "--once"],
     cwd: root,
-    env: {
-      NO_COLOR: "1",
-      LTA_DB: join(root, "data", "lta.duckdb"),
-      LTA_INBOX: join(root, "inbox"),
-      LTA_QUARANTINE_DIR: join(root, "quarantine"),
-      LTA_POLL_SECONDS: "0.05",
-      LTA_MIN_AGE_SECONDS: "0",
-      LTA_LOG_FORMAT: "json",
-      ...extraEnv,
-    },
+    env: serveEnv(root),
     stdout: "null",
     stderr: "piped",
   });

@@ -4,6 +4,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { Database } from "./database.ts";
+import { exists } from "../fs.ts";
 
 /** The folder snapshots go to: `<db folder>/snapshots`. */
 export function snapshotDir(dbPath: string): string {
@@ -30,13 +31,4 @@ export async function takeSnapshot(db: Database, keep: number): Promise<string> 
     .sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await Deno.remove(join(dir, old));
   return target;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -13,6 +13,7 @@ import type { StageData } from "./layouts/columns.ts";
 import { openXls } from "./readers/xls.ts";
 import { openXlsx } from "./readers/xlsx.ts";
 import { ReadError, type ReadErrorCode, type WorkbookReader } from "./readers/workbook.ts";
+import { exists } from "../fs.ts";
 
 /** Bumped whenever a change to the readers or layouts would load a file differently. */
 export const PARSER_VERSION = "1.0.0";
@@ -332,15 +333,6 @@ async function quarantine(
   }
   await Deno.writeTextFile(`${target}.reason.txt`, `${code}\n${reason}\n`);
   return target;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function startsWith(bytes: Uint8Array, magic: number[]): boolean {

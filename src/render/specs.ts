@@ -24,6 +24,16 @@ const title = {
   anchor: "start",
 } as unknown as Title;
 
+/** What every single-view template shares: size, look, title params and the `rows` dataset. */
+const view = (height: number) => ({
+  width: 640,
+  height,
+  config,
+  params: titleParams,
+  title,
+  data: { name: "rows" },
+});
+
 /**
  * One track: the error after the optimal offset (verdict colour), the untrimmed error (light), the limits
  * (dashed) and the points outside them (circles); the subtitle gives the offset.
@@ -73,12 +83,7 @@ export const TRACK_CHART: Template = {
 export const SIGMA_TREND: Template = {
   name: "sigma_trend",
   spec: {
-    width: 640,
-    height: 240,
-    config,
-    params: titleParams,
-    title,
-    data: { name: "rows" },
+    ...view(240),
     layer: [
       {
         name: "sigma",
@@ -115,12 +120,7 @@ export const SIGMA_TREND: Template = {
 export const PASS_RATE: Template = {
   name: "pass_rate",
   spec: {
-    width: 640,
-    height: 200,
-    config,
-    params: titleParams,
-    title,
-    data: { name: "rows" },
+    ...view(200),
     mark: { type: "bar", color: PASS_COLOR },
     encoding: {
       x: { field: "day", type: "temporal", timeUnit: "yearmonthdate", title: "day" },
@@ -139,12 +139,7 @@ export const PASS_RATE: Template = {
 export const PARETO: Template = {
   name: "pareto",
   spec: {
-    width: 640,
-    height: 200,
-    config,
-    params: titleParams,
-    title,
-    data: { name: "rows" },
+    ...view(200),
     mark: { type: "bar", color: FAIL_COLOR },
     encoding: {
       y: { field: "reason", type: "nominal", sort: "-x", title: null, axis: { labelLimit: 320 } },
@@ -157,12 +152,7 @@ export const PARETO: Template = {
 export const LINEARITY_HISTOGRAM: Template = {
   name: "linearity_histogram",
   spec: {
-    width: 640,
-    height: 200,
-    config,
-    params: titleParams,
-    title,
-    data: { name: "rows" },
+    ...view(200),
     layer: [
       {
         transform: [{ filter: "datum.series === 'error'" }],
