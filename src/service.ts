@@ -176,12 +176,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       known.set(path, `${info.size}:${info.mtime?.getTime() ?? 0}`);
       watcher.done(path);
       if (outcome.kind !== "quarantined") await disposeSource(path, config);
-      if (outcome.kind === "loaded") {
-        const model = await db.exclusive(() =>
-          db.value("SELECT model FROM files WHERE file_id = $1", [outcome.fileId])
-        );
-        if (model !== null) dirtyModels.add(String(model));
-      }
+      if (outcome.kind === "loaded" && outcome.model !== null) dirtyModels.add(outcome.model);
       // SPC follows each model's newest files, at most once a minute per model during a backlog, and as
       // soon as the inbox is drained.
       const now = Date.now();

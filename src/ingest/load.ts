@@ -37,7 +37,7 @@ export interface LoadOptions {
 export type LoadOutcome =
   & { fileId: number; path: string; sha256: string }
   & (
-    | { kind: "loaded"; points: number; tracks: number; skippedRows: number }
+    | { kind: "loaded"; points: number; tracks: number; skippedRows: number; model: string | null }
     | { kind: "duplicate" }
     | { kind: "quarantined"; code: ReadErrorCode | "read_error"; reason: string }
   );
@@ -148,7 +148,16 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
     await options.afterLoad?.({ fileId, model, parsed });
     return fileId;
   });
-  return { kind: "loaded", fileId, path, sha256, points, tracks: parsed.tracks.length, skippedRows: skipped };
+  return {
+    kind: "loaded",
+    fileId,
+    path,
+    sha256,
+    points,
+    tracks: parsed.tracks.length,
+    skippedRows: skipped,
+    model,
+  };
 }
 
 async function readWorkbook(
