@@ -210,3 +210,16 @@ Deno.test("a folder ingest skips Excel owner files and other extensions and take
   deepEqual([summary.loaded, summary.quarantined], [3, 0]);
   deepEqual(summary.outcomes.map((o) => o.path.split("/").at(-1)), loadable.map((m) => m.file).reverse());
 });
+
+Deno.test("a database written by a newer lta is refused with a message that says so, and left untouched", async () => {
+  const { config } = await workspace();
+  const db = await Database.open(config.db);
+  await db.conn.run("UPDATE lta_meta SET value = '99' WHERE key = 'schema_version'");
+  db.close();
+  await rejects(
+    Database.open(config.db),
+    (e: Error) => e.message.includes("schema version 99, newer than this lta"),
+  );
+  const again = await Database.open(config.db, { readOnly: true }).catch((e: Error) => e);
+  ok(again instanceof Error && again.message.includes("upgrade lta"));
+});
