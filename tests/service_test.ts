@@ -5,7 +5,7 @@ import { buildConfig, type Config } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import type { Logger } from "../src/log.ts";
 import { runService } from "../src/service.ts";
-import { Scheduler } from "../src/schedule/scheduler.ts";
+import { type Job, Scheduler } from "../src/schedule/scheduler.ts";
 import { generatedFixtures } from "./_helpers.ts";
 
 interface Recorded {
@@ -148,6 +148,16 @@ Deno.test("a restart does not read again what is already in the database", async
   equal(second.events.find((e) => e.name === "started")!.fields.known_files, 3);
 });
 
+/** A 02:00 UTC schedule running `job`, with the catch-up policy given. */
+function nightly(db: Database, job: Job, catchUp: "latest" | "all", catchUpMax: number): Scheduler {
+  return new Scheduler(
+    db,
+    [job],
+    { cron: "0 2 * * *", timeZone: "UTC", catchUp, catchUpMax, exclusive: (w) => db.exclusive(w) },
+    recorder().logger,
+  );
+}
+
 Deno.test("a nightly run missed while the service was down is caught up once, then never again", async () => {
   const { config } = await serviceRoot();
   const db = await Database.open(config.db);
@@ -158,14 +168,7 @@ Deno.test("a nightly run missed while the service was down is caught up once, th
       { scheduledFor }: { scheduledFor: Date },
     ) => (ran.push(scheduledFor.toISOString()), Promise.resolve()),
   };
-  const make = (catchUp: "latest" | "all") =>
-    new Scheduler(db, [job], {
-      cron: "0 2 * * *",
-      timeZone: "UTC",
-      catchUp,
-      catchUpMax: 7,
-      exclusive: (w) => db.exclusive(w),
-    }, recorder().logger);
+  const make = (catchUp: "latest" | "all") => nightly(db, job, catchUp, 7);
   try {
     await db.conn.run(
       "INSERT INTO schedule_runs (job, scheduled_for, started_at, finished_at, status) VALUES ('probe', '2026-11-20 02:00:00', '2026-11-20 02:00:00', '2026-11-20 02:01:00', 'ok')",
@@ -195,13 +198,7 @@ Deno.test("catch-up policy all runs every missed night, oldest first, at most ca
     await db.conn.run(
       "INSERT INTO schedule_runs (job, scheduled_for, started_at, status) VALUES ('probe', '2026-11-20 02:00:00', '2026-11-20 02:00:00', 'ok')",
     );
-    const s = new Scheduler(db, [job], {
-      cron: "0 2 * * *",
-      timeZone: "UTC",
-      catchUp: "all",
-      catchUpMax: 3,
-      exclusive: (w) => db.exclusive(w),
-    }, recorder().logger);
+    const s = nightly(db, job, "all", 3);
     equal(await s.catchUp(new Date("2026-11-24T10:00:00Z")), 3);
     deepEqual(ran, ["2026-11-22T02:00:00.000Z", "2026-11-23T02:00:00.000Z", "2026-11-24T02:00:00.000Z"]);
   } finally {
@@ -219,13 +216,7 @@ Deno.test("a run left 'running' by a crash is marked interrupted and run again o
     await db.conn.run(
       "INSERT INTO schedule_runs (job, scheduled_for, started_at, status) VALUES ('probe', '2026-11-23 02:00:00', '2026-11-23 02:00:00', 'running')",
     );
-    const s = new Scheduler(db, [job], {
-      cron: "0 2 * * *",
-      timeZone: "UTC",
-      catchUp: "all",
-      catchUpMax: 7,
-      exclusive: (w) => db.exclusive(w),
-    }, recorder().logger);
+    const s = nightly(db, job, "all", 7);
     await s.start(new Date("2026-11-23T12:00:00Z"));
     await s.stop();
     equal(runs, 1);
