@@ -50,8 +50,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   const path = resolve(given);
   const fileName = basename(path);
   const info = await Deno.stat(path);
-  const bytes = await Deno.readFile(path);
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const { sha256, head } = await hashFile(path);
 
   // Two indexed lookups: this content under any name, and loaded versions under this name.
   const seen = await db.rows(
@@ -81,7 +80,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
 
   let parsed: ParsedWorkbook;
   try {
-    parsed = await readWorkbook(path, fileName, bytes, info.size);
+    parsed = await readWorkbook(path, fileName, head, info.size);
   } catch (e) {
     const code = e instanceof ReadError ? e.code : "read_error";
     const reason = e instanceof ReadError
@@ -160,10 +159,26 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   };
 }
 
+/**
+ * The file's SHA-256, read in chunks (a big `.xlsx` is never held whole), and its first bytes, which tell
+ * the format.
+ */
+async function hashFile(path: string): Promise<{ sha256: string; head: Uint8Array }> {
+  const hash = createHash("sha256");
+  let head = new Uint8Array();
+  using file = await Deno.open(path, { read: true });
+  const chunk = new Uint8Array(256 * 1024);
+  for (let n = await file.read(chunk); n !== null; n = await file.read(chunk)) {
+    if (head.length === 0) head = chunk.slice(0, Math.min(n, 8));
+    hash.update(chunk.subarray(0, n));
+  }
+  return { sha256: hash.digest("hex"), head };
+}
+
 async function readWorkbook(
   path: string,
   fileName: string,
-  bytes: Uint8Array,
+  head: Uint8Array,
   size: number,
 ): Promise<ParsedWorkbook> {
   const ext = extname(fileName).toLowerCase();
@@ -175,15 +190,16 @@ async function readWorkbook(
   }
   if (size === 0) throw new ReadError("empty_file", `${fileName}: the file is empty (0 bytes)`);
   let book: WorkbookReader;
-  if (startsWith(bytes, CFB_MAGIC)) {
-    book = openXls(bytes, fileName);
-  } else if (startsWith(bytes, ZIP_MAGIC)) {
+  if (startsWith(head, CFB_MAGIC)) {
+    // A compound file is read whole (its sector map can point anywhere); trim .xls files are small.
+    book = openXls(await Deno.readFile(path), fileName);
+  } else if (startsWith(head, ZIP_MAGIC)) {
     book = await openXlsx(path, fileName);
   } else {
     throw new ReadError(
       "corrupt_file",
       `${fileName}: neither an Excel 97-2003 compound file nor an .xlsx zip (first bytes ${
-        hex(bytes.subarray(0, 4))
+        hex(head.subarray(0, 4))
       })`,
     );
   }
