@@ -50,7 +50,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   const path = resolve(given);
   const fileName = basename(path);
   const info = await Deno.stat(path);
-  const { sha256, head } = await hashFile(path);
+  const { sha256, head, whole } = await hashFile(path);
 
   // Two indexed lookups: this content under any name, and loaded versions under this name.
   const seen = await db.rows(
@@ -80,7 +80,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
 
   let parsed: ParsedWorkbook;
   try {
-    parsed = await readWorkbook(path, fileName, head, info.size);
+    parsed = await readWorkbook(path, fileName, head, whole, info.size);
   } catch (e) {
     const code = e instanceof ReadError ? e.code : "read_error";
     const reason = e instanceof ReadError
@@ -160,25 +160,31 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
 }
 
 /**
- * The file's SHA-256, read in chunks (a big `.xlsx` is never held whole), and its first bytes, which tell
- * the format.
+ * The file's SHA-256 and its first bytes (which tell the format). A compound file is read whole, as its
+ * reader needs it anyway (its sector map can point anywhere; trim .xls files are small); anything else is
+ * hashed in chunks, so a big `.xlsx` is never held whole.
  */
-async function hashFile(path: string): Promise<{ sha256: string; head: Uint8Array }> {
-  const hash = createHash("sha256");
-  let head = new Uint8Array();
+async function hashFile(
+  path: string,
+): Promise<{ sha256: string; head: Uint8Array; whole: Uint8Array | null }> {
   using file = await Deno.open(path, { read: true });
   const chunk = new Uint8Array(256 * 1024);
-  for (let n = await file.read(chunk); n !== null; n = await file.read(chunk)) {
-    if (head.length === 0) head = chunk.slice(0, Math.min(n, 8));
-    hash.update(chunk.subarray(0, n));
+  const first = await file.read(chunk);
+  const head = chunk.slice(0, Math.min(first ?? 0, 8));
+  if (startsWith(head, CFB_MAGIC)) {
+    const whole = await Deno.readFile(path);
+    return { sha256: createHash("sha256").update(whole).digest("hex"), head, whole };
   }
-  return { sha256: hash.digest("hex"), head };
+  const hash = createHash("sha256");
+  for (let n = first; n !== null; n = await file.read(chunk)) hash.update(chunk.subarray(0, n));
+  return { sha256: hash.digest("hex"), head, whole: null };
 }
 
 async function readWorkbook(
   path: string,
   fileName: string,
   head: Uint8Array,
+  whole: Uint8Array | null,
   size: number,
 ): Promise<ParsedWorkbook> {
   const ext = extname(fileName).toLowerCase();
@@ -191,8 +197,7 @@ async function readWorkbook(
   if (size === 0) throw new ReadError("empty_file", `${fileName}: the file is empty (0 bytes)`);
   let book: WorkbookReader;
   if (startsWith(head, CFB_MAGIC)) {
-    // A compound file is read whole (its sector map can point anywhere); trim .xls files are small.
-    book = openXls(await Deno.readFile(path), fileName);
+    book = openXls(whole ?? await Deno.readFile(path), fileName);
   } else if (startsWith(head, ZIP_MAGIC)) {
     book = await openXlsx(path, fileName);
   } else {
