@@ -48,10 +48,12 @@ export interface Queryable {
 export class Connection implements Queryable {
   constructor(readonly conn: DuckDBConnection) {}
 
+  /** The first column of the first row of `sql`, or `null`. */
   async value(sql: string, params: DuckDBValue[] = []): Promise<DuckDBValue> {
     return (await this.conn.runAndReadAll(sql, params)).getRows()[0]?.[0] ?? null;
   }
 
+  /** All rows of `sql` as objects with plain JS values (see `plainValue`). */
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
     return plainRows(await this.conn.runAndReadAll(sql, params));
   }
@@ -71,13 +73,15 @@ export async function withConnection<T>(db: Database, work: (c: Connection) => P
   }
 }
 
-/** An open lta database: one instance, one connection, closed together. */
-export class Database implements Queryable {
+/** An open lta database: one instance and its main connection, closed together. */
+export class Database extends Connection {
   private constructor(
     readonly path: string,
     private instance: DuckDBInstance,
-    readonly conn: DuckDBConnection,
-  ) {}
+    conn: DuckDBConnection,
+  ) {
+    super(conn);
+  }
 
   /** Opens (creating if needed) the database file at `path` and brings its schema up to date. */
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
@@ -158,17 +162,6 @@ export class Database implements Queryable {
     }
   }
 
-  /** The first column of the first row of `sql`, or `null`. */
-  async value(sql: string, params: DuckDBValue[] = []): Promise<DuckDBValue> {
-    const reader = await this.conn.runAndReadAll(sql, params);
-    return reader.getRows()[0]?.[0] ?? null;
-  }
-
-  /** All rows of `sql` as objects with plain JS values (see `plainValue`). */
-  async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    return plainRows(await this.conn.runAndReadAll(sql, params));
-  }
-
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -194,8 +187,8 @@ export class Database implements Queryable {
     }
   }
 
-  close(): void {
-    this.conn.closeSync();
+  override close(): void {
+    super.close();
     this.instance.closeSync();
   }
 }
