@@ -12,7 +12,7 @@ import { capability } from "../analyze/capability.ts";
 import { createLogger } from "../log.ts";
 import { runReadOnlyQuery } from "../db/readonly_query.ts";
 import { takeSnapshot } from "../db/snapshot.ts";
-import { findRunningService, serviceUrl } from "../server/state_file.ts";
+import { findRunningService, type ServiceState, serviceUrl } from "../server/state_file.ts";
 import type { ExportOptions } from "../render/excel.ts";
 import { localDate, spcOptions } from "../schedule/jobs.ts";
 import { runService } from "../service.ts";
@@ -84,6 +84,27 @@ async function runFiles(
   return summary;
 }
 
+/** POSTs to the running service (with the configured token); its `{"error"}` answer becomes the thrown message. */
+async function postToService(
+  service: ServiceState,
+  route: string,
+  config: Config,
+  payload?: unknown,
+  // deno-lint-ignore no-explicit-any
+): Promise<any> {
+  const res = await fetch(`${serviceUrl(service)}${route}`, {
+    method: "POST",
+    headers: {
+      ...(payload === undefined ? {} : { "content-type": "application/json" }),
+      ...(config.httpToken ? { authorization: `Bearer ${config.httpToken}` } : {}),
+    },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error ?? `service answered ${res.status}`);
+  return body;
+}
+
 /**
  * `lta query`: one reading statement, through the running service when there is one (DuckDB lets no other
  * process open the file), else on the file opened read-only. Same rules and output either way.
@@ -92,16 +113,7 @@ export async function queryCommand(sql: string, format: OutputFormat, config: Co
   const service = await findRunningService(config.db);
   let result: { columns: string[]; rows: unknown[][]; truncated: boolean };
   if (service) {
-    const res = await fetch(`${serviceUrl(service)}/api/query`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(config.httpToken ? { authorization: `Bearer ${config.httpToken}` } : {}),
-      },
-      body: JSON.stringify({ sql }),
-    });
-    const body = await res.json();
-    if (!res.ok) throw new Error(body.error ?? `service answered ${res.status}`);
+    const body = await postToService(service, "/api/query", config, { sql });
     result = {
       columns: body.columns,
       rows: body.rows.map((r: Record<string, unknown>) => body.columns.map((c: string) => r[c])),
@@ -128,13 +140,7 @@ export async function queryCommand(sql: string, format: OutputFormat, config: Co
 export async function snapshotCommand(config: Config): Promise<void> {
   const service = await findRunningService(config.db);
   if (service) {
-    const res = await fetch(`${serviceUrl(service)}/api/snapshot`, {
-      method: "POST",
-      headers: config.httpToken ? { authorization: `Bearer ${config.httpToken}` } : {},
-    });
-    const body = await res.json();
-    if (!res.ok) throw new Error(body.error ?? `service answered ${res.status}`);
-    log(`wrote ${body.path}`);
+    log(`wrote ${(await postToService(service, "/api/snapshot", config)).path}`);
     return;
   }
   const db = await Database.open(config.db);
