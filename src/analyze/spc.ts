@@ -159,13 +159,11 @@ export async function nelsonEpisodes(
      ),
      hits AS (${unpivot}),
      runs AS (SELECT rule, i, i - row_number() OVER (PARTITION BY rule ORDER BY i) AS run FROM hits)
-     SELECT rule, min(i) AS first_hit, max(i) AS last_hit FROM runs GROUP BY rule, run ORDER BY rule, first_hit`,
+     SELECT rule, min(i) AS first_hit, max(i) AS last_hit, (SELECT count(*) FROM series) AS total
+     FROM runs GROUP BY rule, run ORDER BY rule, first_hit`,
     [model, limits.centre, limits.sigma],
   );
-  const total = recent
-    ? Number(await db.value(`WITH ${seriesCte(metric)} SELECT count(*) FROM series`, [model]))
-    : 0;
-  return rows
+  const episodes = rows
     .map((r) => {
       const rule = Number(r.rule);
       return {
@@ -174,8 +172,13 @@ export async function nelsonEpisodes(
         firstI: Number(r.first_hit) - RULES[rule].window + 1,
         lastI: Number(r.last_hit),
       };
-    })
-    .filter((e) => !recent || e.lastI > total - recent);
+    });
+  return reachingNewest(episodes, Number(rows[0]?.total ?? 0), recent);
+}
+
+/** With `recent`, only the episodes that reach the newest `recent` of `total` points (the others cannot have changed). */
+function reachingNewest(episodes: Episode[], total: number, recent?: number): Episode[] {
+  return recent ? episodes.filter((e) => e.lastI > total - recent) : episodes;
 }
 
 /** The CUSUM and EWMA statistics of a model's sigma gradient, point by point after the baseline. */
@@ -223,7 +226,12 @@ export async function driftSeries(
 }
 
 /** Drift alarms (episodes) from the drift statistics. */
-export async function driftEpisodes(db: Queryable, model: string, baseline: number): Promise<Episode[]> {
+export async function driftEpisodes(
+  db: Queryable,
+  model: string,
+  baseline: number,
+  recent?: number,
+): Promise<Episode[]> {
   const series = await driftSeries(db, model, baseline);
   if (!series) return [];
   const tracker = new AlarmTracker();
@@ -233,7 +241,7 @@ export async function driftEpisodes(db: Queryable, model: string, baseline: numb
     tracker.step("ewma_upper", "EWMA above its upper limit", p.ewma > series.ewmaUcl, p.i);
     tracker.step("ewma_lower", "EWMA below its lower limit", p.ewma < series.ewmaLcl, p.i);
   }
-  return tracker.done();
+  return reachingNewest(tracker.done(), series.points.at(-1)?.i ?? 0, recent);
 }
 
 /** Turns per-point out-of-control flags into episodes that close after 5 in-control points in a row. */
@@ -341,7 +349,7 @@ export async function runSpc(db: Queryable, options: SpcOptions, models?: string
       model,
       "sigma_gradient",
       null,
-      await driftEpisodes(db, model, options.baseline),
+      await driftEpisodes(db, model, options.baseline, options.recent),
     );
   }
   return { models: list.length, newAlarms };
