@@ -158,16 +158,22 @@ function nightly(db: Database, job: Job, catchUp: "latest" | "all", catchUpMax: 
   );
 }
 
+/** A job named "probe" that records the occurrences it ran for. */
+function probeJob(): { job: Job; ran: string[] } {
+  const ran: string[] = [];
+  return {
+    ran,
+    job: {
+      name: "probe",
+      run: ({ scheduledFor }) => (ran.push(scheduledFor.toISOString()), Promise.resolve()),
+    },
+  };
+}
+
 Deno.test("a nightly run missed while the service was down is caught up once, then never again", async () => {
   const { config } = await serviceRoot();
   const db = await Database.open(config.db);
-  const ran: string[] = [];
-  const job = {
-    name: "probe",
-    run: (
-      { scheduledFor }: { scheduledFor: Date },
-    ) => (ran.push(scheduledFor.toISOString()), Promise.resolve()),
-  };
+  const { job, ran } = probeJob();
   const make = (catchUp: "latest" | "all") => nightly(db, job, catchUp, 7);
   try {
     await db.conn.run(
@@ -187,13 +193,7 @@ Deno.test("a nightly run missed while the service was down is caught up once, th
 Deno.test("catch-up policy all runs every missed night, oldest first, at most catchUpMax", async () => {
   const { config } = await serviceRoot();
   const db = await Database.open(config.db);
-  const ran: string[] = [];
-  const job = {
-    name: "probe",
-    run: (
-      { scheduledFor }: { scheduledFor: Date },
-    ) => (ran.push(scheduledFor.toISOString()), Promise.resolve()),
-  };
+  const { job, ran } = probeJob();
   try {
     await db.conn.run(
       "INSERT INTO schedule_runs (job, scheduled_for, started_at, status) VALUES ('probe', '2026-11-20 02:00:00', '2026-11-20 02:00:00', 'ok')",
