@@ -8,6 +8,7 @@ import type { Database } from "./db/database.ts";
 import { loadFile, type LoadOutcome } from "./ingest/load.ts";
 import type { ParsedWorkbook } from "./ingest/layouts/trim_layout.ts";
 import { analyzeLoadedFile, type LoadedTrack } from "./analyze/analyze.ts";
+import { analyzeFinalTests } from "./analyze/final_test.ts";
 import { join } from "node:path";
 
 /** Loads `path` and analyses its tracks; `replaces` names a quarantined row being retried. */
@@ -24,13 +25,20 @@ export async function processFile(
     replaces,
     flushRows,
     afterLoad: async ({ fileId, model, parsed }) => {
-      await analyzeLoadedFile(db, fileId, model, loadedTracks(parsed), {
-        offsetSearch: config.offsetSearch,
-        nearMissPct: config.nearMissPct,
-      });
+      const settings = { offsetSearch: config.offsetSearch, nearMissPct: config.nearMissPct };
+      if (parsed.kind === "final_test") {
+        await analyzeFinalTests(
+          db,
+          fileId,
+          parsed.tracks.map((t) => ({ trackId: t.trackId, ...t.points })),
+          settings,
+        );
+      } else {
+        await analyzeLoadedFile(db, fileId, model, loadedTracks(parsed), settings);
+      }
     },
   });
-  if (outcome.kind === "loaded" && config.trackCharts) {
+  if (outcome.kind === "loaded" && outcome.fileKind === "trim" && config.trackCharts) {
     await writeTrackCharts(db, outcome.fileId, config.reportsDir);
   }
   return outcome;

@@ -12,9 +12,23 @@ import { plainValue } from "./values.ts";
 import { dirname } from "node:path";
 
 /** The schema version this build writes; a database with a newer one is refused. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql"];
+const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql"];
+
+/**
+ * Steps that bring an older database up to the next version, keyed by the version they produce. They run
+ * before the schema files (which only create what is missing), inside the same transaction.
+ */
+const MIGRATIONS: Record<number, string> = {
+  // 2: Final Test files share the ledger; every file loaded before them was a trim file.
+  // DuckDB alters no table that an index depends on (schema.sql recreates them), and adds a column without
+  // constraints: NOT NULL follows once the default has filled it.
+  2: `DROP INDEX IF EXISTS files_sha256;
+      DROP INDEX IF EXISTS files_file_name;
+      ALTER TABLE files ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'trim';
+      ALTER TABLE files ALTER COLUMN kind SET NOT NULL;`,
+};
 const DEFAULT_MEMORY_LIMIT = "256MB";
 
 export interface DatabaseOptions {
@@ -128,26 +142,33 @@ export class Database extends Connection {
     return this.instance.connect();
   }
 
-  private async checkVersion(): Promise<void> {
+  /** The database's schema version (`null` for a new, empty file); refuses one newer than this build. */
+  private async checkVersion(): Promise<number | null> {
     const exists = await this.value(
       "SELECT count(*) FROM information_schema.tables WHERE table_name = 'lta_meta' AND table_schema = 'main'",
     );
-    if (Number(exists) > 0) {
-      const version = Number(
-        await this.value("SELECT value FROM lta_meta WHERE key = 'schema_version'") ?? 0,
+    if (Number(exists) === 0) return null;
+    const version = Number(await this.value("SELECT value FROM lta_meta WHERE key = 'schema_version'") ?? 0);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `${this.path} has schema version ${version}, newer than this lta (${SCHEMA_VERSION}); upgrade lta to open it`,
       );
-      if (version > SCHEMA_VERSION) {
-        throw new Error(
-          `${this.path} has schema version ${version}, newer than this lta (${SCHEMA_VERSION}); upgrade lta to open it`,
-        );
-      }
     }
+    return version;
   }
 
+  /** The version the database had when this process opened it (`null`: created now). */
+  openedAtVersion: number | null = null;
+
   private async migrate(): Promise<void> {
-    await this.checkVersion();
+    const version = await this.checkVersion();
+    this.openedAtVersion = version;
     await this.conn.run("BEGIN TRANSACTION");
     try {
+      // All or nothing: a failed step leaves the database at its old version, readable by the old lta.
+      for (let v = (version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) {
+        if (MIGRATIONS[v]) await this.conn.run(MIGRATIONS[v]);
+      }
       for (const file of SCHEMA_FILES) {
         await this.conn.run(await Deno.readTextFile(new URL(file, import.meta.url)));
       }

@@ -1,4 +1,4 @@
--- lta's public schema, version 1. Every column is documented in README.md ("Schema").
+-- lta's public schema (version: SCHEMA_VERSION in database.ts; older files are migrated there). Every column is documented in README.md ("Schema").
 CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1;
 
 CREATE TABLE IF NOT EXISTS files (
@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS files (
   n_points       INTEGER NOT NULL DEFAULT 0,
   skipped_rows   INTEGER NOT NULL DEFAULT 0,
   ingested_at    TIMESTAMP NOT NULL,
-  parser_version VARCHAR NOT NULL
+  parser_version VARCHAR NOT NULL,
+  kind           VARCHAR NOT NULL DEFAULT 'trim' CHECK (kind IN ('trim', 'final_test'))
 );
 
 -- Point lookups per arriving file (dedupe by content, version by name) must not scan the ledger.

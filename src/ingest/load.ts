@@ -8,7 +8,13 @@ import { createHash } from "node:crypto";
 import { basename, extname, join, resolve } from "node:path";
 import type { Database } from "../db/database.ts";
 import { parseFileName } from "./filename.ts";
-import { type ParsedWorkbook, parseTrimWorkbook } from "./layouts/trim_layout.ts";
+import { detectSystem, type ParsedWorkbook, parseTrimWorkbook } from "./layouts/trim_layout.ts";
+import {
+  detectFinalTest,
+  finalTestSheet,
+  type ParsedFinalTest,
+  parseFinalTest,
+} from "./layouts/final_test_layout.ts";
 import type { StageData } from "./layouts/columns.ts";
 import { openXls } from "./readers/xls.ts";
 import { openXlsx } from "./readers/xlsx.ts";
@@ -16,7 +22,10 @@ import { ReadError, type ReadErrorCode, type WorkbookReader } from "./readers/wo
 import { exists } from "../fs.ts";
 
 /** Bumped whenever a change to the readers or layouts would load a file differently. */
-export const PARSER_VERSION = "1.0.0";
+export const PARSER_VERSION = "1.1.0";
+
+/** What a readable file held: trim data or a Final Test. */
+export type ParsedFile = ParsedWorkbook | ParsedFinalTest;
 
 export interface LoadOptions {
   /** Where unreadable files go, in a folder per reason code. */
@@ -29,7 +38,7 @@ export interface LoadOptions {
    * Runs inside the file's transaction after its rows are appended (the pipeline analyses the tracks
    * here, from the parsed data), so a file and its verdicts commit together.
    */
-  afterLoad?: (loaded: { fileId: number; model: string | null; parsed: ParsedWorkbook }) => Promise<void>;
+  afterLoad?: (loaded: { fileId: number; model: string | null; parsed: ParsedFile }) => Promise<void>;
   /** The quarantined ledger row this file is a retry of (`lta reprocess`): it takes that row's place. */
   replaces?: number;
 }
@@ -37,7 +46,14 @@ export interface LoadOptions {
 export type LoadOutcome =
   & { fileId: number; path: string; sha256: string }
   & (
-    | { kind: "loaded"; points: number; tracks: number; skippedRows: number; model: string | null }
+    | {
+      kind: "loaded";
+      fileKind: ParsedFile["kind"];
+      points: number;
+      tracks: number;
+      skippedRows: number;
+      model: string | null;
+    }
     | { kind: "duplicate" }
     | { kind: "quarantined"; code: ReadErrorCode | "read_error"; reason: string }
   );
@@ -78,7 +94,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   }
   const retryOf = options.replaces ?? (known ? Number(known.file_id) : null);
 
-  let parsed: ParsedWorkbook;
+  let parsed: ParsedFile;
   try {
     parsed = await readWorkbook(path, fileName, head, whole, info.size);
   } catch (e) {
@@ -101,26 +117,23 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
     return { kind: "quarantined", fileId, path, sha256, code, reason };
   }
 
-  const named = parseFileName(fileName);
-  const sheetDate = parsed.tracks.map((t) => t.meta.dateSerial).find((d) => d !== null) ?? null;
-  const testDate = named.testDate ?? excelSerialToDate(sheetDate) ?? info.mtime ?? new Date();
-  const points = parsed.tracks.reduce(
-    (n, t) => n + (t.trimmed?.position.length ?? 0) + (t.untrimmed?.position.length ?? 0),
-    0,
-  );
-  const skipped = parsed.tracks.reduce(
-    (n, t) => n + (t.trimmed?.skippedRows ?? 0) + (t.untrimmed?.skippedRows ?? 0),
-    0,
-  );
+  const named = parseFileName(fileName.replace(/^(rout_|copy of )/i, ""));
+  const stages = stagesOf(parsed);
+  const sheetDate = parsed.kind === "final_test"
+    ? parsed.sheetDate
+    : excelSerialToDate(parsed.tracks.map((t) => t.meta.dateSerial).find((d) => d !== null) ?? null);
+  const testDate = named.testDate ?? sheetDate ?? info.mtime ?? new Date();
+  const points = stages.reduce((n, s) => n + s.data.position.length, 0);
+  const skipped = stages.reduce((n, s) => n + s.data.skippedRows, 0);
 
   const model = named.model ?? parsed.modelCell;
   const fileId = await db.transaction(async () => {
     if (retryOf !== null) await db.conn.run("DELETE FROM files WHERE file_id = $1", [retryOf]);
     const inserted = await db.value(
       `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, system, model,
-         serial, test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version)
+         serial, test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version, kind)
        VALUES (coalesce($1, nextval('file_id_seq')), $2, $3, $4, $5, $6::TIMESTAMP, $7, 'loaded', $8, $9, $10,
-               $11::TIMESTAMP, $12, $13, $14, $15, now()::TIMESTAMP, $16)
+               $11::TIMESTAMP, $12, $13, $14, $15, now()::TIMESTAMP, $16, $17)
        RETURNING file_id`,
       [
         retryOf,
@@ -130,7 +143,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
         info.size,
         isoTimestamp(info.mtime),
         version,
-        parsed.system,
+        parsed.kind === "trim" ? parsed.system : null,
         model,
         named.serial ?? parsed.serialCell,
         isoTimestamp(testDate),
@@ -139,16 +152,19 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
         points,
         skipped,
         PARSER_VERSION,
+        parsed.kind,
       ],
     );
     const fileId = Number(inserted);
-    await appendPoints(db, fileId, parsed, options.flushRows ?? 50_000);
-    await appendTrackMeta(db, fileId, parsed);
+    await appendPoints(db, fileId, stages, parsed.kind, options.flushRows ?? 50_000);
+    if (parsed.kind === "trim") await appendTrackMeta(db, fileId, parsed);
+    else await appendFinalTests(db, fileId, parsed);
     await options.afterLoad?.({ fileId, model, parsed });
     return fileId;
   });
   return {
     kind: "loaded",
+    fileKind: parsed.kind,
     fileId,
     path,
     sha256,
@@ -186,7 +202,7 @@ async function readWorkbook(
   head: Uint8Array,
   whole: Uint8Array | null,
   size: number,
-): Promise<ParsedWorkbook> {
+): Promise<ParsedFile> {
   const ext = extname(fileName).toLowerCase();
   if (ext !== ".xls" && ext !== ".xlsx") {
     throw new ReadError(
@@ -209,14 +225,52 @@ async function readWorkbook(
     );
   }
   try {
+    // A trim layout wins unless the name or folder says Final Test (test benches name their files so).
+    const finalTest = await detectFinalTest(fileName, path, book.sheetNames, async () => {
+      if (detectSystem(book.sheetNames)) return null;
+      const sheet = finalTestSheet("standard", book.sheetNames)!;
+      for await (const r of book.rows(sheet, { maxColumns: 12 })) return r.row === 0 ? r.cells[11] : null;
+      return null;
+    });
+    if (finalTest) {
+      const parsed = await parseFinalTest(book, finalTest);
+      if (parsed.tracks.length === 0) {
+        throw new ReadError(
+          "no_data",
+          `${fileName}: Final Test layout (${finalTest}) but no rows in sheet "${
+            finalTestSheet(finalTest, book.sheetNames)
+          }" with numbers in columns A and B within the first 10 rows`,
+        );
+      }
+      return parsed;
+    }
     return await parseTrimWorkbook(book, fileName);
   } finally {
     book.close();
   }
 }
 
-async function appendPoints(db: Database, fileId: number, parsed: ParsedWorkbook, flushRows: number) {
-  const appender = await db.conn.createAppender("points");
+/** Every stage of every track, with the stage name it is stored under. */
+function stagesOf(parsed: ParsedFile): Array<{ trackId: string; stage: string; data: StageData }> {
+  if (parsed.kind === "final_test") {
+    return parsed.tracks.map((t) => ({ trackId: t.trackId, stage: "final", data: t.points }));
+  }
+  return parsed.tracks.flatMap((t) => [
+    ...(t.untrimmed ? [{ trackId: t.trackId, stage: "untrimmed", data: t.untrimmed }] : []),
+    ...(t.trimmed ? [{ trackId: t.trackId, stage: "trimmed", data: t.trimmed }] : []),
+  ]);
+}
+
+/** Trim stages go to `points` (with stage and sheet), Final Test points to `final_test_points`. */
+async function appendPoints(
+  db: Database,
+  fileId: number,
+  stages: ReturnType<typeof stagesOf>,
+  kind: ParsedFile["kind"],
+  flushRows: number,
+) {
+  const trim = kind === "trim";
+  const appender = await db.conn.createAppender(trim ? "points" : "final_test_points");
   try {
     let pending = 0;
     const fid = BigInt(fileId);
@@ -224,8 +278,10 @@ async function appendPoints(db: Database, fileId: number, parsed: ParsedWorkbook
       for (let i = 0; i < s.position.length; i++) {
         appender.appendBigInt(fid);
         appender.appendVarchar(trackId);
-        appender.appendVarchar(stageName);
-        appender.appendVarchar(s.sheet);
+        if (trim) {
+          appender.appendVarchar(stageName);
+          appender.appendVarchar(s.sheet);
+        }
         appender.appendInteger(s.rowIndex[i]);
         appender.appendDouble(s.position[i]);
         appender.appendDouble(s.error[i]);
@@ -241,10 +297,7 @@ async function appendPoints(db: Database, fileId: number, parsed: ParsedWorkbook
         }
       }
     };
-    for (const t of parsed.tracks) {
-      if (t.untrimmed) append(t.trackId, "untrimmed", t.untrimmed);
-      if (t.trimmed) append(t.trackId, "trimmed", t.trimmed);
-    }
+    for (const s of stages) append(s.trackId, s.stage, s.data);
     appender.flushSync();
   } finally {
     appender.closeSync();
@@ -285,6 +338,29 @@ async function appendTrackMeta(db: Database, fileId: number, parsed: ParsedWorkb
     a.flushSync();
   } finally {
     a.closeSync();
+  }
+}
+
+/** The bench's metadata per track; the pipeline's analysis fills in the verdict columns. */
+async function appendFinalTests(db: Database, fileId: number, parsed: ParsedFinalTest) {
+  for (const t of parsed.tracks) {
+    await db.conn.run(
+      `INSERT INTO final_tests (file_id, track_id, format, sheet, n_points, position_column, skipped_rows,
+         compensation, reported_linearity, reported_tests)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        fileId,
+        t.trackId,
+        parsed.format,
+        t.points.sheet,
+        t.points.position.length,
+        t.positionColumn,
+        t.points.skippedRows,
+        t.compensation,
+        t.reportedLinearity,
+        Object.keys(t.reportedTests).length ? JSON.stringify(t.reportedTests) : null,
+      ],
+    );
   }
 }
 

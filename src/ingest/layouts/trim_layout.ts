@@ -38,6 +38,7 @@ export interface ParsedTrack {
 }
 
 export interface ParsedWorkbook {
+  kind: "trim";
   system: TrimSystem;
   tracks: ParsedTrack[];
   /** The sheets chosen as data sheets (for messages). */
@@ -117,6 +118,7 @@ async function parseSystemA(book: WorkbookReader): Promise<ParsedWorkbook> {
     }
   }
   const result: ParsedWorkbook = {
+    kind: "trim",
     system: "A",
     tracks: [],
     dataSheets: [],
@@ -169,6 +171,7 @@ async function parseSystemB(book: WorkbookReader): Promise<ParsedWorkbook> {
     .sort((a, b) => Number(a.n) - Number(b.n));
   const trimmedSheet = linError ?? trims.at(-1)?.s;
   const result: ParsedWorkbook = {
+    kind: "trim",
     system: "B",
     tracks: [],
     dataSheets: [],

@@ -1,0 +1,161 @@
+/** Final Test files: detection, loading, the linearity verdict, the link to trims, and schema migration. */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { Database, SCHEMA_VERSION } from "../src/db/database.ts";
+import { ingestCommand } from "../src/cli/commands.ts";
+import { generatedFixtures, workspace } from "./_helpers.ts";
+
+const finals = async () => (await generatedFixtures()).manifest.filter((m) => m.finalTest);
+
+Deno.test("every Final Test fixture loads as a final test with its model, serial, points and verdict", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { config } = await workspace();
+  await ingestCommand(manifest.filter((m) => !m.quarantine).map((m) => join(dir, m.file)), config);
+  const expected = await finals();
+  ok(expected.length >= 6, "standard and Rout_ files, matched and unmatched");
+  const db = await Database.open(config.db);
+  try {
+    for (const m of expected) {
+      const [row] = await db.rows(
+        "SELECT * FROM v_final_tests f JOIN files USING (file_id) WHERE f.file_name = $1",
+        [
+          m.file,
+        ],
+      );
+      ok(row, `${m.file} is in final_tests`);
+      deepEqual(
+        [row.kind, row.system, row.model, row.serial, row.format, row.n_points, row.position_column],
+        [
+          "final_test",
+          null,
+          m.model,
+          m.serial,
+          m.finalTest!.format,
+          m.tracks![0].nPoints,
+          m.finalTest!.positionColumn,
+        ],
+        m.file,
+      );
+      equal(row.reported_linearity, m.finalTest!.reportedLinearity, m.file);
+      equal(row.overall_status, m.tracks![0].intent === "FAIL" ? "FAIL" : "PASS", m.file);
+      const positions = (await db.rows(
+        "SELECT position FROM final_test_points WHERE file_id = $1 ORDER BY rowid",
+        [Number(row.file_id)],
+      )).map((r) => Number(r.position));
+      equal(positions.length, m.tracks![0].nPoints, `${m.file}: every point stored`);
+      ok(positions.every((p, i) => i === 0 || p > positions[i - 1]), `${m.file}: positions ascend`);
+    }
+    const unmeasured = await db.value(
+      "SELECT skipped_rows FROM v_final_tests WHERE file_name LIKE '9999-1-sn5%'",
+    );
+    equal(Number(unmeasured), 6, "rows with an index but no measurement are skipped and counted");
+    equal(
+      Number(
+        await db.value(
+          "SELECT count(*) FROM tracks t JOIN files f USING (file_id) WHERE f.kind = 'final_test'",
+        ),
+      ),
+      0,
+      "final tests never enter the trim verdicts (SPC, capability and reports read those)",
+    );
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("v_trim_vs_final links each final test to the closest earlier trim of its unit and lists the rest", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { config } = await workspace();
+  await ingestCommand(manifest.filter((m) => !m.quarantine).map((m) => join(dir, m.file)), config);
+  const db = await Database.open(config.db);
+  try {
+    for (const m of await finals()) {
+      const rows = await db.rows("SELECT * FROM v_trim_vs_final WHERE final_file_name = $1", [m.file]);
+      equal(rows.length, 1, `${m.file}: one row, matched or not`);
+      equal(rows[0].trim_file_name, m.finalTest!.trimFile, m.file);
+      if (m.finalTest!.trimFile) ok(Number(rows[0].days_since_trim) >= 0, m.file);
+    }
+    const unmatched = (await db.rows("SELECT final_file_name FROM v_final_tests_unmatched ORDER BY 1"))
+      .map((r) => r.final_file_name);
+    deepEqual(unmatched, (await finals()).filter((m) => !m.finalTest!.trimFile).map((m) => m.file).sort());
+    const outcome = async (name: string) =>
+      await db.value("SELECT outcome FROM v_trim_vs_final WHERE final_file_name = $1", [name]);
+    equal(await outcome("2475-10-sn20_4-3-2024_8-05 AM.xlsx"), "escape", "a trim pass that fails final test");
+    equal(await outcome("7063-A final 21_4-8-2024_10-00 AM.xls"), "trim_fail_final_pass");
+    equal(
+      await db.value("SELECT match_method FROM v_trim_vs_final WHERE final_file_name LIKE '8124-1-sn007%'"),
+      "normalized",
+      "sn007 is serial 7",
+    );
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a trim loaded after its final test links to it: the match is computed, never stored stale", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const final = manifest.find((m) => m.file.startsWith("2475-10-sn19_4-2-2024"))!;
+  const { config } = await workspace();
+  await ingestCommand([join(dir, final.file)], config);
+  const linked = async () => {
+    const db = await Database.open(config.db);
+    try {
+      return await db.value("SELECT trim_file_name FROM v_trim_vs_final");
+    } finally {
+      db.close();
+    }
+  };
+  equal(await linked(), null);
+  await ingestCommand([join(dir, final.finalTest!.trimFile!)], config);
+  equal(await linked(), final.finalTest!.trimFile);
+});
+
+Deno.test("a version 1 database is migrated in place: its rows kept, marked as trims, final test tables added", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { root, config } = await workspace();
+  const v1 = join(root, "v1.duckdb");
+  {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const instance = await DuckDBInstance.create(v1);
+    const conn = await instance.connect();
+    await conn.run(await Deno.readTextFile(new URL("./data/schema_v1.sql", import.meta.url)));
+    await conn.run(
+      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, model, serial, test_date,
+         ingested_at, parser_version)
+       VALUES (nextval('file_id_seq'), '/old/a.xls', 'a.xls', 'abc', 10, 1, 'loaded', '2475-10', '19',
+         '2024-03-14 09:00:00', now()::TIMESTAMP, '1.0.0')`,
+    );
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const db = await Database.open(v1);
+  try {
+    equal(db.openedAtVersion, 1);
+    equal(Number(await db.value("SELECT value FROM lta_meta WHERE key = 'schema_version'")), SCHEMA_VERSION);
+    deepEqual(await db.rows("SELECT file_name, kind FROM files"), [{ file_name: "a.xls", kind: "trim" }]);
+    equal(Number(await db.value("SELECT count(*) FROM final_tests")), 0);
+  } finally {
+    db.close();
+  }
+  // The migrated database takes new files of both kinds, and its sequence goes on from the old rows.
+  const files = manifest.filter((m) => m.file.startsWith("2475-10")).map((m) => join(dir, m.file));
+  const summary = await ingestCommand(files, { ...config, db: v1 });
+  equal(summary.loaded, files.length);
+  const again = await Database.open(v1);
+  try {
+    equal(again.openedAtVersion, SCHEMA_VERSION);
+    deepEqual(
+      await again.rows("SELECT kind, count(*)::INT AS n FROM files GROUP BY kind ORDER BY kind"),
+      [{ kind: "final_test", n: 3 }, { kind: "trim", n: 3 }],
+    );
+    deepEqual(
+      await again.rows(
+        "SELECT min(file_id)::INT AS lo, max(file_id)::INT AS hi, count(DISTINCT file_id)::INT AS n FROM files",
+      ),
+      [{ lo: 1, hi: 6, n: 6 }],
+      "new file ids go on after the old ones",
+    );
+  } finally {
+    again.close();
+  }
+});
