@@ -2,7 +2,7 @@
  * lta's command line: parses arguments, builds the configuration (defaults < LTA_* environment < config
  * file < flags) and calls one entry function per command.
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Argument, Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
   alarmsCommand,
   analyzeCommand,
@@ -11,6 +11,7 @@ import {
   configCheckCommand,
   exportCommand,
   ingestCommand,
+  parquetExportCommand,
   queryCommand,
   reportCommand,
   reprocessCommand,
@@ -161,15 +162,41 @@ program.command("report")
   });
 
 program.command("export")
-  .description("write tracks to an Excel workbook (summary per model + one row per track)")
+  .description(
+    "xlsx: tracks in an Excel workbook (summary per model + one row per track); parquet: the history as " +
+      "Hive-partitioned Parquet (model=/date=) with a manifest, one new folder per export, for a data lake",
+  )
+  .addArgument(
+    new Argument("[format]", "what to write").choices(["xlsx", "parquet"] as const).default("xlsx"),
+  )
   .addOption(configOption())
   .addOption(dbOption())
-  .requiredOption("--out <file.xlsx>", "the workbook to write")
-  .option("--model <model>", "only this model")
-  .option("--since <date>", "tracks tested on or after YYYY-MM-DD", isoDate)
-  .action(async (opts) => {
-    const { out, model, since, ...rest } = opts;
-    await exportCommand({ out, model, since }, await configFrom(rest));
+  .option(
+    "--out <path>",
+    "xlsx: the workbook to write (required); parquet: the lake folder [default: exportDir]",
+  )
+  .option("--model <model>", "xlsx: only this model")
+  .option(
+    "--since <date>",
+    "xlsx: tracks tested on or after YYYY-MM-DD; parquet: files loaded on or after YYYY-MM-DD [default: all]",
+    isoDate,
+  )
+  .option(
+    "--site <name>",
+    "parquet: this installation's name in the export [default: site setting, the host name]",
+  )
+  .action(async (format, opts) => {
+    const { out, model, since, site, ...rest } = opts;
+    const config = await configFrom({ ...rest, site });
+    if (format === "parquet") {
+      if (model) {
+        throw new InvalidArgumentError("--model applies to xlsx exports; a Parquet export holds every model");
+      }
+      await parquetExportCommand({ out, since }, config);
+    } else {
+      if (!out) throw new InvalidArgumentError("an xlsx export needs --out FILE.xlsx");
+      await exportCommand({ out, model, since }, config);
+    }
   });
 
 const formatOption = () =>

@@ -15,6 +15,7 @@ import type { Logger } from "./log.ts";
 import { processFile } from "./pipeline.ts";
 import { Metrics } from "./metrics.ts";
 import { takeSnapshot } from "./db/snapshot.ts";
+import { exportParquetFromLive } from "./export/parquet.ts";
 import { startHttpServer } from "./server/http.ts";
 import { removeServiceState, writeServiceState } from "./server/state_file.ts";
 import { nightlyJobs, spcOptions } from "./schedule/jobs.ts";
@@ -90,7 +91,13 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     const known = await knownFiles(db);
     const watcher = new InboxWatcher({
       inbox: config.inbox,
-      skipDirs: [config.quarantineDir, config.archiveDir, config.reportsDir, dirname(resolve(config.db))],
+      skipDirs: [
+        config.quarantineDir,
+        config.archiveDir,
+        config.reportsDir,
+        config.exportDir,
+        dirname(resolve(config.db)),
+      ],
       pollMs: config.pollSeconds * 1000,
       minAgeMs: config.minAgeSeconds * 1000,
       useEvents: config.watchEvents && !options.once,
@@ -104,6 +111,12 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         metrics,
         service: view,
         snapshot: () => db.exclusive(() => takeSnapshot(db, config.snapshotKeep)),
+        exportParquet: (since) =>
+          exportParquetFromLive(db, (work) => db.exclusive(work), {
+            outDir: config.exportDir,
+            site: config.site,
+            since,
+          }),
       });
       summary.port = http.port;
       await writeServiceState(config.db, {
@@ -176,7 +189,10 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       known.set(path, `${info.size}:${info.mtime?.getTime() ?? 0}`);
       watcher.done(path);
       if (outcome.kind !== "quarantined") await disposeSource(path, config);
-      if (outcome.kind === "loaded" && outcome.model !== null) dirtyModels.add(outcome.model);
+      // SPC watches the trim process; a final test adds no point to its charts.
+      if (outcome.kind === "loaded" && outcome.fileKind === "trim" && outcome.model !== null) {
+        dirtyModels.add(outcome.model);
+      }
       // SPC follows each model's newest files, at most once a minute per model during a backlog, and as
       // soon as the inbox is drained.
       const now = Date.now();

@@ -14,6 +14,8 @@ import { runReadOnlyQuery } from "../db/readonly_query.ts";
 import { takeSnapshot } from "../db/snapshot.ts";
 import { findRunningService, type ServiceState, serviceUrl } from "../server/state_file.ts";
 import type { ExportOptions } from "../render/excel.ts";
+import type { ExportManifest } from "../export/parquet.ts";
+import { join, resolve } from "node:path";
 import { localDate, spcOptions } from "../schedule/jobs.ts";
 import { runService } from "../service.ts";
 
@@ -120,11 +122,7 @@ export async function queryCommand(sql: string, format: OutputFormat, config: Co
       truncated: body.truncated,
     };
   } else {
-    try {
-      await Deno.stat(config.db);
-    } catch {
-      throw new Error(`no database at ${config.db} (nothing ingested yet, or another --db / LTA_DB?)`);
-    }
+    await requireDatabase(config.db);
     const db = await Database.open(config.db, { readOnly: true });
     try {
       result = await runReadOnlyQuery(db, sql, { maxRows: 1_000_000, timeoutMs: 600_000 });
@@ -134,6 +132,15 @@ export async function queryCommand(sql: string, format: OutputFormat, config: Co
   }
   console.log(formatRows(result.columns, result.rows, format));
   if (result.truncated) log(`(result cut at ${result.rows.length} rows)`);
+}
+
+/** Fails with a hint when there is no database file yet (a read-only open cannot create one). */
+async function requireDatabase(path: string): Promise<void> {
+  try {
+    await Deno.stat(path);
+  } catch {
+    throw new Error(`no database at ${path} (nothing ingested yet, or another --db / LTA_DB?)`);
+  }
 }
 
 /** `lta snapshot`: a read-only copy of the database, through the running service when there is one. */
@@ -270,6 +277,37 @@ export async function exportCommand(options: ExportOptions, config: Config): Pro
   } finally {
     db.close();
   }
+}
+
+/**
+ * `lta export parquet`: a new export folder in the lake; through the running service when there is one
+ * (which exports from a consistent copy), else straight from the database file.
+ */
+export async function parquetExportCommand(
+  options: { out?: string; since?: string },
+  config: Config,
+): Promise<ExportManifest> {
+  const service = await findRunningService(config.db);
+  let manifest: ExportManifest;
+  if (service) {
+    if (options.out && resolve(options.out) !== resolve(config.exportDir)) {
+      throw new Error(
+        `the running service writes exports to its exportDir (${config.exportDir}); drop --out or set exportDir`,
+      );
+    }
+    manifest = await postToService(service, "/api/export/parquet", config, { since: options.since });
+  } else {
+    await requireDatabase(config.db);
+    const { exportParquet } = await import("../export/parquet.ts");
+    manifest = await exportParquet(config.db, {
+      outDir: options.out ?? config.exportDir,
+      site: config.site,
+      since: options.since,
+    });
+  }
+  const rows = Object.entries(manifest.tables).map(([t, v]) => `${v.rows} ${t}`).join(", ");
+  log(`wrote ${join(options.out ?? config.exportDir, manifest.exportId)}: ${rows}`);
+  return manifest;
 }
 
 /** `lta spc`: control limits, Nelson rules and drift now (the nightly job does the same). */

@@ -62,6 +62,12 @@ export interface Config {
   capabilityMinN: number;
   /** Resident memory budget in MB for the service (0: min(512 MB, 25% of RAM)). */
   memoryBudgetMb: number;
+  /** This installation's name in Parquet exports, so a lake fed by many sites can tell them apart. */
+  site: string;
+  /** Where `lta export parquet` and the nightly export write their file sets. */
+  exportDir: string;
+  /** Run the Parquet export (what was loaded since the previous one) with the nightly jobs. */
+  parquetNightly: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -95,11 +101,24 @@ export const DEFAULTS: Config = {
   nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
   capabilityMinN: 30,
   memoryBudgetMb: 0,
+  site: defaultSite(),
+  exportDir: "./exports",
+  parquetNightly: false,
 };
+
+/** The machine's name, as a path-safe token. */
+function defaultSite(): string {
+  try {
+    return Deno.hostname().replace(/[^A-Za-z0-9_.-]+/g, "-") || "lta";
+  } catch {
+    return "lta";
+  }
+}
 
 type Kind =
   | { type: "path" }
   | { type: "text" }
+  | { type: "site" }
   | { type: "rules" }
   | { type: "choice"; values: readonly string[] }
   | { type: "number"; min: number; max: number }
@@ -138,6 +157,9 @@ const KINDS: { [K in keyof Config]: Kind } = {
   nelsonRulesLinearity: { type: "rules" },
   capabilityMinN: { type: "number", min: 2, max: 100_000 },
   memoryBudgetMb: { type: "number", min: 0, max: 1_048_576 },
+  site: { type: "site" },
+  exportDir: { type: "path" },
+  parquetNightly: { type: "boolean" },
 };
 
 /** `quarantineDir` → `LTA_QUARANTINE_DIR`. */
@@ -172,6 +194,12 @@ function convert(key: string, kind: Kind, value: unknown, where: string): unknow
     }
     case "text":
       if (typeof value !== "string") throw bad("text");
+      return value;
+    case "site":
+      // It names folders and files in the lake.
+      if (typeof value !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) {
+        throw bad("a name of letters, digits, '-', '_' or '.' (at most 64), e.g. \"plant-2-line-3\"");
+      }
       return value;
     case "choice":
       if (!kind.values.includes(String(value))) throw bad(`one of ${kind.values.join(", ")}`);

@@ -4,6 +4,10 @@ import type { Config } from "../config/config.ts";
 import { takeSnapshot } from "../db/snapshot.ts";
 import { runSpc, type SpcOptions } from "../analyze/spc.ts";
 import type { Job } from "./scheduler.ts";
+import { exportParquetFromLive } from "../export/parquet.ts";
+
+/** lta_meta key of the newest `ingested_at` the nightly Parquet export has written. */
+export const PARQUET_WATERMARK = "parquet_loaded_until";
 
 const DAY_MS = 86_400_000;
 
@@ -66,6 +70,7 @@ export function nightlyJobs(config: Config): Job[] {
         return await takeSnapshot(db, config.snapshotKeep);
       },
     },
+    ...(config.parquetNightly ? [parquetJob(config)] : []),
     {
       // Folds the write-ahead log into the database file, so a restart replays little.
       name: "checkpoint",
@@ -74,4 +79,30 @@ export function nightlyJobs(config: Config): Job[] {
       },
     },
   ];
+}
+
+/**
+ * What was loaded since the previous nightly export, as a new Parquet file set: each file's rows reach the
+ * lake once. The watermark moves only after the export folder is in place.
+ */
+function parquetJob(config: Config): Job {
+  return {
+    name: "parquet_export",
+    async run({ db }) {
+      const after = await db.value("SELECT value FROM lta_meta WHERE key = $1", [PARQUET_WATERMARK]);
+      // The scheduler already holds the exclusive turn for the whole job.
+      const manifest = await exportParquetFromLive(db, (work) => work(), {
+        outDir: config.exportDir,
+        site: config.site,
+        after: after === null ? undefined : String(after),
+      });
+      if (manifest.loadedUntil !== null) {
+        await db.conn.run("INSERT OR REPLACE INTO lta_meta VALUES ($1, $2)", [
+          PARQUET_WATERMARK,
+          manifest.loadedUntil,
+        ]);
+      }
+      return `${manifest.exportId}: ${manifest.tables.tracks.rows} tracks, ${manifest.tables.final_tests.rows} final tests`;
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * connection, so it sees committed data and never waits for, nor blocks, the ingest transaction.
  */
 import { Hono } from "hono";
+import type { ExportManifest } from "../export/parquet.ts";
 import { extname, join, normalize, resolve } from "node:path";
 import type { Config } from "../config/config.ts";
 import { type Connection, type Database, withConnection } from "../db/database.ts";
@@ -28,6 +29,8 @@ export interface ServerContext {
   service: ServiceView;
   /** Takes a consistent copy of the database file; returns its path. */
   snapshot(): Promise<string>;
+  /** Writes a Parquet export of the files loaded since `since` (YYYY-MM-DD; all when absent). */
+  exportParquet(since?: string): Promise<ExportManifest>;
 }
 
 const num = (v: string | undefined, fallback: number, max: number) => {
@@ -221,6 +224,15 @@ export function createApp(ctx: ServerContext): Hono {
   });
 
   app.post("/api/snapshot", async (c) => c.json({ path: await ctx.snapshot() }));
+
+  app.post("/api/export/parquet", async (c) => {
+    const body = await c.req.json().catch(() => ({}));
+    const since = typeof body?.since === "string" ? body.since : undefined;
+    if (since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(since)) {
+      return c.json({ error: `since must be YYYY-MM-DD, got "${since}"` }, 400);
+    }
+    return c.json(await ctx.exportParquet(since));
+  });
 
   app.get("/reports/*", async (c) => {
     const root = resolve(ctx.config.reportsDir);
