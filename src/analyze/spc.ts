@@ -278,27 +278,39 @@ async function storeEpisodes(
   limitsVersion: number | null,
   episodes: Episode[],
 ): Promise<number> {
+  if (episodes.length === 0) return 0;
   let created = 0;
+  // One read of the series and of the alarms already stored, however many episodes there are.
+  const lo = Math.min(...episodes.map((e) => e.firstI));
+  const hi = Math.max(...episodes.map((e) => e.lastI));
+  const series = await db.rows(
+    `WITH ${
+      seriesCte(metric)
+    } SELECT i, file_id, test_date::VARCHAR AS t FROM series WHERE i BETWEEN $2 AND $3 ORDER BY i`,
+    [model, lo, hi],
+  );
+  const alarms = new Map(
+    (await db.rows(
+      "SELECT alarm_id, rule, first_file_id, last_file_id, points FROM spc_alarms WHERE model = $1 AND metric = $2",
+      [model, metric],
+    )).map((a) => [`${a.rule}/${a.first_file_id}`, a]),
+  );
   for (const e of episodes) {
-    const points = await db.rows(
-      `WITH ${
-        seriesCte(metric)
-      } SELECT i, file_id, test_date::VARCHAR AS t FROM series WHERE i BETWEEN $2 AND $3 ORDER BY i`,
-      [model, e.firstI, e.lastI],
-    );
+    const points = series.slice(Math.max(0, e.firstI - lo), e.lastI - lo + 1);
     if (points.length === 0) continue;
     const first = points[0];
     const last = points.at(-1)!;
     const fileIds = listValue(points.map((p) => BigInt(Number(p.file_id))));
-    const existing = await db.value(
-      "SELECT alarm_id FROM spc_alarms WHERE model = $1 AND metric = $2 AND rule = $3 AND first_file_id = $4",
-      [model, metric, e.rule, Number(first.file_id)],
-    );
-    if (existing !== null) {
+    const existing = alarms.get(`${e.rule}/${Number(first.file_id)}`);
+    if (existing) {
+      // An episode that has not grown since the last run is left as stored.
+      if (
+        Number(existing.last_file_id) === Number(last.file_id) && Number(existing.points) === points.length
+      ) continue;
       await db.conn.run(
         `UPDATE spc_alarms SET last_at = $2::TIMESTAMP, last_file_id = $3, file_ids = $4::BIGINT[], points = $5
          WHERE alarm_id = $1`,
-        [existing, String(last.t), Number(last.file_id), fileIds, points.length],
+        [Number(existing.alarm_id), String(last.t), Number(last.file_id), fileIds, points.length],
       );
     } else {
       await db.conn.run(

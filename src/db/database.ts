@@ -102,9 +102,8 @@ export class Database extends Connection {
     if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
     const config: Record<string, string> = {};
     // Set before external access is switched off, which freezes file-system settings.
-    if (path !== ":memory:" && !options.readOnly) {
-      config.temp_directory = options.tempDirectory ?? `${path}.tmp`;
-    }
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+    else if (path !== ":memory:" && !options.readOnly) config.temp_directory = `${path}.tmp`;
     Object.assign(config, {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",

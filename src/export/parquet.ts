@@ -79,6 +79,7 @@ const TABLES: Record<string, { keys: string[]; sql: string }> = {
   },
 };
 
+const EXPORT_MEMORY_LIMIT = "128MB";
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
@@ -95,8 +96,19 @@ export async function exportParquet(source: string, options: ParquetExportOption
   if (options.after !== undefined && !INSTANT.test(options.after)) {
     throw new Error(`after must be a timestamp YYYY-MM-DD HH:MM:SS, got "${options.after}"`);
   }
-  const db = await Database.open(source, { readOnly: true, externalAccess: true });
+  const exportId = await freshExportId(options.outDir, options.site);
+  const staging = join(`${options.outDir}.staging`, exportId);
+  await Deno.mkdir(staging, { recursive: true });
+  // A small, single-threaded instance that spills: the export may run inside the service, under its budget.
+  const db = await Database.open(source, {
+    readOnly: true,
+    externalAccess: true,
+    memoryLimit: EXPORT_MEMORY_LIMIT,
+    threads: 1,
+    tempDirectory: join(staging, ".spill"),
+  });
   try {
+    await db.conn.run("SET preserve_insertion_order = false");
     const range = [
       "f.status = 'loaded'",
       options.since ? `f.ingested_at >= ${quote(options.since)}::TIMESTAMP` : null,
@@ -105,9 +117,6 @@ export async function exportParquet(source: string, options: ParquetExportOption
     const until = await db.value(
       `SELECT strftime(max(ingested_at), '%Y-%m-%d %H:%M:%S.%f') FROM files f WHERE ${range}`,
     );
-    const exportId = await freshExportId(options.outDir, options.site);
-    const staging = join(`${options.outDir}.staging`, exportId);
-    await Deno.mkdir(staging, { recursive: true });
     const manifest: ExportManifest = {
       format: "lta-parquet-export",
       formatVersion: 1,
@@ -126,16 +135,11 @@ export async function exportParquet(source: string, options: ParquetExportOption
     const partition =
       `coalesce(f.model, 'unknown') AS model, coalesce(strftime(f.test_date, '%Y-%m-%d'), 'unknown') AS date`;
     for (const [table, def] of Object.entries(TABLES)) {
-      const select = def.sql.replace("{site}", quote(options.site)).replace("{partition}", partition).replace(
-        "{range}",
-        range,
-      );
-      const dir = join(staging, table);
-      const written = await db.value(
-        `COPY (${select}) TO ${quote(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (model, date))`,
-      );
-      manifest.tables[table] = { rows: Number(written ?? 0), files: await parquetFiles(staging, table) };
+      const select = def.sql.replace("{site}", quote(options.site)).replace("{partition}", partition)
+        .replace("{range}", range);
+      manifest.tables[table] = await writePartitions(db, select, join(staging, table), table);
     }
+    await Deno.remove(join(staging, ".spill"), { recursive: true }).catch(() => {});
     await Deno.writeTextFile(join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
     await Deno.mkdir(options.outDir, { recursive: true });
     await Deno.rename(staging, join(options.outDir, exportId));
@@ -168,6 +172,54 @@ export async function exportParquetFromLive(
   }
 }
 
+/**
+ * Writes `select`'s rows as `<dir>/model=<m>/date=<d>/data_0.parquet`, one COPY per partition from a
+ * temporary table sorted by partition (row-group zone maps make each lookup cheap). DuckDB's own
+ * PARTITION_BY buffers every open partition at once, ~256 KB a column each: a first export of years of
+ * history (tens of thousands of model-days) would need gigabytes.
+ */
+async function writePartitions(
+  db: Database,
+  select: string,
+  dir: string,
+  table: string,
+): Promise<ExportedTable> {
+  await db.conn.run(`CREATE OR REPLACE TEMP TABLE export_rows AS ${select} ORDER BY model, date`);
+  try {
+    const partitions = await db.rows(
+      "SELECT model, date, count(*)::BIGINT AS n FROM export_rows GROUP BY ALL ORDER BY model, date",
+    );
+    const out: ExportedTable = { rows: 0, files: [] };
+    for (const p of partitions) {
+      const path = join(
+        table,
+        `model=${hiveValue(String(p.model))}`,
+        `date=${hiveValue(String(p.date))}`,
+        "data_0.parquet",
+      );
+      await Deno.mkdir(join(dir, "..", path, ".."), { recursive: true });
+      await db.conn.run(
+        `COPY (SELECT * EXCLUDE (model, date) FROM export_rows WHERE model = $1 AND date = $2)
+         TO ${quote(join(dir, "..", path))} (FORMAT parquet, COMPRESSION zstd)`,
+        [String(p.model), String(p.date)],
+      );
+      out.rows += Number(p.n);
+      out.files.push({ path, bytes: (await Deno.stat(join(dir, "..", path))).size });
+    }
+    return out;
+  } finally {
+    await db.conn.run("DROP TABLE IF EXISTS export_rows");
+  }
+}
+
+/** A partition value as a path segment: Hive's escaping (`%XX`) for what a path cannot hold. */
+function hiveValue(v: string): string {
+  return [...new TextEncoder().encode(v)].map((b) => {
+    const c = String.fromCharCode(b);
+    return /[A-Za-z0-9._ ()+-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }).join("");
+}
+
 async function freshExportId(outDir: string, site: string): Promise<string> {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   let id = `${site}-${stamp}`;
@@ -175,28 +227,6 @@ async function freshExportId(outDir: string, site: string): Promise<string> {
     id = `${site}-${stamp}-${i}`;
   }
   return id;
-}
-
-/** The Parquet files under `<root>/<table>`, relative to `root`, sorted. */
-async function parquetFiles(root: string, table: string): Promise<ExportedTable["files"]> {
-  const out: ExportedTable["files"] = [];
-  const walk = async (rel: string) => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(join(root, rel)));
-    } catch {
-      return; // no rows: DuckDB writes no folder
-    }
-    for (const e of entries) {
-      const path = join(rel, e.name);
-      if (e.isDirectory) await walk(path);
-      else if (e.name.endsWith(".parquet")) {
-        out.push({ path, bytes: (await Deno.stat(join(root, path))).size });
-      }
-    }
-  };
-  await walk(table);
-  return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** The folder an export was written to. */
