@@ -86,7 +86,7 @@ const lake = new Connection(await instance.connect());
 const started = performance.now();
 const trend = await lake.rows(
   `SELECT model, date, avg(sigma_gradient) AS sigma, avg((overall_status = 'PASS')::INT) AS pass_rate
-   FROM read_parquet('${env.LTA_EXPORT_DIR}/*/tracks/**/*.parquet', hive_partitioning = true) GROUP BY ALL`,
+   FROM read_parquet('${env.LTA_EXPORT_DIR}/tracks/**/*.parquet', hive_partitioning = true) GROUP BY ALL`,
 );
 const lakeQueryMs = performance.now() - started;
 lake.close();

@@ -12,7 +12,7 @@ import { runService } from "../src/service.ts";
 import { findRunningService } from "../src/server/state_file.ts";
 import { parquetExportCommand } from "../src/cli/commands.ts";
 import { nightlyJobs, PARQUET_WATERMARK } from "../src/schedule/jobs.ts";
-import type { ExportManifest } from "../src/export/parquet.ts";
+import { type ExportManifest, manifestPath } from "../src/export/parquet.ts";
 import { generatedFixtures } from "./_helpers.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
 
@@ -119,11 +119,17 @@ Deno.test("three instances on separate inboxes export to one lake; one query ret
   }
   equal(viaService.site, "plant-c");
 
-  const exports = [...Deno.readDirSync(lake)].map((e) => e.name).sort();
-  equal(exports.length, 3, `one folder per export: ${exports}`);
+  const exports = [...Deno.readDirSync(join(lake, "_manifests"))].map((e) => e.name.replace(/\.json$/, ""))
+    .sort();
+  equal(exports.length, 3, `one manifest per export: ${exports}`);
   ok(exports.every((e, i) => e.startsWith(sites[i])));
+  deepEqual(
+    [...Deno.readDirSync(lake)].map((e) => e.name).sort(),
+    ["_manifests", "files", "final_test_points", "final_tests", "points", "tracks"],
+    "one dataset per table, nothing left staged",
+  );
 
-  const tracks = `read_parquet('${lake}/*/tracks/**/*.parquet', hive_partitioning = true)`;
+  const tracks = `read_parquet('${lake}/tracks/**/*.parquet', hive_partitioning = true)`;
   const [union] = await lakeRows(
     `SELECT count(*)::INT AS n, count(DISTINCT (sha256, track_id))::INT AS distinct_keys FROM ${tracks}`,
   );
@@ -146,16 +152,16 @@ Deno.test("three instances on separate inboxes export to one lake; one query ret
 
   // Final tests and their points travel the same way; manifests count what the files hold.
   const [finals] = await lakeRows(
-    `SELECT count(*)::INT AS n FROM read_parquet('${lake}/*/final_tests/**/*.parquet', hive_partitioning = true)`,
+    `SELECT count(*)::INT AS n FROM read_parquet('${lake}/final_tests/**/*.parquet', hive_partitioning = true)`,
   );
   equal(finals.n, loadable.filter((m) => m.finalTest).length);
   for (const id of exports) {
-    const m: ExportManifest = JSON.parse(await Deno.readTextFile(join(lake, id, "manifest.json")));
+    const m: ExportManifest = JSON.parse(await Deno.readTextFile(manifestPath(lake, id)));
     for (const [table, t] of Object.entries(m.tables)) {
       if (t.rows === 0) continue;
       const [counted] = await lakeRows(
         `SELECT count(*)::INT AS n FROM read_parquet([${
-          t.files.map((f) => `'${join(lake, id, f.path)}'`).join(", ")
+          t.files.map((f) => `'${join(lake, f.path)}'`).join(", ")
         }])`,
       );
       equal(counted.n, t.rows, `${id} ${table}`);
@@ -192,18 +198,19 @@ Deno.test("the nightly Parquet export writes only what was loaded since the prev
   const second = await run();
   ok(String(second) > String(first), "the watermark moves on");
 
-  const folders = [...Deno.readDirSync(lake)].map((e) => e.name).sort();
-  equal(folders.length, 2);
+  const ids = [...Deno.readDirSync(join(lake, "_manifests"))].map((e) => e.name.replace(/\.json$/, ""))
+    .sort();
+  equal(ids.length, 2);
   const files = (id: string) =>
-    lakeRows(`SELECT DISTINCT file_name FROM read_parquet('${lake}/${id}/files/**/*.parquet') ORDER BY 1`);
+    lakeRows(`SELECT DISTINCT file_name FROM read_parquet('${lake}/files/**/${id}.parquet') ORDER BY 1`);
   deepEqual(
-    (await files(folders[0])).map((r) => r.file_name),
+    (await files(ids[0])).map((r) => r.file_name),
     trims.slice(0, half).map((m) => m.file).sort(),
   );
-  deepEqual((await files(folders[1])).map((r) => r.file_name), trims.slice(half).map((m) => m.file).sort());
+  deepEqual((await files(ids[1])).map((r) => r.file_name), trims.slice(half).map((m) => m.file).sort());
   const [all] = await lakeRows(
     `SELECT count(*)::INT AS n, count(DISTINCT (sha256, track_id))::INT AS k
-     FROM read_parquet('${lake}/*/tracks/**/*.parquet', hive_partitioning = true)`,
+     FROM read_parquet('${lake}/tracks/**/*.parquet', hive_partitioning = true)`,
   );
   equal(all.n, all.k);
   equal(all.n, trims.reduce((n, m) => n + m.tracks!.length, 0));

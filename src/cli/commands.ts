@@ -15,7 +15,7 @@ import { takeSnapshot } from "../db/snapshot.ts";
 import { findRunningService, type ServiceState, serviceUrl } from "../server/state_file.ts";
 import type { ExportOptions } from "../render/excel.ts";
 import type { ExportManifest } from "../export/parquet.ts";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { localDate, spcOptions } from "../schedule/jobs.ts";
 import { runService } from "../service.ts";
 
@@ -306,7 +306,7 @@ export async function parquetExportCommand(
     });
   }
   const rows = Object.entries(manifest.tables).map(([t, v]) => `${v.rows} ${t}`).join(", ");
-  log(`wrote ${join(options.out ?? config.exportDir, manifest.exportId)}: ${rows}`);
+  log(`wrote export ${manifest.exportId} to ${options.out ?? config.exportDir}: ${rows}`);
   return manifest;
 }
 

@@ -1,8 +1,9 @@
 /**
- * The history as Hive-partitioned Parquet (`<table>/model=<m>/date=<YYYY-MM-DD>/…`), one immutable file set
- * per export with a `manifest.json`, so a lake (Spark, Trino, DuckDB, a DuckLake catalog) can read many
- * sites' exports side by side. Every row carries `site` and the file's `sha256`: file ids are per database,
- * content hashes are not.
+ * The history as Hive-partitioned Parquet in a lake folder shared by any number of sites and exports:
+ * `<lake>/<table>/model=<m>/date=<YYYY-MM-DD>/<exportId>.parquet`, so each table is one partitioned dataset
+ * for Spark, Trino, DuckDB or a DuckLake catalog. An export is an immutable file set named by its id
+ * (`<site>-<UTC stamp>`), listed in `<lake>/_manifests/<exportId>.json`, written last. Every row carries
+ * `site` and the file's `sha256`: file ids are per database, content hashes are not.
  */
 import { basename, join } from "node:path";
 import { Database, SCHEMA_VERSION } from "../db/database.ts";
@@ -18,14 +19,14 @@ export interface ExportRange {
 }
 
 export interface ParquetExportOptions extends ExportRange {
-  /** The lake folder; this export becomes `<outDir>/<exportId>/`. */
+  /** The lake folder (shared by every site's exports). */
   outDir: string;
   site: string;
 }
 
 export interface ExportedTable {
   rows: number;
-  /** Parquet files relative to the export folder, with their sizes. */
+  /** Parquet files relative to the lake folder, with their sizes. */
   files: Array<{ path: string; bytes: number }>;
 }
 
@@ -80,14 +81,17 @@ const TABLES: Record<string, { keys: string[]; sql: string }> = {
 };
 
 const EXPORT_MEMORY_LIMIT = "128MB";
+// Names that Hadoop-style readers (Spark, Trino, Hive) skip when they list a table's files.
+const MANIFESTS = "_manifests";
+const STAGING = "_staging";
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 
 /**
  * Writes one export from the database file `source`, which no process may be writing (a copy, or the
- * database while no service runs). Staged beside `outDir` and renamed into place whole, so a reader never
- * sees half an export.
+ * database while no service runs). Files are staged in `<lake>/_staging/` and moved into their partitions
+ * once all are written; the manifest comes last (readers that want whole exports go by manifests).
  */
 export async function exportParquet(source: string, options: ParquetExportOptions): Promise<ExportManifest> {
   if (options.since !== undefined && !DAY.test(options.since)) {
@@ -97,7 +101,7 @@ export async function exportParquet(source: string, options: ParquetExportOption
     throw new Error(`after must be a timestamp YYYY-MM-DD HH:MM:SS, got "${options.after}"`);
   }
   const exportId = await freshExportId(options.outDir, options.site);
-  const staging = join(`${options.outDir}.staging`, exportId);
+  const staging = join(options.outDir, STAGING, exportId);
   await Deno.mkdir(staging, { recursive: true });
   // A small, single-threaded instance that spills: the export may run inside the service, under its budget.
   const db = await Database.open(source, {
@@ -137,16 +141,24 @@ export async function exportParquet(source: string, options: ParquetExportOption
     for (const [table, def] of Object.entries(TABLES)) {
       const select = def.sql.replace("{site}", quote(options.site)).replace("{partition}", partition)
         .replace("{range}", range);
-      manifest.tables[table] = await writePartitions(db, select, join(staging, table), table);
+      manifest.tables[table] = await writePartitions(db, select, staging, table, exportId);
     }
-    await Deno.remove(join(staging, ".spill"), { recursive: true }).catch(() => {});
-    await Deno.writeTextFile(join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-    await Deno.mkdir(options.outDir, { recursive: true });
-    await Deno.rename(staging, join(options.outDir, exportId));
-    await Deno.remove(`${options.outDir}.staging`).catch(() => {}); // only when nothing else is staged
+    for (const t of Object.values(manifest.tables)) {
+      for (const f of t.files) {
+        await Deno.mkdir(join(options.outDir, f.path, ".."), { recursive: true });
+        await Deno.rename(join(staging, f.path), join(options.outDir, f.path));
+      }
+    }
+    const manifests = join(options.outDir, MANIFESTS);
+    await Deno.mkdir(manifests, { recursive: true });
+    const target = join(manifests, `${exportId}.json`);
+    await Deno.writeTextFile(`${target}.part`, JSON.stringify(manifest, null, 2) + "\n");
+    await Deno.rename(`${target}.part`, target);
     return manifest;
   } finally {
     db.close();
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    await Deno.remove(join(options.outDir, STAGING)).catch(() => {}); // only when nothing else is staged
   }
 }
 
@@ -159,7 +171,7 @@ export async function exportParquetFromLive(
   exclusive: <T>(work: () => Promise<T>) => Promise<T>,
   options: ParquetExportOptions,
 ): Promise<ExportManifest> {
-  const staging = `${options.outDir}.staging`;
+  const staging = join(options.outDir, STAGING);
   await Deno.mkdir(staging, { recursive: true });
   const copy = join(staging, `${basename(db.path)}-${crypto.randomUUID()}.duckdb`);
   try {
@@ -173,7 +185,7 @@ export async function exportParquetFromLive(
 }
 
 /**
- * Writes `select`'s rows as `<dir>/model=<m>/date=<d>/data_0.parquet`, one COPY per partition from a
+ * Writes `select`'s rows as `<staging>/<table>/model=<m>/date=<d>/<exportId>.parquet`, one COPY per partition from a
  * temporary table sorted by partition (row-group zone maps make each lookup cheap). DuckDB's own
  * PARTITION_BY buffers every open partition at once, ~256 KB a column each: a first export of years of
  * history (tens of thousands of model-days) would need gigabytes.
@@ -181,8 +193,9 @@ export async function exportParquetFromLive(
 async function writePartitions(
   db: Database,
   select: string,
-  dir: string,
+  staging: string,
   table: string,
+  exportId: string,
 ): Promise<ExportedTable> {
   await db.conn.run(`CREATE OR REPLACE TEMP TABLE export_rows AS ${select} ORDER BY model, date`);
   try {
@@ -195,16 +208,16 @@ async function writePartitions(
         table,
         `model=${hiveValue(String(p.model))}`,
         `date=${hiveValue(String(p.date))}`,
-        "data_0.parquet",
+        `${exportId}.parquet`,
       );
-      await Deno.mkdir(join(dir, "..", path, ".."), { recursive: true });
+      await Deno.mkdir(join(staging, path, ".."), { recursive: true });
       await db.conn.run(
         `COPY (SELECT * EXCLUDE (model, date) FROM export_rows WHERE model = $1 AND date = $2)
-         TO ${quote(join(dir, "..", path))} (FORMAT parquet, COMPRESSION zstd)`,
+         TO ${quote(join(staging, path))} (FORMAT parquet, COMPRESSION zstd)`,
         [String(p.model), String(p.date)],
       );
       out.rows += Number(p.n);
-      out.files.push({ path, bytes: (await Deno.stat(join(dir, "..", path))).size });
+      out.files.push({ path, bytes: (await Deno.stat(join(staging, path))).size });
     }
     return out;
   } finally {
@@ -223,13 +236,17 @@ function hiveValue(v: string): string {
 async function freshExportId(outDir: string, site: string): Promise<string> {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   let id = `${site}-${stamp}`;
-  for (let i = 1; await exists(join(outDir, id)) || await exists(join(`${outDir}.staging`, id)); i++) {
+  for (
+    let i = 1;
+    await exists(join(outDir, MANIFESTS, `${id}.json`)) || await exists(join(outDir, STAGING, id));
+    i++
+  ) {
     id = `${site}-${stamp}-${i}`;
   }
   return id;
 }
 
-/** The folder an export was written to. */
-export function exportFolder(outDir: string, manifest: ExportManifest): string {
-  return join(outDir, manifest.exportId);
+/** Where an export's manifest is. */
+export function manifestPath(outDir: string, exportId: string): string {
+  return join(outDir, MANIFESTS, `${exportId}.json`);
 }
