@@ -135,9 +135,8 @@ export async function exportParquet(source: string, options: ParquetExportOption
       keys: Object.fromEntries(Object.entries(TABLES).map(([t, d]) => [t, d.keys])),
       tables: {},
     };
-    // A file with no model or date still has a partition, named for what it lacks.
-    const partition =
-      `coalesce(f.model, 'unknown') AS model, coalesce(strftime(f.test_date, '%Y-%m-%d'), 'unknown') AS date`;
+    // A file with no model still has a partition; every loaded file has a test date.
+    const partition = `coalesce(f.model, 'unknown') AS model, f.test_date::DATE AS date`;
     for (const [table, def] of Object.entries(TABLES)) {
       const select = def.sql.replace("{site}", quote(options.site)).replace("{partition}", partition)
         .replace("{range}", range);
@@ -200,21 +199,22 @@ async function writePartitions(
   await db.conn.run(`CREATE OR REPLACE TEMP TABLE export_rows AS ${select} ORDER BY model, date`);
   try {
     const partitions = await db.rows(
-      "SELECT model, date, count(*)::BIGINT AS n FROM export_rows GROUP BY ALL ORDER BY model, date",
+      "SELECT model, strftime(date, '%Y-%m-%d') AS day, count(*)::BIGINT AS n FROM export_rows GROUP BY ALL ORDER BY 1, 2",
     );
     const out: ExportedTable = { rows: 0, files: [] };
     for (const p of partitions) {
       const path = join(
         table,
         `model=${hiveValue(String(p.model))}`,
-        `date=${hiveValue(String(p.date))}`,
+        `date=${p.day}`,
         `${exportId}.parquet`,
       );
       await Deno.mkdir(join(staging, path, ".."), { recursive: true });
       await db.conn.run(
-        `COPY (SELECT * EXCLUDE (model, date) FROM export_rows WHERE model = $1 AND date = $2)
+        // model and date stay in the file too: a file registered on its own (DuckLake) describes itself.
+        `COPY (SELECT * FROM export_rows WHERE model = $1 AND date = $2::DATE)
          TO ${quote(join(staging, path))} (FORMAT parquet, COMPRESSION zstd)`,
-        [String(p.model), String(p.date)],
+        [String(p.model), String(p.day)],
       );
       out.rows += Number(p.n);
       out.files.push({ path, bytes: (await Deno.stat(join(staging, path))).size });
