@@ -11,6 +11,7 @@ import {
   configCheckCommand,
   exportCommand,
   ingestCommand,
+  lakeCommand,
   parquetExportCommand,
   queryCommand,
   reportCommand,
@@ -203,6 +204,20 @@ const formatOption = () =>
   new Option("--format <format>", "output format").choices(["table", "csv", "json"] as const).default(
     "table",
   );
+
+program.command("lake")
+  .description(
+    "query every site's Parquet exports in the lake folder with lta's relations (files, tracks, v_tracks, " +
+      "points, final_tests, v_trim_vs_final, v_final_tests_unmatched); file_id is the file's sha256 there",
+  )
+  .argument("<sql>", 'one reading statement, e.g. "SELECT site, model, count(*) FROM v_tracks GROUP BY ALL"')
+  .addOption(configOption())
+  .option("--lake <dir>", "the lake folder [default: exportDir]")
+  .addOption(formatOption())
+  .action(async (sql, opts) => {
+    const { lake, format, ...rest } = opts;
+    await lakeCommand(sql, lake, format, await configFrom(rest));
+  });
 
 program.command("spc")
   .description(

@@ -14,6 +14,8 @@ import { parquetExportCommand } from "../src/cli/commands.ts";
 import { nightlyJobs, PARQUET_WATERMARK } from "../src/schedule/jobs.ts";
 import { type ExportManifest, manifestPath } from "../src/export/parquet.ts";
 import { generatedFixtures } from "./_helpers.ts";
+import { openLake } from "../src/export/lake.ts";
+import { capability, type CapabilityRow } from "../src/analyze/capability.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -166,6 +168,55 @@ Deno.test("three instances on separate inboxes export to one lake; one query ret
       );
       equal(counted.n, t.rows, `${id} ${table}`);
     }
+  }
+});
+
+Deno.test("over the lake, lta's own views and analyses give what one instance holding every file gives", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const loadable = manifest.filter((m) => !m.quarantine);
+  const root = await Deno.makeTempDir({ prefix: "lta-lake-central-" });
+  const lake = join(root, "lake");
+  // Trims at two line sites, final tests at the test station: matching has to cross sites.
+  const sites = { "line-1": [] as string[], "line-2": [] as string[], "test-station": [] as string[] };
+  loadable.forEach((m, i) =>
+    (m.finalTest ? sites["test-station"] : i % 2 ? sites["line-1"] : sites["line-2"]).push(join(dir, m.file))
+  );
+  for (const [site, files] of Object.entries(sites)) {
+    const config = await instanceConfig(root, site, lake);
+    await ingestCommand(files, config);
+    await parquetExportCommand({}, config);
+  }
+  const single = await instanceConfig(root, "single", join(root, "unused"));
+  await ingestCommand(loadable.map((m) => join(dir, m.file)), single);
+
+  const links = (q: { rows(sql: string): Promise<Record<string, unknown>[]> }) =>
+    q.rows(
+      `SELECT final_file_name, trim_file_name, match_method, outcome, days_since_trim FROM v_trim_vs_final
+       ORDER BY final_file_name`,
+    );
+  const central = await openLake(lake);
+  const local = await Database.open(single.db, { readOnly: true });
+  try {
+    const centralLinks = await links(central);
+    deepEqual(centralLinks, await links(local));
+    ok(
+      centralLinks.filter((l) => l.trim_file_name).length >= 4,
+      "final tests linked to trims of other sites",
+    );
+    const order = (rows: CapabilityRow[]) =>
+      rows.map((r) => ({
+        model: r.model,
+        metric: r.metric,
+        n: r.n,
+        ppk: r.ppk?.toFixed(9),
+        mean: r.mean?.toFixed(12),
+      }));
+    const centralCapability = await capability(central, { minN: 2 });
+    ok(centralCapability.length > 0);
+    deepEqual(order(centralCapability), order(await capability(local, { minN: 2 })));
+  } finally {
+    central.close();
+    local.close();
   }
 });
 

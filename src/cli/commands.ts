@@ -310,6 +310,24 @@ export async function parquetExportCommand(
   return manifest;
 }
 
+/** `lta lake`: one reading statement over the lake's Parquet exports, through lta's own relations. */
+export async function lakeCommand(
+  sql: string,
+  lakeDir: string | undefined,
+  format: OutputFormat,
+  config: Config,
+): Promise<void> {
+  const { openLake } = await import("../export/lake.ts");
+  const db = await openLake(lakeDir ?? config.exportDir);
+  try {
+    const result = await runReadOnlyQuery(db, sql, { maxRows: 1_000_000, timeoutMs: 3_600_000 });
+    console.log(formatRows(result.columns, result.rows, format));
+    if (result.truncated) log(`(result cut at ${result.rows.length} rows)`);
+  } finally {
+    db.close();
+  }
+}
+
 /** `lta spc`: control limits, Nelson rules and drift now (the nightly job does the same). */
 export async function spcCommand(
   model: string | undefined,

@@ -14,7 +14,7 @@ import { dirname } from "node:path";
 /** The schema version this build writes; a database with a newer one is refused. */
 export const SCHEMA_VERSION = 2;
 
-const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql"];
+const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql", "final_test_views.sql"];
 
 /**
  * Steps that bring an older database up to the next version, keyed by the version they produce. They run
@@ -44,6 +44,8 @@ export interface DatabaseOptions {
   threads?: number;
   /** Where DuckDB spills when a query needs more than `memoryLimit` (default: `<db>.tmp`). */
   tempDirectory?: string;
+  /** Leave the schema alone: a scratch database whose relations the caller defines (the lake's views). */
+  noSchema?: boolean;
 }
 
 function plainRows(reader: DuckDBResultReader): Record<string, unknown>[] {
@@ -127,7 +129,9 @@ export class Database extends Connection {
     const conn = await instance.connect();
     const db = new Database(path, instance, conn);
     try {
-      if (options.readOnly) await db.checkVersion();
+      if (options.noSchema) {
+        // nothing to check or create
+      } else if (options.readOnly) await db.checkVersion();
       else await db.migrate();
     } catch (e) {
       db.close();

@@ -1,0 +1,60 @@
+/**
+ * The lake as lta's own relations: a scratch DuckDB whose `files`, `tracks`, `v_tracks`, `points`,
+ * `final_tests` and `final_test_points` are views over every site's Parquet exports, with `file_id`
+ * replaced by the file's content hash (ids are per site; content is not). lta's view SQL
+ * (`final_test_views.sql`) and its analyses that read `v_tracks` (capability, SPC queries) then run over
+ * all sites unchanged, e.g. linking a final test bench's results to trims loaded by another instance.
+ */
+import { join } from "node:path";
+import { Database } from "../db/database.ts";
+import { exists } from "../fs.ts";
+
+const TYPES = "hive_types = {'model': VARCHAR, 'date': DATE}";
+
+/** Opens `lakeDir` (an `exportDir` that one or many sites export to); close the result when done. */
+export async function openLake(lakeDir: string): Promise<Database> {
+  if (!await hasParquet(join(lakeDir, "tracks")) && !await hasParquet(join(lakeDir, "files"))) {
+    throw new Error(
+      `no lta Parquet exports in ${lakeDir} (expected ${join(lakeDir, "files")}/model=…/date=…)`,
+    );
+  }
+  const db = await Database.open(":memory:", { externalAccess: true, noSchema: true });
+  try {
+    const scan = (table: string) =>
+      `read_parquet('${
+        join(lakeDir, table).replaceAll("'", "''")
+      }/**/*.parquet', hive_partitioning = true, ${TYPES}, union_by_name = true)`;
+    await db.conn.run(`CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("files")}`);
+    await db.conn.run(`CREATE VIEW tracks AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("tracks")}`);
+    // The export's tracks rows already carry what v_tracks adds (file name, model, serial, test date…).
+    await db.conn.run("CREATE VIEW v_tracks AS SELECT * FROM tracks");
+    if (await hasParquet(join(lakeDir, "points"))) {
+      await db.conn.run(`CREATE VIEW points AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("points")}`);
+    }
+    if (await hasParquet(join(lakeDir, "final_tests"))) {
+      // As stored at the sites: the file's own columns come from `files` (v_final_tests joins them back).
+      await db.conn.run(
+        `CREATE VIEW final_tests AS SELECT * EXCLUDE (file_name, serial, test_date, model, date, site, sha256)
+           REPLACE (sha256 AS file_id) FROM ${scan("final_tests")}`,
+      );
+      await db.conn.run(
+        `CREATE VIEW final_test_points AS SELECT * EXCLUDE (model, date, site, sha256) REPLACE (sha256 AS file_id)
+         FROM ${scan("final_test_points")}`,
+      );
+    } else {
+      // No site has exported a final test yet: empty tables of the right shape keep the views valid.
+      await db.conn.run(await Deno.readTextFile(new URL("../db/final_test.sql", import.meta.url)));
+    }
+    await db.conn.run(await Deno.readTextFile(new URL("../db/final_test_views.sql", import.meta.url)));
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+async function hasParquet(dir: string): Promise<boolean> {
+  if (!await exists(dir)) return false;
+  for await (const e of Deno.readDir(dir)) if (e.isDirectory || e.name.endsWith(".parquet")) return true;
+  return false;
+}
