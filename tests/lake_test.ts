@@ -194,9 +194,22 @@ Deno.test("over the lake, lta's own views and analyses give what one instance ho
       `SELECT final_file_name, trim_file_name, match_method, outcome, days_since_trim FROM v_trim_vs_final
        ORDER BY final_file_name`,
     );
+  // A second, full export of one site (as after a re-analysis) doubles its files in the lake, not its rows
+  // in lta's view of the lake: each file's newest export wins.
+  await parquetExportCommand({}, await instanceConfig(root, "line-1", lake));
   const central = await openLake(lake);
   const local = await Database.open(single.db, { readOnly: true });
   try {
+    const [raw] = await central.rows(
+      `SELECT count(*)::INT AS n FROM read_parquet('${lake}/tracks/**/*.parquet')`,
+    );
+    const [viewed] = await central.rows("SELECT count(*)::INT AS n FROM v_tracks");
+    const [held] = await local.rows("SELECT count(*)::INT AS n FROM tracks");
+    equal(viewed.n, held.n);
+    ok(
+      Number(raw.n) > Number(viewed.n),
+      `the re-export is in the lake (${raw.n} rows) but counted once (${viewed.n})`,
+    );
     const centralLinks = await links(central);
     deepEqual(centralLinks, await links(local));
     ok(

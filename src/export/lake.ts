@@ -1,7 +1,9 @@
 /**
  * The lake as lta's own relations: a scratch DuckDB whose `files`, `tracks`, `v_tracks`, `points`,
  * `final_tests` and `final_test_points` are views over every site's Parquet exports, with `file_id`
- * replaced by the file's content hash (ids are per site; content is not). lta's view SQL
+ * replaced by the file's content hash (ids are per site; content is not) and, where a file was exported
+ * more than once (a full export after nightly ones, a re-export after `lta analyze`), only its newest
+ * export's rows (by the UTC stamp in its id, `<site>-<stamp>`). lta's view SQL
  * (`final_test_views.sql`) and its analyses that read `v_tracks` (capability, SPC queries) then run over
  * all sites unchanged, e.g. linking a final test bench's results to trims loaded by another instance.
  */
@@ -20,10 +22,13 @@ export async function openLake(lakeDir: string): Promise<Database> {
   }
   const db = await Database.open(":memory:", { externalAccess: true, noSchema: true });
   try {
+    // The rows of each file's newest export only.
     const scan = (table: string) =>
-      `read_parquet('${
+      `(SELECT * FROM read_parquet('${
         join(lakeDir, table).replaceAll("'", "''")
-      }/**/*.parquet', hive_partitioning = true, ${TYPES}, union_by_name = true)`;
+      }/**/*.parquet', hive_partitioning = true, ${TYPES}, union_by_name = true)
+        QUALIFY export_id = arg_max(export_id, regexp_extract(export_id, '[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$'))
+                              OVER (PARTITION BY sha256))`;
     await db.conn.run(`CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("files")}`);
     await db.conn.run(`CREATE VIEW tracks AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("tracks")}`);
     // The export's tracks rows already carry what v_tracks adds (file name, model, serial, test date…).
@@ -34,11 +39,13 @@ export async function openLake(lakeDir: string): Promise<Database> {
     if (await hasParquet(join(lakeDir, "final_tests"))) {
       // As stored at the sites: the file's own columns come from `files` (v_final_tests joins them back).
       await db.conn.run(
-        `CREATE VIEW final_tests AS SELECT * EXCLUDE (file_name, serial, test_date, model, date, site, sha256)
+        `CREATE VIEW final_tests AS
+         SELECT * EXCLUDE (file_name, serial, test_date, model, date, site, export_id, sha256)
            REPLACE (sha256 AS file_id) FROM ${scan("final_tests")}`,
       );
       await db.conn.run(
-        `CREATE VIEW final_test_points AS SELECT * EXCLUDE (model, date, site, sha256) REPLACE (sha256 AS file_id)
+        `CREATE VIEW final_test_points AS SELECT * EXCLUDE (model, date, site, export_id, sha256)
+           REPLACE (sha256 AS file_id)
          FROM ${scan("final_test_points")}`,
       );
     } else {

@@ -3,7 +3,8 @@
  * `<lake>/<table>/model=<m>/date=<YYYY-MM-DD>/<exportId>.parquet`, so each table is one partitioned dataset
  * for Spark, Trino, DuckDB or a DuckLake catalog. An export is an immutable file set named by its id
  * (`<site>-<UTC stamp>`), listed in `<lake>/_manifests/<exportId>.json`, written last. Every row carries
- * `site` and the file's `sha256`: file ids are per database, content hashes are not.
+ * `site`, `export_id` and the file's `sha256`: file ids are per database, content hashes are not, and
+ * a later export of the same file (after a re-analysis) supersedes an earlier one.
  */
 import { basename, join } from "node:path";
 import { Database, SCHEMA_VERSION } from "../db/database.ts";
@@ -51,31 +52,31 @@ export interface ExportManifest {
 const TABLES: Record<string, { keys: string[]; sql: string }> = {
   files: {
     keys: ["sha256"],
-    sql: `SELECT f.* EXCLUDE (model, quarantine_path, reason_code, reason), {site} AS site, {partition}
+    sql: `SELECT f.* EXCLUDE (model, quarantine_path, reason_code, reason), {site} AS export_id, {partition}
           FROM files f WHERE {range}`,
   },
   tracks: {
     keys: ["sha256", "track_id"],
     sql:
       `SELECT t.*, m.* EXCLUDE (file_id, track_id, n_points, unit_length), f.file_name, f.serial, f.test_date,
-                 f.system, f.trim_note, f.sha256, {site} AS site, {partition}
+                 f.system, f.trim_note, f.sha256, {site} AS export_id, {partition}
           FROM tracks t JOIN files f USING (file_id)
           LEFT JOIN track_meta m ON m.file_id = t.file_id AND m.track_id = t.track_id
           WHERE {range}`,
   },
   points: {
     keys: ["sha256", "track_id", "stage", "row_index"],
-    sql: `SELECT p.*, f.sha256, {site} AS site, {partition}
+    sql: `SELECT p.*, f.sha256, {site} AS export_id, {partition}
           FROM points p JOIN files f USING (file_id) WHERE {range}`,
   },
   final_tests: {
     keys: ["sha256", "track_id"],
-    sql: `SELECT ft.*, f.file_name, f.serial, f.test_date, f.sha256, {site} AS site, {partition}
+    sql: `SELECT ft.*, f.file_name, f.serial, f.test_date, f.sha256, {site} AS export_id, {partition}
           FROM final_tests ft JOIN files f USING (file_id) WHERE {range}`,
   },
   final_test_points: {
     keys: ["sha256", "track_id", "row_index"],
-    sql: `SELECT p.*, f.sha256, {site} AS site, {partition}
+    sql: `SELECT p.*, f.sha256, {site} AS export_id, {partition}
           FROM final_test_points p JOIN files f USING (file_id) WHERE {range}`,
   },
 };
@@ -138,7 +139,8 @@ export async function exportParquet(source: string, options: ParquetExportOption
     // A file with no model still has a partition; every loaded file has a test date.
     const partition = `coalesce(f.model, 'unknown') AS model, f.test_date::DATE AS date`;
     for (const [table, def] of Object.entries(TABLES)) {
-      const select = def.sql.replace("{site}", quote(options.site)).replace("{partition}", partition)
+      const select = def.sql.replace("{site}", `${quote(options.site)} AS site, ${quote(exportId)}`)
+        .replace("{partition}", partition)
         .replace("{range}", range);
       manifest.tables[table] = await writePartitions(db, select, staging, table, exportId);
     }
