@@ -287,4 +287,37 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   row("drill time", `${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+// 8. docs/scaling.md: what one service sustains and what history costs (files/s, bytes per track, nightly work).
+{
+  console.log("\n== scaling: 3,000 typical files, then the nightly work over 300,000 synthetic tracks ==");
+  const run = await measure(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    new URL("./scaling.ts", import.meta.url).pathname,
+    "--files",
+    "3000",
+    "--tracks",
+    "300000",
+  ]);
+  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  const kb = (bytes: number) => (bytes / r.tracks / 1024).toFixed(1);
+  row(
+    "lta serve --once: files/s (per day at full load)",
+    `${(r.files / r.serveSeconds).toFixed(0)} (${
+      ((r.files / r.serveSeconds) * 86_400 / 1e6).toFixed(1)
+    } million), peak RSS ${r.servePeakMb.toFixed(0)} MB`,
+  );
+  row(
+    "DuckDB bytes per track (with its points)",
+    `${kb(r.dbBytes)} KB → ${(r.dbBytes / r.tracks).toFixed(0)} GB/million`,
+  );
+  row("Parquet bytes per track / export time", `${kb(r.lakeBytes)} KB, ${r.exportSeconds.toFixed(1)} s`);
+  row(`nightly SPC over ${r.bigTracks} tracks, 300 models`, `${r.spcSeconds.toFixed(0)} s`);
+  row(
+    "full Parquet export of those tracks",
+    `${r.bigExportSeconds.toFixed(0)} s, ${(r.bigLakeBytes / 1e6).toFixed(0)} MB`,
+  );
+  row("daily trend per model over the lake", `${r.lakeQueryMs.toFixed(0)} ms`);
+}
+
 await Deno.remove(root, { recursive: true });

@@ -4,6 +4,7 @@
  * pressure it asks registered caches to let go and, when the runtime allows, collects garbage; it never
  * drops work: with nothing else in flight it lets the work through after a bounded wait and says so.
  */
+import { trimNativeHeap } from "./native_heap.ts";
 
 export interface MemorySample {
   rss: number;
@@ -58,6 +59,7 @@ export function registerRelief(name: string, drop: () => void): void {
 export function relieve(): void {
   for (const drop of reliefs.values()) drop();
   (globalThis as { gc?: () => void }).gc?.();
+  trimNativeHeap();
 }
 
 export class MemoryGate {
