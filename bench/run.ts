@@ -309,7 +309,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   );
   row(
     "DuckDB bytes per track (with its points)",
-    `${kb(r.dbBytes)} KB → ${(r.dbBytes / r.tracks).toFixed(0)} GB/million`,
+    `${kb(r.dbBytes)} KB → ${(r.dbBytes / r.tracks / 1000).toFixed(1)} GB/million`,
   );
   row("Parquet bytes per track / export time", `${kb(r.lakeBytes)} KB, ${r.exportSeconds.toFixed(1)} s`);
   row(`nightly SPC over ${r.bigTracks} tracks, 300 models`, `${r.spcSeconds.toFixed(0)} s`);
