@@ -23,8 +23,8 @@ export function failPoints(p: LimitedPoints, c: number): number {
   return fails;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
+function median(values: ArrayLike<number>): number {
+  const s = Float64Array.from(values).sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
@@ -44,22 +44,30 @@ export function optimalOffset(p: LimitedPoints, search: OffsetSearch): number {
  * them, the one with the smallest max |e + c|, then the one closest to the median centre.
  */
 export function exactOffset(p: LimitedPoints): number {
-  const events: Array<[number, number]> = [];
+  // Interval starts and ends, each sorted natively: a million-point track sorts two typed arrays instead of
+  // two million event tuples.
+  const starts = new Float64Array(p.error.length);
+  const ends = new Float64Array(p.error.length);
+  let count = 0;
   for (let i = 0; i < p.error.length; i++) {
     const lo = p.lower[i] - p.error[i];
     const hi = p.upper[i] - p.error[i];
-    if (lo <= hi) events.push([lo, 1], [hi, -1]);
+    if (lo <= hi) {
+      starts[count] = lo;
+      ends[count++] = hi;
+    }
   }
   const mid = median(centres(p));
-  if (events.length === 0) return mid;
-  // Starts before ends at the same coordinate: touching intervals share that point.
-  events.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  if (count === 0) return mid;
+  const lo = starts.subarray(0, count).sort();
+  const hi = ends.subarray(0, count).sort();
   let depth = 0;
   let best = -1;
   let spans: Array<[number, number]> = [];
-  for (let k = 0; k < events.length; k++) {
-    const [x, delta] = events[k];
-    if (delta === 1) {
+  // Merge in coordinate order; starts before ends at the same coordinate: touching intervals share it.
+  for (let a = 0, b = 0; b < count;) {
+    if (a < count && lo[a] <= hi[b]) {
+      const x = lo[a++];
       depth++;
       if (depth > best) {
         best = depth;
@@ -67,6 +75,7 @@ export function exactOffset(p: LimitedPoints): number {
       }
       if (depth === best) spans.push([x, x]);
     } else {
+      const x = hi[b++];
       if (depth === best) spans[spans.length - 1][1] = x;
       depth--;
     }
