@@ -185,7 +185,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   row("lta analyze --all", `${rate.toFixed(0)} tracks/s, peak RSS ${analyze.peakMb.toFixed(0)} MB`);
   const script = new URL("./scipy_analyze.py", import.meta.url).pathname;
   try {
-    const py = await measure("python3", [script, csv]);
+    const py = await measure("/usr/bin/python3", [script, csv]);
     const pyRate = tracks / Number(/seconds=([\d.]+)/.exec(py.text)?.[1] ?? py.seconds);
     row(
       "python3 NumPy/SciPy per-track analysis, compute only (baseline)",
@@ -318,6 +318,66 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
     `${r.bigExportSeconds.toFixed(0)} s, ${(r.bigLakeBytes / 1e6).toFixed(0)} MB`,
   );
   row("daily trend per model over the lake", `${r.lakeQueryMs.toFixed(0)} ms`);
+}
+
+// 9. A 1,000,000-row .xlsx (4 numeric columns) into DuckDB, beside exceljs's streaming reader and pandas.
+{
+  console.log("\n== one 1,000,000-row .xlsx (System B, 4 numeric columns): lta ingest vs readers alone ==");
+  const { writeBigXlsx } = await import("./big_xlsx.ts");
+  const dir = join(root, "big");
+  await Deno.mkdir(dir, { recursive: true });
+  const file = join(dir, "9100_1_TA_Test Data_3-14-2024_10-00 AM.xlsx");
+  await writeBigXlsx(file, 1_000_000);
+  const lta = await measure(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    "--v8-flags=--max-semi-space-size=2,--expose-gc",
+    MAIN,
+    "ingest",
+    dir,
+    "--db",
+    join(root, "big.duckdb"),
+  ], { NO_COLOR: "1" });
+  const rows = Number(/(\d+) rows/.exec(lta.text)?.[1] ?? 0);
+  const ltaRate = rows / lta.seconds;
+  row(
+    "lta ingest (read, load into DuckDB, analyse), whole command",
+    `${(ltaRate / 1000).toFixed(0)}k rows/s, peak RSS ${
+      lta.peakMb.toFixed(0)
+    } MB (goals ≥ 250k rows/s, ≤ 300 MB)`,
+  );
+  const exceljs = await measure(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    new URL("./exceljs_read.ts", import.meta.url).pathname,
+    file,
+    "Lin Error",
+  ]);
+  const e = JSON.parse(exceljs.text.trim().split("\n").at(-1)!);
+  row(
+    "exceljs stock streaming reader, rows only (baseline)",
+    `${(e.rows / exceljs.seconds / 1000).toFixed(0)}k rows/s, peak RSS ${exceljs.peakMb.toFixed(0)} MB`,
+  );
+  row("ratio lta / exceljs", `${(ltaRate / (e.rows / exceljs.seconds)).toFixed(2)}× the rows/s`);
+  try {
+    const py = await measure("/usr/bin/python3", [
+      "-c",
+      `import pandas as pd; df = pd.read_excel(${
+        JSON.stringify(file)
+      }, sheet_name="Lin Error", header=None); print(len(df))`,
+    ]);
+    const n = Number(py.text.trim().split("\n").at(-1));
+    row(
+      "pandas read_excel (openpyxl), rows only (baseline)",
+      `${(n / py.seconds / 1000).toFixed(0)}k rows/s, peak RSS ${py.peakMb.toFixed(0)} MB`,
+    );
+    row("ratio lta / pandas", `${(ltaRate / (n / py.seconds)).toFixed(2)}× the rows/s`);
+  } catch (err) {
+    row(
+      "pandas baseline",
+      `skipped: ${(err as Error).message.split("\n")[0]} (apt-get install python3-pandas python3-openpyxl)`,
+    );
+  }
 }
 
 await Deno.remove(root, { recursive: true });
