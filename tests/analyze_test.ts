@@ -97,7 +97,14 @@ Deno.test("exactOffset() finds the fewest fail points, then the smallest max |e 
   ok(failPoints(r, legacyOffset(r)) >= 1);
 });
 
-function track(overrides: Partial<TrackInput> = {}): TrackInput {
+/** A track whose arrays the test may edit in place. */
+type EditableTrack = TrackInput & {
+  error: number[];
+  upper: Array<number | null>;
+  lower: Array<number | null>;
+};
+
+function track(overrides: Partial<TrackInput> = {}): EditableTrack {
   const n = 40;
   const position = Array.from({ length: n }, (_, i) => i * 2);
   return {
@@ -110,7 +117,7 @@ function track(overrides: Partial<TrackInput> = {}): TrackInput {
     trimmedResistance: null,
     thresholdOverride: null,
     ...overrides,
-  };
+  } as EditableTrack;
 }
 const settings = { offsetSearch: "exact" as const, nearMissPct: 10 };
 

@@ -206,15 +206,15 @@ async function computeBatch(
   );
   const inputs = batch.map((t) => ({
     data: {
-      position: [],
-      error: [],
-      upper: [],
-      lower: [],
-      untrimmedError: null,
+      position: [] as number[],
+      error: [] as number[],
+      upper: [] as Array<number | null>,
+      lower: [] as Array<number | null>,
+      untrimmedError: null as number[] | null,
       untrimmedResistance: t.untrimmedResistance,
       trimmedResistance: t.trimmedResistance,
       thresholdOverride: t.override,
-    } as TrackInput,
+    } satisfies TrackInput,
     untrimmed: [] as number[],
   }));
   // Column vectors chunk by chunk: converting whole rows to JS values costs several times the query.

@@ -8,10 +8,11 @@ import { ANALYSIS_VERSION, analyzeTrack, type TrackResult, type TrackSettings } 
 
 export interface FinalTestInput {
   trackId: string;
-  position: number[];
-  error: number[];
-  upper: Array<number | null>;
-  lower: Array<number | null>;
+  position: ArrayLike<number>;
+  error: ArrayLike<number>;
+  /** NaN (or null) where there is no limit. */
+  upper: ArrayLike<number | null>;
+  lower: ArrayLike<number | null>;
 }
 
 /** The final verdict a track result gives: sigma does not fail a finished part. */

@@ -8,9 +8,9 @@ export type OffsetSearch = "exact" | "legacy";
 
 /** The points of a track that have both limits, as parallel arrays. */
 export interface LimitedPoints {
-  error: number[];
-  upper: number[];
-  lower: number[];
+  error: ArrayLike<number>;
+  upper: ArrayLike<number>;
+  lower: ArrayLike<number>;
 }
 
 /** Points outside [lower, upper] after shifting every error by `c`. */
@@ -29,8 +29,10 @@ function median(values: ArrayLike<number>): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function centres(p: LimitedPoints): number[] {
-  return p.error.map((e, i) => (p.upper[i] + p.lower[i]) / 2 - e);
+function centres(p: LimitedPoints): Float64Array {
+  const c = new Float64Array(p.error.length);
+  for (let i = 0; i < c.length; i++) c[i] = (p.upper[i] + p.lower[i]) / 2 - p.error[i];
+  return c;
 }
 
 /** The offset chosen by `search`; 0 when no point has both limits. */
@@ -82,7 +84,8 @@ export function exactOffset(p: LimitedPoints): number {
   }
   let eMax = -Infinity;
   let eMin = Infinity;
-  for (const e of p.error) {
+  for (let i = 0; i < p.error.length; i++) {
+    const e = p.error[i];
     if (e > eMax) eMax = e;
     if (e < eMin) eMin = e;
   }

@@ -9,13 +9,14 @@ import { sigmaGradient, sigmaThreshold } from "./sigma.ts";
 export const ANALYSIS_VERSION = "1.0.0";
 export const MIN_POINTS = 10;
 
+/** A track's points: arrays from the database, or a parsed stage's typed arrays (NaN there = no limit). */
 export interface TrackInput {
-  position: number[];
-  error: number[];
-  upper: Array<number | null>;
-  lower: Array<number | null>;
+  position: ArrayLike<number>;
+  error: ArrayLike<number>;
+  upper: ArrayLike<number | null>;
+  lower: ArrayLike<number | null>;
   /** Raw errors of the untrimmed stage when the track has both stages. */
-  untrimmedError: number[] | null;
+  untrimmedError: ArrayLike<number> | null;
   untrimmedResistance: number | null;
   trimmedResistance: number | null;
   /** A per-model threshold that replaces the formula (table `model_thresholds`). */
@@ -88,6 +89,13 @@ function errorResult(nPoints: number, reason: string): TrackResult {
 }
 
 const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+/** A limit is there unless the cell was blank: null from the database, NaN from a parsed stage. */
+const hasLimit = (v: number | null): v is number => v !== null && !Number.isNaN(v);
+const some = (v: ArrayLike<number>, test: (x: number) => boolean) => {
+  for (let i = 0; i < v.length; i++) if (test(v[i])) return true;
+  return false;
+};
+const every = (v: ArrayLike<number>, test: (x: number) => boolean) => !some(v, (x) => !test(x));
 const maxAbs = (v: ArrayLike<number>, c = 0) => {
   let m = 0;
   for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i] + c));
@@ -98,31 +106,51 @@ const maxAbs = (v: ArrayLike<number>, c = 0) => {
 export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
   const n = t.position.length;
   if (n < MIN_POINTS) return errorResult(n, `insufficient data: ${n} points, at least ${MIN_POINTS} needed`);
-  if (!t.error.some(Number.isFinite) || !t.position.every(Number.isFinite)) {
+  if (!some(t.error, Number.isFinite) || !every(t.position, Number.isFinite)) {
     return errorResult(n, "no finite error values or a non-finite position");
   }
-  const uppers = t.upper.filter((u): u is number => u !== null);
-  const lowers = t.lower.filter((l): l is number => l !== null);
-  const limited: LimitedPoints = { error: [], upper: [], lower: [] };
+  const limitedError = new Float64Array(n);
+  const limitedUpper = new Float64Array(n);
+  const limitedLower = new Float64Array(n);
+  let count = 0;
+  let upperSum = 0;
+  let upperN = 0;
+  let lowerSum = 0;
+  let lowerN = 0;
   for (let i = 0; i < n; i++) {
-    if (t.upper[i] !== null && t.lower[i] !== null) {
-      limited.error.push(t.error[i]);
-      limited.upper.push(t.upper[i]!);
-      limited.lower.push(t.lower[i]!);
+    const u = t.upper[i];
+    const l = t.lower[i];
+    if (hasLimit(u)) {
+      upperSum += u;
+      upperN++;
+    }
+    if (hasLimit(l)) {
+      lowerSum += l;
+      lowerN++;
+    }
+    if (hasLimit(u) && hasLimit(l)) {
+      limitedError[count] = t.error[i];
+      limitedUpper[count] = u;
+      limitedLower[count++] = l;
     }
   }
-  if (limited.error.length === 0) {
+  if (count === 0) {
     return errorResult(n, "no spec limits: no point has both an upper and a lower limit");
   }
+  const limited: LimitedPoints = {
+    error: limitedError.subarray(0, count),
+    upper: limitedUpper.subarray(0, count),
+    lower: limitedLower.subarray(0, count),
+  };
 
   let pMin = Infinity;
   let pMax = -Infinity;
-  for (const p of t.position) {
-    pMin = Math.min(pMin, p);
-    pMax = Math.max(pMax, p);
+  for (let i = 0; i < n; i++) {
+    pMin = Math.min(pMin, t.position[i]);
+    pMax = Math.max(pMax, t.position[i]);
   }
   const travel = pMax - pMin || 0.001;
-  const spec = uppers.length && lowers.length ? (mean(uppers) - mean(lowers)) / 2 : 0.01;
+  const spec = upperN && lowerN ? (upperSum / upperN - lowerSum / lowerN) / 2 : 0.01;
   const sigma = sigmaGradient(t.position, t.error);
   const threshold = t.thresholdOverride ?? sigmaThreshold(spec, travel);
   const sigmaPass = sigma <= threshold;
@@ -155,7 +183,9 @@ export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
   if (!linearityPass) p += 0.2;
   p = Math.min(1, Math.max(0, p));
 
-  const untrimmedMax = t.untrimmedError?.length ? maxAbs(t.untrimmedError.filter(Number.isFinite)) : null;
+  const untrimmedMax = t.untrimmedError?.length
+    ? maxAbs(Array.from(t.untrimmedError).filter(Number.isFinite))
+    : null;
   const rawMax = maxAbs(t.error);
   return {
     nPoints: n,

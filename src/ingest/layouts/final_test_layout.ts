@@ -5,7 +5,15 @@
  * Details where domain.md is silent follow upstream-spec.md §1.6.
  */
 import type { WorkbookReader } from "../readers/workbook.ts";
-import { cellAt, isMissing, numberOf, readGrid, type SheetGrid, type StageData } from "./columns.ts";
+import {
+  cellAt,
+  isMissing,
+  newStage,
+  numberOf,
+  readGrid,
+  type SheetGrid,
+  type StageData,
+} from "./columns.ts";
 
 export type FinalTestFormat = "standard" | "rout";
 
@@ -181,29 +189,20 @@ function extractPoints(grid: SheetGrid, start: number, cols: typeof STANDARD): S
   }
   // Benches that sweep downwards write descending positions; the analysis wants them ascending.
   const order = rows.map((_, i) => i).sort((a, b) => positionOf(rows[a]) - positionOf(rows[b]));
-  const stage: StageData = {
-    sheet: grid.name,
-    rowIndex: [],
-    position: [],
-    error: [],
-    upper: [],
-    lower: [],
-    measured: [],
-    theory: [],
-    index: [],
-    skippedRows: skipped,
-  };
-  for (const i of order) {
+  const stage = newStage(grid.name, rows.length);
+  stage.skippedRows = skipped;
+  const value = (r: number, c: number) => c < 0 ? NaN : numberOf(cellAt(grid, r, c)) ?? NaN;
+  order.forEach((i, k) => {
     const r = rows[i];
-    stage.rowIndex.push(r);
-    stage.position.push(positionOf(r));
-    stage.error.push(errors[i]);
-    stage.upper.push(numberOf(cellAt(grid, r, cols.upper)) ?? null);
-    stage.lower.push(numberOf(cellAt(grid, r, cols.lower)) ?? null);
-    stage.measured.push(measuredOf(r));
-    stage.theory.push(theoryOf(r) ?? null);
-    stage.index.push(numberOf(cellAt(grid, r, cols.index)) ?? null);
-  }
+    stage.rowIndex[k] = r;
+    stage.position[k] = positionOf(r);
+    stage.error[k] = errors[i];
+    stage.upper[k] = value(r, cols.upper);
+    stage.lower[k] = value(r, cols.lower);
+    stage.measured[k] = measuredOf(r);
+    stage.theory[k] = value(r, cols.theory);
+    stage.index[k] = value(r, cols.index);
+  });
   return stage;
 }
 

@@ -229,6 +229,6 @@ function textOf(cell: unknown): string | null {
 
 function maxTheory(stage: StageData | null): number | null {
   let max: number | null = null;
-  for (const t of stage?.theory ?? []) if (t !== null && t !== 0 && (max === null || t > max)) max = t;
+  for (const t of stage?.theory ?? []) if (!Number.isNaN(t) && t !== 0 && (max === null || t > max)) max = t;
   return max;
 }
