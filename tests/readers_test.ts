@@ -1,5 +1,5 @@
 /** The `.xls` and `.xlsx` readers against SheetJS, an independent reader, on every fixture and real file. */
-import { deepEqual, equal, rejects, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { join } from "node:path";
 import XLSX from "xlsx";
 import { openXls } from "../src/ingest/readers/xls.ts";
@@ -101,4 +101,38 @@ Deno.test("openXlsx() rejects a truncated zip as corrupt_file", async () => {
     openXlsx(path, "t.xlsx"),
     (e: unknown) => e instanceof ReadError && e.code === "corrupt_file",
   );
+});
+
+Deno.test("the .xlsx reader takes Excel-style XML too: self-closing styled blanks, empty rows, entities, inline strings", async () => {
+  // exceljs writes what SheetJS does not: <c r="B1" s="1"/> for a styled blank, &amp; in strings.
+  const { default: ExcelJS } = await import("exceljs");
+  const dir = await Deno.makeTempDir({ prefix: "lta-xlsx-" });
+  const path = join(dir, "styled.xlsx");
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: path,
+    useSharedStrings: false,
+    useStyles: true,
+  });
+  const ws = wb.addWorksheet("Lin Error");
+  const first = ws.addRow([1.5, null, "a & b <c>", 2]);
+  first.getCell(2).fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFFF0000" } };
+  first.commit();
+  const styledOnly = ws.addRow([]);
+  styledOnly.getCell(1).font = { bold: true };
+  styledOnly.commit();
+  ws.addRow([null, "x", null, -0.25]).commit();
+  await ws.commit();
+  await wb.commit();
+  const xml = new TextDecoder().decode(await Deno.readFile(path));
+  const expected = sheetjsCells(XLSX.read(await Deno.readFile(path)), "Lin Error");
+  const book = await openXlsx(path, "styled.xlsx");
+  try {
+    deepEqual(await ourCells(book, "Lin Error"), expected);
+    equal(expected.get("0,2"), "a & b <c>");
+  } finally {
+    book.close();
+  }
+  // The case this test exists for is really in the file.
+  ok(/<c r="B1" s="\d+"\/>/.test(xml), "a self-closing styled blank cell");
+  ok(xml.includes("&amp;"), "an entity");
 });
