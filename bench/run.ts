@@ -14,6 +14,7 @@ import { openXls } from "../src/ingest/readers/xls.ts";
 import { openXlsx } from "../src/ingest/readers/xlsx.ts";
 import { Database } from "../src/db/database.ts";
 import { crashDrill } from "../tests/_crash.ts";
+import { measure } from "./_measure.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -33,25 +34,6 @@ const root = await Deno.makeTempDir({ prefix: "lta-bench-" });
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
   return s[s.length >> 1];
-}
-
-/** Runs a command, sampling its peak RSS (VmHWM) from /proc every 20 ms. */
-async function measure(cmd: string, cmdArgs: string[], env: Record<string, string> = {}) {
-  const started = performance.now();
-  const child = new Deno.Command(cmd, { args: cmdArgs, env, stdout: "piped", stderr: "piped" }).spawn();
-  let peakKb = 0;
-  const timer = setInterval(() => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-    } catch { /* exited */ }
-  }, 20);
-  const out = await child.output();
-  clearInterval(timer);
-  const seconds = (performance.now() - started) / 1000;
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (out.code !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed:\n${text}`);
-  return { seconds, peakMb: peakKb / 1024, text };
 }
 
 function hasPandas(): boolean {

@@ -14,6 +14,7 @@ import { runSpc } from "../src/analyze/spc.ts";
 import { spcOptions } from "../src/schedule/jobs.ts";
 import { buildConfig } from "../src/config/config.ts";
 import { syntheticTracks } from "./_synthetic.ts";
+import { measure } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -34,26 +35,15 @@ const env = {
   NO_COLOR: "1",
 };
 
-/** Runs `main.ts` as the `lta` task does, sampling the child's peak RSS. */
-async function lta(args: string[]): Promise<{ seconds: number; peakMb: number }> {
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--max-semi-space-size=2,--expose-gc", MAIN, ...args],
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let peakKb = 0;
-  const timer = setInterval(() => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-    } catch { /* exited */ }
-  }, 50);
-  const out = await child.output();
-  clearInterval(timer);
-  if (!out.success) throw new Error(`lta ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  return { seconds: (performance.now() - started) / 1000, peakMb: peakKb / 1024 };
+/** Runs `main.ts` as the `lta` task does, with its time and peak RSS. */
+function lta(args: string[]): Promise<{ seconds: number; peakMb: number }> {
+  return measure(Deno.execPath(), [
+    "run",
+    "-A",
+    "--v8-flags=--max-semi-space-size=2,--expose-gc",
+    MAIN,
+    ...args,
+  ], env);
 }
 
 function folderBytes(dir: string): number {

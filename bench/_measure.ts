@@ -1,0 +1,20 @@
+/** Shared by the benchmarks: a child process timed, with its peak RSS. */
+
+/** Runs a command, sampling its peak RSS (VmHWM) from /proc every 20 ms. */
+export async function measure(cmd: string, cmdArgs: string[], env: Record<string, string> = {}) {
+  const started = performance.now();
+  const child = new Deno.Command(cmd, { args: cmdArgs, env, stdout: "piped", stderr: "piped" }).spawn();
+  let peakKb = 0;
+  const timer = setInterval(() => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch { /* exited */ }
+  }, 20);
+  const out = await child.output();
+  clearInterval(timer);
+  const seconds = (performance.now() - started) / 1000;
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (out.code !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed:\n${text}`);
+  return { seconds, peakMb: peakKb / 1024, text };
+}
