@@ -1,21 +1,35 @@
 /**
  * A backlog of `--files` typical files through `lta serve --once` under a memory budget: RSS when the
- * 1,000th and the last file are loaded, and the peak, sampled every 50 ms. Prints one JSON line.
+ * 1,000th and the last file are loaded, and the peak, sampled every 50 ms. With `--big-rows N`, one
+ * N-row `.xlsx` arrives in the middle of the burst. Afterwards the ledger is checked: every file loaded,
+ * none twice. Prints one JSON line.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
 import { serveEnv } from "../tests/_crash.ts";
+import { writeBigXlsx } from "./big_xlsx.ts";
+import { Database } from "../src/db/database.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { files: { type: "string", default: "10000" }, budget: { type: "string", default: "256" } },
+  options: {
+    files: { type: "string", default: "10000" },
+    budget: { type: "string", default: "256" },
+    "big-rows": { type: "string", default: "0" },
+  },
 });
 const files = Number(values.files);
 const root = await Deno.makeTempDir({ prefix: "lta-backlog-" });
 for (let done = 0; done < files; done += 1000) {
   await writeTypicalFiles(join(root, "inbox", `batch-${done}`), Math.min(1000, files - done), 100 + done);
 }
+const bigRows = Number(values["big-rows"]);
+if (bigRows > 0) {
+  // Named to sort among the typical files' dates, so it is claimed mid-burst.
+  await writeBigXlsx(join(root, "inbox", "batch-big", "9100_1_TA_Test Data_5-14-2024_8-30 AM.xlsx"), bigRows);
+}
+const total = files + (bigRows > 0 ? 1 : 0);
 const main = new URL("../main.ts", import.meta.url).pathname;
 const started = performance.now();
 const child = new Deno.Command(Deno.execPath(), {
@@ -48,18 +62,24 @@ for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) {
       loaded++;
       if (line.includes("memory_wait_ms")) overBudgetWaits++;
       if (loaded === 1000) rssAt1000 = rss;
-      if (loaded === files) rssAtLast = rss;
+      if (loaded === total) rssAtLast = rss;
     }
   }
 }
 await child.status;
 clearInterval(timer);
 const seconds = (performance.now() - started) / 1000;
+const db = await Database.open(join(root, "data", "lta.duckdb"), { readOnly: true });
+const [ledger] = await db.rows(
+  "SELECT count(*)::INT AS rows, count(DISTINCT sha256)::INT AS hashes, count(*) FILTER (WHERE status = 'loaded')::INT AS loaded FROM files",
+);
+db.close();
 await Deno.remove(root, { recursive: true });
 console.log(
   JSON.stringify({
-    files,
+    files: total,
     loaded,
+    ledger,
     seconds,
     rssAt1000,
     rssAtLast,
