@@ -78,7 +78,7 @@ program.command("config")
   .action(async (opts) => configCheckCommand(await configFrom(opts)));
 
 program.command("ingest")
-  .description("load and analyse trim files; folders are searched recursively for .xls/.xlsx")
+  .description("load and analyse trim and Final Test files; folders are searched recursively for .xls/.xlsx")
   .argument("<paths...>", "files or folders")
   .addOption(configOption())
   .addOption(dbOption())
