@@ -27,6 +27,7 @@ for (let done = 0; done < files; done += 1000) {
 const bigRows = Number(values["big-rows"]);
 if (bigRows > 0) {
   // Named to sort among the typical files' dates, so it is claimed mid-burst.
+  await Deno.mkdir(join(root, "inbox", "batch-big"), { recursive: true });
   await writeBigXlsx(join(root, "inbox", "batch-big", "9100_1_TA_Test Data_5-14-2024_8-30 AM.xlsx"), bigRows);
 }
 const total = files + (bigRows > 0 ? 1 : 0);
