@@ -24,7 +24,7 @@ import {
   type ParsedFinalTest,
   parseFinalTest,
 } from "./layouts/final_test_layout.ts";
-import type { StageData } from "./layouts/columns.ts";
+import { excelSerialToDate, type StageData } from "./layouts/columns.ts";
 import { openXls } from "./readers/xls.ts";
 import { openXlsx } from "./readers/xlsx.ts";
 import { ReadError, type ReadErrorCode, type WorkbookReader } from "./readers/workbook.ts";
@@ -475,12 +475,6 @@ function startsWith(bytes: Uint8Array, magic: number[]): boolean {
 
 function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-}
-
-/** Excel's 1900 date system: serial 25569 is 1970-01-01. */
-function excelSerialToDate(serial: number | null): Date | null {
-  if (serial === null || serial < 1 || serial > 200_000) return null;
-  return new Date(Math.round((serial - 25569) * 86_400_000));
 }
 
 function isoTimestamp(d: Date | null): string | null {

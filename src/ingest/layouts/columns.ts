@@ -93,6 +93,25 @@ export function cellAt(grid: SheetGrid, row: number, col: number): CellValue | u
   return grid.get(row, col);
 }
 
+/** A metadata cell's finite number (numeric text included), or `null`. */
+export function metaNumber(grid: SheetGrid, row: number, col: number): number | null {
+  const v = numberOf(cellAt(grid, row, col));
+  return v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+/** A metadata cell as trimmed text (numbers written out), or `null` when blank. */
+export function textOf(cell: unknown): string | null {
+  if (typeof cell === "number") return String(cell);
+  if (typeof cell === "string" && cell.trim()) return cell.trim();
+  return null;
+}
+
+/** Excel's 1900 date system: serial 25569 is 1970-01-01. */
+export function excelSerialToDate(serial: number | null): Date | null {
+  if (serial === null || serial < 1 || serial > 200_000) return null;
+  return new Date(Math.round((serial - 25569) * 86_400_000));
+}
+
 /** Where each quantity sits in a data sheet. */
 export interface ColumnMap {
   measured: number;

@@ -7,12 +7,15 @@
 import type { WorkbookReader } from "../readers/workbook.ts";
 import {
   cellAt,
+  excelSerialToDate,
   isMissing,
+  metaNumber,
   newStage,
   numberOf,
   readGrid,
   type SheetGrid,
   type StageData,
+  textOf,
 } from "./columns.ts";
 
 export type FinalTestFormat = "standard" | "rout";
@@ -108,7 +111,7 @@ export async function parseFinalTest(
     trackId: "TRK1",
     points,
     positionColumn: COLUMN_LETTERS[positionCol],
-    compensation: format === "standard" ? numberOrNull(cellAt(grid, 3, 12)) : null,
+    compensation: format === "standard" ? metaNumber(grid, 3, 12) : null,
     reportedLinearity: linearity,
     reportedTests,
   });
@@ -234,22 +237,9 @@ function testResults(grid: SheetGrid): Record<string, string> {
   return out;
 }
 
-function numberOrNull(cell: unknown): number | null {
-  const v = numberOf(cell as never);
-  return v === undefined || !Number.isFinite(v) ? null : v;
-}
-
-function textOf(cell: unknown): string | null {
-  if (typeof cell === "number") return String(cell);
-  if (typeof cell === "string" && cell.trim()) return cell.trim();
-  return null;
-}
-
 /** N1: an Excel date serial, or text such as `3/16/2011 12:17:00 PM`. */
 function dateOf(cell: unknown): Date | null {
-  if (typeof cell === "number" && cell > 1 && cell < 200_000) {
-    return new Date(Math.round((cell - 25569) * 86_400_000));
-  }
+  if (typeof cell === "number" && cell > 1 && cell < 200_000) return excelSerialToDate(cell);
   if (typeof cell === "string") {
     const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?)?/i.exec(
       cell.trim(),

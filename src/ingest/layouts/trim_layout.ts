@@ -8,10 +8,11 @@ import {
   cellAt,
   type ColumnMap,
   extractStage,
-  numberOf,
+  metaNumber,
   readGrid,
   type SheetGrid,
   type StageData,
+  textOf,
 } from "./columns.ts";
 
 export type TrimSystem = "A" | "B";
@@ -212,19 +213,8 @@ async function parseSystemB(book: WorkbookReader): Promise<ParsedWorkbook> {
   return result;
 }
 
-function metaNumber(grid: SheetGrid, row: number, col: number): number | null {
-  const v = numberOf(cellAt(grid, row, col));
-  return v === undefined || !Number.isFinite(v) ? null : v;
-}
-
 function positiveOrNull(v: number | null): number | null {
   return v !== null && v >= 0 ? v : null;
-}
-
-function textOf(cell: unknown): string | null {
-  if (typeof cell === "number") return String(cell);
-  if (typeof cell === "string" && cell.trim()) return cell.trim();
-  return null;
 }
 
 function maxTheory(stage: StageData | null): number | null {
