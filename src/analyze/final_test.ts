@@ -37,6 +37,7 @@ export async function analyzeFinalTests(
       thresholdOverride: null,
     }, settings);
     results.push(r);
+    const status = finalStatus(r);
     await db.conn.run(
       `UPDATE final_tests SET linearity_spec = $3, optimal_offset = $4, linearity_error = $5, linearity_pass = $6,
          fail_points = $7, raw_fail_points = $8, sigma_gradient = $9, overall_status = $10, status_reason = $11,
@@ -52,8 +53,8 @@ export async function analyzeFinalTests(
         r.failPoints,
         r.rawFailPoints,
         r.sigmaGradient,
-        finalStatus(r),
-        finalStatus(r) === "PASS" ? null : r.statusReason,
+        status,
+        status === "PASS" ? null : r.statusReason,
         settings.offsetSearch,
         ANALYSIS_VERSION,
       ],

@@ -129,10 +129,10 @@ export class Database extends Connection {
     const conn = await instance.connect();
     const db = new Database(path, instance, conn);
     try {
-      if (options.noSchema) {
-        // nothing to check or create
-      } else if (options.readOnly) await db.checkVersion();
-      else await db.migrate();
+      if (!options.noSchema) {
+        if (options.readOnly) await db.checkVersion();
+        else await db.migrate();
+      }
     } catch (e) {
       db.close();
       throw e;

@@ -48,35 +48,38 @@ export interface ExportManifest {
   tables: Record<string, ExportedTable>;
 }
 
-/** Each table: the rows of loaded files in range, with `site`, `sha256`, and the partition columns. */
+/**
+ * Each table: the rows of loaded files in range, with `{origin}` (`site`, `export_id`), `sha256`, and the
+ * partition columns.
+ */
 const TABLES: Record<string, { keys: string[]; sql: string }> = {
   files: {
     keys: ["sha256"],
-    sql: `SELECT f.* EXCLUDE (model, quarantine_path, reason_code, reason), {site} AS export_id, {partition}
+    sql: `SELECT f.* EXCLUDE (model, quarantine_path, reason_code, reason), {origin}, {partition}
           FROM files f WHERE {range}`,
   },
   tracks: {
     keys: ["sha256", "track_id"],
     sql:
       `SELECT t.*, m.* EXCLUDE (file_id, track_id, n_points, unit_length), f.file_name, f.serial, f.test_date,
-                 f.system, f.trim_note, f.sha256, {site} AS export_id, {partition}
+                 f.system, f.trim_note, f.sha256, {origin}, {partition}
           FROM tracks t JOIN files f USING (file_id)
           LEFT JOIN track_meta m ON m.file_id = t.file_id AND m.track_id = t.track_id
           WHERE {range}`,
   },
   points: {
     keys: ["sha256", "track_id", "stage", "row_index"],
-    sql: `SELECT p.*, f.sha256, {site} AS export_id, {partition}
+    sql: `SELECT p.*, f.sha256, {origin}, {partition}
           FROM points p JOIN files f USING (file_id) WHERE {range}`,
   },
   final_tests: {
     keys: ["sha256", "track_id"],
-    sql: `SELECT ft.*, f.file_name, f.serial, f.test_date, f.sha256, {site} AS export_id, {partition}
+    sql: `SELECT ft.*, f.file_name, f.serial, f.test_date, f.sha256, {origin}, {partition}
           FROM final_tests ft JOIN files f USING (file_id) WHERE {range}`,
   },
   final_test_points: {
     keys: ["sha256", "track_id", "row_index"],
-    sql: `SELECT p.*, f.sha256, {site} AS export_id, {partition}
+    sql: `SELECT p.*, f.sha256, {origin}, {partition}
           FROM final_test_points p JOIN files f USING (file_id) WHERE {range}`,
   },
 };
@@ -139,7 +142,10 @@ export async function exportParquet(source: string, options: ParquetExportOption
     // A file with no model still has a partition; every loaded file has a test date.
     const partition = `coalesce(f.model, 'unknown') AS model, f.test_date::DATE AS date`;
     for (const [table, def] of Object.entries(TABLES)) {
-      const select = def.sql.replace("{site}", `${quote(options.site)} AS site, ${quote(exportId)}`)
+      const select = def.sql.replace(
+        "{origin}",
+        `${quote(options.site)} AS site, ${quote(exportId)} AS export_id`,
+      )
         .replace("{partition}", partition)
         .replace("{range}", range);
       manifest.tables[table] = await writePartitions(db, select, staging, table, exportId);
