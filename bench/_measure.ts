@@ -18,3 +18,18 @@ export async function measure(cmd: string, cmdArgs: string[], env: Record<string
   if (out.code !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed:\n${text}`);
   return { seconds, peakMb: peakKb / 1024, text };
 }
+
+/** Runs a bench script beside this file under Deno; its last line of output is one JSON object. */
+export async function benchScript(
+  script: string,
+  args: string[] = [],
+  // deno-lint-ignore no-explicit-any
+): Promise<{ seconds: number; peakMb: number; json: any }> {
+  const run = await measure(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    new URL(`./${script}`, import.meta.url).pathname,
+    ...args,
+  ]);
+  return { seconds: run.seconds, peakMb: run.peakMb, json: JSON.parse(run.text.trim().split("\n").at(-1)!) };
+}

@@ -14,7 +14,7 @@ import { openXls } from "../src/ingest/readers/xls.ts";
 import { openXlsx } from "../src/ingest/readers/xlsx.ts";
 import { Database } from "../src/db/database.ts";
 import { crashDrill } from "../tests/_crash.ts";
-import { measure } from "./_measure.ts";
+import { benchScript, measure } from "./_measure.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -186,14 +186,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 {
   const charts = 5000;
   console.log(`\n== ${charts} per-track charts (read from DuckDB, Vega → SVG), one process ==`);
-  const run = await measure(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    new URL("./charts.ts", import.meta.url).pathname,
-    db,
-    String(charts),
-  ]);
-  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  const r = (await benchScript("charts.ts", [db, String(charts)])).json;
   for (
     const [label, p] of [["render only (data read once)", r.renderOnly], [
       "read from DuckDB + render",
@@ -214,12 +207,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 // 5. HTTP API latency over a million tracks, beside the bare HTTP round trip.
 {
   console.log("\n== HTTP API over 1,000,000 tracks (500,000 files, 300 models), sequential requests ==");
-  const run = await measure(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    new URL("./api.ts", import.meta.url).pathname,
-  ]);
-  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  const r = (await benchScript("api.ts", [])).json;
   const ms = (x: { p50: number; p95: number }) => `p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms`;
   row("GET /health (baseline: the round trip)", ms(r.health));
   row("GET /api/tracks?model=M (1,000 rows)", `${ms(r.byModel)} (goal p50 ≤ 50 ms)`);
@@ -230,16 +218,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 {
   const files = Number(args.backlog);
   console.log(`\n== backlog of ${files} typical files through lta serve --once, budget 256 MB ==`);
-  const run = await measure(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    new URL("./backlog.ts", import.meta.url).pathname,
-    "--files",
-    String(files),
-    "--budget",
-    "256",
-  ]);
-  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  const r = (await benchScript("backlog.ts", ["--files", String(files), "--budget", "256"])).json;
   row(
     "files loaded / seconds",
     `${r.loaded} / ${r.seconds.toFixed(0)} s (${(r.loaded / r.seconds).toFixed(0)} files/s)`,
@@ -272,16 +251,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 // 8. docs/scaling.md: what one service sustains and what history costs (files/s, bytes per track, nightly work).
 {
   console.log("\n== scaling: 3,000 typical files, then the nightly work over 300,000 synthetic tracks ==");
-  const run = await measure(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    new URL("./scaling.ts", import.meta.url).pathname,
-    "--files",
-    "3000",
-    "--tracks",
-    "300000",
-  ]);
-  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  const r = (await benchScript("scaling.ts", ["--files", "3000", "--tracks", "300000"])).json;
   const kb = (bytes: number) => (bytes / r.tracks / 1024).toFixed(1);
   row(
     "lta serve --once: files/s (per day at full load)",
@@ -328,14 +298,8 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
       lta.peakMb.toFixed(0)
     } MB (goals ≥ 250k rows/s, ≤ 300 MB)`,
   );
-  const exceljs = await measure(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    new URL("./exceljs_read.ts", import.meta.url).pathname,
-    file,
-    "Lin Error",
-  ]);
-  const e = JSON.parse(exceljs.text.trim().split("\n").at(-1)!);
+  const exceljs = await benchScript("exceljs_read.ts", [file]);
+  const e = exceljs.json;
   row(
     "exceljs stock streaming reader, rows only (baseline)",
     `${(e.rows / exceljs.seconds / 1000).toFixed(0)}k rows/s, peak RSS ${exceljs.peakMb.toFixed(0)} MB`,
@@ -367,18 +331,8 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
   console.log(
     "\n== burst: 2,000 typical files + one 1,000,000-row .xlsx, lta serve --once, budget 256 MB ==",
   );
-  const run = await measure(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    new URL("./backlog.ts", import.meta.url).pathname,
-    "--files",
-    "2000",
-    "--budget",
-    "256",
-    "--big-rows",
-    "1000000",
-  ]);
-  const r = JSON.parse(run.text.trim().split("\n").at(-1)!);
+  const r =
+    (await benchScript("backlog.ts", ["--files", "2000", "--budget", "256", "--big-rows", "1000000"])).json;
   row(
     "files loaded / ledger rows / distinct hashes",
     `${r.loaded} of ${r.files} / ${r.ledger.rows} / ${r.ledger.hashes}`,
