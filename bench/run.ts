@@ -1,6 +1,7 @@
 /**
- * `deno task bench [--files N] [--tracks N]`: ingest and analysis throughput and peak RSS, each beside a
- * baseline measured in the same run (SheetJS, Python/pandas, NumPy/SciPy), printed as ratios.
+ * `deno task bench [--files N] [--tracks N] [--only 6,9,10]`: ingest and analysis throughput and peak RSS,
+ * each beside a baseline measured in the same run (SheetJS, Python/pandas, NumPy/SciPy), printed as ratios.
+ * `--only` picks sections; the ingest of section 2 always runs, as section 3 analyses its database.
  * Everything runs on generated files in a temporary folder and stops by itself.
  */
 import { parseArgs } from "node:util";
@@ -24,8 +25,12 @@ const { values: args } = parseArgs({
     "crash-files": { type: "string", default: "200" },
     "crash-rounds": { type: "string", default: "20" },
     backlog: { type: "string", default: "10000" },
+    only: { type: "string", default: "" },
   },
 });
+/** `--only 6,9,10` runs those sections alone. */
+const ONLY = new Set(args.only.split(",").filter(Boolean).map(Number));
+const section = (n: number) => ONLY.size === 0 || ONLY.has(n);
 const FILES = Number(args.files);
 const TRACKS = Number(args.tracks);
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -48,7 +53,7 @@ function hasPandas(): boolean {
 const row = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
 
 // 1. Per-file read time of typical files (warm, in process), against SheetJS on the same bytes.
-{
+if (section(1)) {
   const typical = systemAFile(
     { model: "2475-10", serial: "1", dateSerial: 45000, untrimmedResistance: 9000, trimmedResistance: 10000 },
     [{}],
@@ -103,7 +108,7 @@ const ingest = await measure(Deno.execPath(), ["run", "--allow-all", MAIN, "inge
 });
 const ingestRate = FILES / ingest.seconds;
 row("lta ingest", `${ingestRate.toFixed(0)} files/s, peak RSS ${ingest.peakMb.toFixed(0)} MB`);
-if (hasPandas()) {
+if (section(2) && hasPandas()) {
   // Debian's pandas refuses Debian's xlrd 1.2 in read_excel, so this does what read_excel(sheet_name=None,
   // header=None) does with it: open with xlrd, one DataFrame per sheet.
   const script = `
@@ -129,7 +134,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 3. `lta analyze --all` over TRACKS tracks (the loaded ones replicated in SQL), against NumPy/SciPy.
-{
+if (section(3)) {
   const handle = await Database.open(db, { externalAccess: true });
   const have = Number(await handle.value("SELECT count(*) FROM track_meta"));
   const copies = Math.max(0, Math.ceil(TRACKS / have) - 1);
@@ -183,7 +188,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 4. Per-track charts: throughput and RSS growth (a leak would show as RSS rising from chart 500 on).
-{
+if (section(4)) {
   const charts = 5000;
   console.log(`\n== ${charts} per-track charts (read from DuckDB, Vega → SVG), one process ==`);
   const r = (await benchScript("charts.ts", [db, String(charts)])).json;
@@ -205,7 +210,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 5. HTTP API latency over a million tracks, beside the bare HTTP round trip.
-{
+if (section(5)) {
   console.log("\n== HTTP API over 1,000,000 tracks (500,000 files, 300 models), sequential requests ==");
   const r = (await benchScript("api.ts", [])).json;
   const ms = (x: { p50: number; p95: number }) => `p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms`;
@@ -215,7 +220,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 6. A 10,000-file backlog through `lta serve --once` under a 256 MB budget.
-{
+if (section(6)) {
   const files = Number(args.backlog);
   console.log(`\n== backlog of ${files} typical files through lta serve --once, budget 256 MB ==`);
   const r = (await benchScript("backlog.ts", ["--files", String(files), "--budget", "256"])).json;
@@ -233,7 +238,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 7. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.
-{
+if (section(7)) {
   const files = Number(args["crash-files"]);
   const rounds = Number(args["crash-rounds"]);
   console.log(`\n== crash drill: ${rounds} rounds of kill -9 over ${files} files, then a clean run ==`);
@@ -249,7 +254,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 8. docs/scaling.md: what one service sustains and what history costs (files/s, bytes per track, nightly work).
-{
+if (section(8)) {
   console.log("\n== scaling: 3,000 typical files, then the nightly work over 300,000 synthetic tracks ==");
   const r = (await benchScript("scaling.ts", ["--files", "3000", "--tracks", "300000"])).json;
   const kb = (bytes: number) => (bytes / r.tracks / 1024).toFixed(1);
@@ -273,7 +278,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 9. A 1,000,000-row .xlsx (4 numeric columns) into DuckDB, beside exceljs's streaming reader and pandas.
-{
+if (section(9)) {
   console.log("\n== one 1,000,000-row .xlsx (System B, 4 numeric columns): lta ingest vs readers alone ==");
   const { writeBigXlsx } = await import("./big_xlsx.ts");
   const dir = join(root, "big");
@@ -327,7 +332,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
 }
 
 // 10. A burst: 2,000 typical files and one 1,000,000-row .xlsx through `lta serve --once`, budget 256 MB.
-{
+if (section(10)) {
   console.log(
     "\n== burst: 2,000 typical files + one 1,000,000-row .xlsx, lta serve --once, budget 256 MB ==",
   );

@@ -4,11 +4,10 @@
  * database). Crash safety comes from the per-file transaction and the content-hash ledger: after a kill,
  * a file whose load did not commit is claimed again, one that did is recognised as a duplicate.
  */
-import { dirname, extname, join, relative, resolve } from "node:path";
-import { duckdbSettings, memoryBudget } from "./memory/budget.ts";
-import { MemoryGate } from "./memory/gate.ts";
+import { dirname, join, relative, resolve } from "node:path";
+import { openBudgetedDatabase } from "./memory/budgeted_db.ts";
 import type { Config } from "./config/config.ts";
-import { Database } from "./db/database.ts";
+import type { Database } from "./db/database.ts";
 import type { LoadOutcome } from "./ingest/load.ts";
 import { InboxWatcher } from "./ingest/watch.ts";
 import type { Logger } from "./log.ts";
@@ -69,18 +68,11 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
 
   await Deno.mkdir(config.inbox, { recursive: true });
-  const budget = memoryBudget(config.memoryBudgetMb, Deno.systemMemoryInfo().total);
-  const gate = new MemoryGate({
-    budgetBytes: budget,
-    onChange: (from, to, sample) =>
-      logger.event("memory_state", {
-        from,
-        to,
-        rss_mb: Math.round(sample.rss / 1e6),
-        budget_mb: Math.round(budget / 1e6),
-      }, to === "ok" ? "info" : "warn"),
-  });
-  const db = await Database.open(config.db, duckdbSettings(budget));
+  const { db, gate, budgetBytes: budget, admitFile, close: closeDb } = await openBudgetedDatabase(
+    config.db,
+    config.memoryBudgetMb,
+    logger,
+  );
   const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
   let scheduler: Scheduler | null = null;
   let http: { port: number; close(): Promise<void> } | null = null;
@@ -165,20 +157,26 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         return; // gone since the scan
       }
       let outcome: LoadOutcome;
-      const format = extname(path).slice(1).toLowerCase();
-      const waited = await gate.admit(gate.estimate(format, info.size));
-      const rssBefore = gate.last.rss;
+      let waited: number;
       try {
-        outcome = await db.exclusive(() =>
-          processFile(db, path, config, undefined, gate.batchSizes().flushRows)
-        );
+        ({ value: outcome, waitedMs: waited } = await admitFile(
+          path,
+          info.size,
+          (flushRows) => processFile(db, path, config, undefined, flushRows),
+        ));
       } catch (e) {
+        const error = (e as Error).message;
+        if (isDatabaseInvalidated(error)) {
+          // DuckDB refuses every statement after a fatal error: retrying would spin. Stopping lets the
+          // service manager restart lta, which reopens the file and replays its WAL.
+          logger.event("database_invalidated", { path, error }, "error");
+          throw new Error(`${config.db}: DuckDB stopped after a fatal error; restart lta. ${error}`);
+        }
         // A database failure, not a bad file: the file stays in the inbox and is retried at a later scan.
-        logger.event("file_failed", { path, error: (e as Error).message }, "error");
+        logger.event("file_failed", { path, error }, "error");
         watcher.done(path);
         return;
       }
-      gate.observe(format, info.size, gate.sample().rss - rssBefore);
       summary[outcome.kind]++;
       metrics.fileDone(
         outcome.kind,
@@ -235,8 +233,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       await removeServiceState(config.db);
     }
     await scheduler?.stop();
-    await db.exclusive(async () => {});
-    db.close();
+    await closeDb();
     for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
     logger.event("stopped", { ...summary });
   }
@@ -256,6 +253,11 @@ async function updateSpc(db: Database, model: string, config: Config, logger: Lo
 }
 
 const SPC_INTERVAL_MS = 60_000;
+
+/** DuckDB's wording when a fatal error has invalidated the database for the rest of the process. */
+function isDatabaseInvalidated(message: string): boolean {
+  return /FATAL Error|database has been invalidated/i.test(message);
+}
 
 /** Leaves, archives (into `<archiveDir>/<YYYY-MM-DD>/<path below the inbox>`) or deletes a loaded file. */
 async function disposeSource(path: string, config: Config): Promise<void> {

@@ -1,5 +1,7 @@
 /** The memory gate's state machine and admission, with a scripted sampler (the boundary with the OS). */
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { Database } from "../src/db/database.ts";
 import { duckdbSettings, memoryBudget } from "../src/memory/budget.ts";
 import { type GateState, MemoryGate, type MemorySample, registerRelief } from "../src/memory/gate.ts";
 
@@ -41,7 +43,7 @@ Deno.test("the gate rises at 80% and 95% of the budget and falls back only 5 poi
 Deno.test("admit() waits while the cost does not fit, dropping caches meanwhile, and goes on once it fits", async () => {
   const { box, sampler } = scripted(180);
   let dropped = 0;
-  registerRelief("test cache", () => {
+  const unregister = registerRelief("test cache", () => {
     dropped++;
     box.rssMb -= 10; // each relief frees 10 MB
   });
@@ -50,7 +52,33 @@ Deno.test("admit() waits while the cost does not fit, dropping caches meanwhile,
   ok(box.rssMb + 20 <= 190, `admitted at ${box.rssMb} MB`);
   ok(dropped >= 1 && waited >= 0);
   equal(gate.overBudgetAdmissions, 0);
-  registerRelief("test cache", () => {});
+  unregister();
+});
+
+Deno.test("under pressure admit() lets memory go before it is critical, at most once per relief interval", async () => {
+  const { box, sampler } = scripted(170); // 85% of 200: pressure, and 10 MB still fits
+  let reliefs = 0;
+  const unregister = registerRelief("test pool", () => {
+    reliefs++;
+  });
+  try {
+    const gate = new MemoryGate({ budgetBytes: 200 * MB, sampler, reliefIntervalMs: 60 });
+    equal(gate.state, "pressure");
+    const afterStateChange = reliefs; // rising into pressure relieves once
+    for (let i = 0; i < 5; i++) await gate.admit(10 * MB);
+    equal(reliefs - afterStateChange, 0, "within the interval of the state change's relief");
+    await new Promise((r) => setTimeout(r, 70));
+    await gate.admit(10 * MB);
+    await gate.admit(10 * MB);
+    equal(reliefs - afterStateChange, 1);
+    box.rssMb = 100;
+    gate.sample();
+    await new Promise((r) => setTimeout(r, 70));
+    await gate.admit(10 * MB);
+    equal(reliefs - afterStateChange, 1, "no relief while ok");
+  } finally {
+    unregister();
+  }
 });
 
 Deno.test("admit() never drops work: with nothing in flight it lets it through after a bounded wait, and counts it", async () => {
@@ -74,12 +102,12 @@ Deno.test("the cost estimate learns from what files really cost, and batch sizes
   ok(tight.flushRows < okSizes.flushRows && tight.analysisTracks < okSizes.analysisTracks);
 });
 
-Deno.test("the default budget is min(512 MB, 25% of RAM) and DuckDB gets 40% of it", () => {
+Deno.test("the default budget is min(512 MB, 25% of RAM); DuckDB gets 40% of it and a WAL of budget/64", () => {
   equal(memoryBudget(0, 24 * 1024 * MB), 512 * MB);
   equal(memoryBudget(0, 1024 * MB), 256 * MB);
   equal(memoryBudget(300, 24 * 1024 * MB), 300 * MB);
-  deepEqual(duckdbSettings(256 * MB), { memoryLimit: "102MB", threads: 1 });
-  deepEqual(duckdbSettings(512 * MB), { memoryLimit: "204MB", threads: 2 });
+  deepEqual(duckdbSettings(256 * MB), { memoryLimit: "102MB", threads: 1, checkpointThreshold: "4MB" });
+  deepEqual(duckdbSettings(512 * MB), { memoryLimit: "204MB", threads: 2, checkpointThreshold: "8MB" });
 });
 
 Deno.test("when relief frees nothing (native growth), the gate stops waiting on it for the next files", async () => {
@@ -90,4 +118,31 @@ Deno.test("when relief frees nothing (native growth), the gate stops waiting on 
   const next = await gate.admit(10 * MB, 0);
   ok(next < 15, `next admission did not wait (${next.toFixed(0)} ms)`);
   equal(gate.overBudgetAdmissions, 2);
+});
+
+Deno.test("a new database file has 16 KB blocks and 16,384-row groups, and releaseMemory hands cached blocks back", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = await Database.open(join(dir, "m.duckdb"), { memoryLimit: "64MB" });
+  try {
+    equal(
+      Number(await db.value("SELECT block_size FROM pragma_database_size() WHERE database_name = 'lta'")),
+      16384,
+    );
+    await db.conn.run("CREATE TABLE scratch AS SELECT range AS a, random() AS b FROM range(100000)");
+    await db.conn.run("CHECKPOINT");
+    equal(
+      Number(await db.value("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('scratch')")),
+      7,
+    );
+    const limit = await db.value("SELECT current_setting('memory_limit')");
+    await db.value("SELECT sum(b) FROM scratch"); // reads the table's blocks into the buffer pool
+    const cached = Number(await db.value("SELECT sum(memory_usage_bytes) FROM duckdb_memory()"));
+    const freed = await db.releaseMemory();
+    ok(freed > 0 && freed <= cached, `freed ${freed} of ${cached} bytes`);
+    equal(await db.value("SELECT current_setting('memory_limit')"), limit);
+    equal(Number(await db.value("SELECT count(*) FROM scratch")), 100000);
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -21,7 +21,8 @@ export function filtfilt(x: ArrayLike<number>): Float64Array {
   for (let i = 0; i < FILTFILT_PAD; i++) padded[FILTFILT_PAD + n + i] = 2 * x[n - 1] - x[n - 2 - i];
   lfilterInPlace(padded, false);
   lfilterInPlace(padded, true);
-  return padded.slice(FILTFILT_PAD, FILTFILT_PAD + n);
+  // A view, not a copy: a million-point track spares 8 MB.
+  return padded.subarray(FILTFILT_PAD, FILTFILT_PAD + n);
 }
 
 /** Direct form II transposed, started at steady state for the first sample it sees. */

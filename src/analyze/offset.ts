@@ -23,8 +23,9 @@ export function failPoints(p: LimitedPoints, c: number): number {
   return fails;
 }
 
-function median(values: ArrayLike<number>): number {
-  const s = Float64Array.from(values).sort();
+/** The median of `values`, which it sorts in place. */
+function medianInPlace(values: Float64Array): number {
+  const s = values.sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
@@ -59,7 +60,7 @@ export function exactOffset(p: LimitedPoints): number {
       ends[count++] = hi;
     }
   }
-  const mid = median(centres(p));
+  const mid = medianInPlace(centres(p));
   if (count === 0) return mid;
   const lo = starts.subarray(0, count).sort();
   const hi = ends.subarray(0, count).sort();
@@ -108,7 +109,7 @@ export function exactOffset(p: LimitedPoints): number {
 
 /** scipy `minimize_scalar(method="bounded")` on the fail count over [m − r, m + r], m = median centre. */
 export function legacyOffset(p: LimitedPoints): number {
-  const m = median(centres(p));
+  const m = medianInPlace(centres(p));
   const r = Math.abs(m) + 0.01;
   return boundedBrent((c) => failPoints(p, c), m - r, m + r, 1e-5, 500);
 }

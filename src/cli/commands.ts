@@ -10,6 +10,7 @@ import { formatRows, type OutputFormat, plainValue } from "../db/values.ts";
 import { controlLimits, runSpc, SPC_METRICS } from "../analyze/spc.ts";
 import { capability } from "../analyze/capability.ts";
 import { createLogger } from "../log.ts";
+import { openBudgetedDatabase } from "../memory/budgeted_db.ts";
 import { runReadOnlyQuery } from "../db/readonly_query.ts";
 import { takeSnapshot } from "../db/snapshot.ts";
 import { findRunningService, type ServiceState, serviceUrl } from "../server/state_file.ts";
@@ -55,7 +56,12 @@ async function runFiles(
   config: Config,
 ): Promise<IngestSummary> {
   const started = performance.now();
-  const db = await Database.open(config.db);
+  // The gate's warnings (pressure, failed relief) reach the terminal; its routine events would drown it.
+  const logger = createLogger(config.logFormat);
+  const budgeted = await openBudgetedDatabase(config.db, config.memoryBudgetMb, {
+    event: (name, fields, level) => level && level !== "info" && logger.event(name, fields, level),
+  });
+  const db = budgeted.db;
   const summary: IngestSummary = {
     loaded: 0,
     duplicate: 0,
@@ -67,7 +73,12 @@ async function runFiles(
   const bar = progressBar(items.length, "ingest");
   try {
     for (const [i, item] of items.entries()) {
-      const outcome = await processFile(db, item.path, config, item.replaces);
+      const { size } = await Deno.stat(item.path);
+      const { value: outcome } = await budgeted.admitFile(
+        item.path,
+        size,
+        (flushRows) => processFile(db, item.path, config, item.replaces, flushRows),
+      );
       summary.outcomes.push(outcome);
       summary[outcome.kind]++;
       if (outcome.kind === "loaded") summary.points += outcome.points;
@@ -76,7 +87,7 @@ async function runFiles(
     }
   } finally {
     bar.stop();
-    db.close();
+    await budgeted.close();
   }
   summary.seconds = (performance.now() - started) / 1000;
   log(

@@ -8,7 +8,7 @@ import {
   type DuckDBResultReader,
   type DuckDBValue,
 } from "@duckdb/node-api";
-import { plainValue } from "./values.ts";
+import { plainValue, sqlString } from "./values.ts";
 import { dirname } from "node:path";
 
 /** The schema version this build writes; a database with a newer one is refused. */
@@ -30,6 +30,20 @@ const MIGRATIONS: Record<number, string> = {
       ALTER TABLE files ALTER COLUMN kind SET NOT NULL;`,
 };
 const DEFAULT_MEMORY_LIMIT = "256MB";
+/**
+ * DuckDB's storage block for new files: 16 KB instead of 256 KB. After each checkpoint the first append to
+ * a table opens a block per column (and per validity mask), and the ~170 columns one trim file writes to
+ * then pinned 45 MB until the next checkpoint; at 16 KB they pin under 3 MB. Files are ~1.5× larger on
+ * disk (measured in docs/memory.md).
+ */
+export const BLOCK_SIZE = 16_384;
+/**
+ * Rows per row group, instead of 122,880. A checkpoint rewrites the table's last, partly filled row group
+ * whole: with DuckDB's default a backlog's checkpoints peaked at +64 MB, at 16,384 rows under +10 MB.
+ */
+const ROW_GROUP_ROWS = 16_384;
+/** The name the database file is attached under. */
+const CATALOG = "lta";
 
 export interface DatabaseOptions {
   /** Open without write access (a viewer while no service holds the file). */
@@ -42,6 +56,10 @@ export interface DatabaseOptions {
   /** DuckDB `memory_limit`, e.g. `"256MB"` (the default). */
   memoryLimit?: string;
   threads?: number;
+  /** Block size of a database file created now (an existing file keeps its own); default BLOCK_SIZE. */
+  blockSize?: number;
+  /** DuckDB `checkpoint_threshold`: the WAL size that triggers a checkpoint (DuckDB's default: 16MB). */
+  checkpointThreshold?: string;
   /** Where DuckDB spills when a query needs more than `memoryLimit` (default: `<db>.tmp`). */
   tempDirectory?: string;
   /** Leave the schema alone: a scratch database whose relations the caller defines (the lake's views). */
@@ -95,40 +113,51 @@ export class Database extends Connection {
     readonly path: string,
     private instance: DuckDBInstance,
     conn: DuckDBConnection,
+    private attached: boolean,
   ) {
     super(conn);
   }
 
-  /** Opens (creating if needed) the database file at `path` and brings its schema up to date. */
+  /**
+   * Opens (creating if needed) the database file at `path` and brings its schema up to date. The file is
+   * attached to an in-memory instance rather than opened as its main database, because only ATTACH takes
+   * a row-group size and DuckDB does not keep it in the file (see ROW_GROUP_ROWS).
+   */
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
-    if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
-    const config: Record<string, string> = {};
-    // Set before external access is switched off, which freezes file-system settings.
-    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
-    else if (path !== ":memory:" && !options.readOnly) config.temp_directory = `${path}.tmp`;
-    Object.assign(config, {
+    const file = path !== ":memory:";
+    if (file) await Deno.mkdir(dirname(path), { recursive: true });
+    const config: Record<string, string> = {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
-      enable_external_access: options.externalAccess ? "true" : "false",
-    });
-    if (options.readOnly) config.access_mode = "READ_ONLY";
-    // DuckDB's default (80% of RAM) would let its buffer pool crowd out everything else on a plant PC.
-    config.memory_limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+      // DuckDB's default (80% of RAM) would let its buffer pool crowd out everything else on a plant PC.
+      memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      // Only a file created now takes it; an existing file keeps the block size it was made with.
+      default_block_size: String(options.blockSize ?? BLOCK_SIZE),
+    };
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+    else if (file && !options.readOnly) config.temp_directory = `${path}.tmp`;
     if (options.threads) config.threads = String(options.threads);
+    if (options.checkpointThreshold) config.checkpoint_threshold = options.checkpointThreshold;
 
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path, config);
-    } catch (e) {
-      const msg = (e as Error).message;
-      if (/lock/i.test(msg)) {
-        throw new Error(`${path} is open in another process (DuckDB allows one writer); ${msg}`);
-      }
-      throw e;
-    }
+    const instance = await DuckDBInstance.create(":memory:", config);
     const conn = await instance.connect();
-    const db = new Database(path, instance, conn);
+    const db = new Database(path, instance, conn, file);
     try {
+      if (file) {
+        const attach = [`ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`, ...(options.readOnly ? ["READ_ONLY"] : [])];
+        try {
+          await conn.run(`ATTACH ${sqlString(path)} AS ${CATALOG} (${attach.join(", ")})`);
+        } catch (e) {
+          const msg = (e as Error).message;
+          if (/lock/i.test(msg)) {
+            throw new Error(`${path} is open in another process (DuckDB allows one writer); ${msg}`);
+          }
+          throw e;
+        }
+        await conn.run(`USE ${CATALOG}`);
+      }
+      // Once the file is attached: with external access off, DuckDB refuses ATTACH like any file access.
+      if (!options.externalAccess) await conn.run("SET enable_external_access = false");
       if (!options.noSchema) {
         if (options.readOnly) await db.checkVersion();
         else await db.migrate();
@@ -141,8 +170,11 @@ export class Database extends Connection {
   }
 
   /** A further connection to the same database (its own transactions, closed by the caller). */
-  connect(): Promise<DuckDBConnection> {
-    return this.instance.connect();
+  async connect(): Promise<DuckDBConnection> {
+    const conn = await this.instance.connect();
+    // A new connection starts in the instance's in-memory catalog.
+    if (this.attached) await conn.run(`USE ${CATALOG}`);
+    return conn;
   }
 
   /** The database's schema version (`null` for a new, empty file); refuses one newer than this build. */
@@ -209,6 +241,36 @@ export class Database extends Connection {
       await this.conn.run("ROLLBACK").catch(() => {});
       throw e;
     }
+  }
+
+  /**
+   * Hands DuckDB's cached blocks back. Its buffer pool keeps every block it has touched until it reaches
+   * `memory_limit`, and during ingest nothing reads them again; lowering the limit makes DuckDB evict down
+   * to it at once, so the limit is dropped to nearly nothing and restored. A checkpoint first turns the
+   * rows still held for the WAL into blocks that can be evicted. Returns the bytes DuckDB freed by its own
+   * count. Call it between transactions (under `exclusive`).
+   */
+  async releaseMemory(): Promise<number> {
+    const used = async () =>
+      Number(await this.value("SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()"));
+    const before = await used();
+    await this.conn.run("CHECKPOINT");
+    await this.evictCache();
+    return before - await used();
+  }
+
+  /**
+   * Evicts DuckDB's unpinned blocks without a checkpoint, so also inside a transaction: a big file's
+   * points, already written out by DuckDB, need not stay cached while its tracks are analysed.
+   */
+  async evictCache(): Promise<void> {
+    const limit = String(await this.value("SELECT current_setting('memory_limit')"));
+    try {
+      await this.conn.run("SET memory_limit = '1MB'");
+    } catch {
+      // Pinned blocks (indexes, open results) exceed 1 MB: DuckDB has evicted everything else already.
+    }
+    await this.conn.run(`SET memory_limit = '${limit.replaceAll("'", "")}'`);
   }
 
   override close(): void {

@@ -1,6 +1,11 @@
 /** DuckDB values as the plain JS values users and files expect, and rows as table, CSV or JSON text. */
 import type { DuckDBValue } from "@duckdb/node-api";
 
+/** `text` as a SQL string literal, for the places DuckDB takes no parameter (ATTACH, COPY … TO). */
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /** A DuckDB value as plain JSON: BIGINT as a number when it fits, dates and timestamps as text, lists as arrays. */
 export function plainValue(v: DuckDBValue): unknown {
   if (v === null || typeof v === "number" || typeof v === "string" || typeof v === "boolean") return v;

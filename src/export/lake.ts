@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { Database } from "../db/database.ts";
 import { exists } from "../fs.ts";
+import { sqlString } from "../db/values.ts";
 
 const TYPES = "hive_types = {'model': VARCHAR, 'date': DATE}";
 
@@ -24,9 +25,9 @@ export async function openLake(lakeDir: string): Promise<Database> {
   try {
     // The rows of each file's newest export only.
     const scan = (table: string) =>
-      `(SELECT * FROM read_parquet('${
-        join(lakeDir, table).replaceAll("'", "''")
-      }/**/*.parquet', hive_partitioning = true, ${TYPES}, union_by_name = true)
+      `(SELECT * FROM read_parquet(${
+        sqlString(`${join(lakeDir, table)}/**/*.parquet`)
+      }, hive_partitioning = true, ${TYPES}, union_by_name = true)
         QUALIFY export_id = arg_max(export_id, regexp_extract(export_id, '[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$'))
                               OVER (PARTITION BY sha256))`;
     await db.conn.run(`CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("files")}`);

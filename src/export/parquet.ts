@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { Database, SCHEMA_VERSION } from "../db/database.ts";
 import { copyDatabase } from "../db/snapshot.ts";
 import { exists } from "../fs.ts";
+import { sqlString } from "../db/values.ts";
 
 /** Which files' rows an export holds, by when they were loaded (`files.ingested_at`). */
 export interface ExportRange {
@@ -88,7 +89,6 @@ const EXPORT_MEMORY_LIMIT = "128MB";
 // Names that Hadoop-style readers (Spark, Trino, Hive) skip when they list a table's files.
 const MANIFESTS = "_manifests";
 const STAGING = "_staging";
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 
@@ -119,8 +119,8 @@ export async function exportParquet(source: string, options: ParquetExportOption
     await db.conn.run("SET preserve_insertion_order = false");
     const range = [
       "f.status = 'loaded'",
-      options.since ? `f.ingested_at >= ${quote(options.since)}::TIMESTAMP` : null,
-      options.after ? `f.ingested_at > ${quote(options.after)}::TIMESTAMP` : null,
+      options.since ? `f.ingested_at >= ${sqlString(options.since)}::TIMESTAMP` : null,
+      options.after ? `f.ingested_at > ${sqlString(options.after)}::TIMESTAMP` : null,
     ].filter(Boolean).join(" AND ");
     const until = await db.value(
       `SELECT strftime(max(ingested_at), '%Y-%m-%d %H:%M:%S.%f') FROM files f WHERE ${range}`,
@@ -144,7 +144,7 @@ export async function exportParquet(source: string, options: ParquetExportOption
     for (const [table, def] of Object.entries(TABLES)) {
       const select = def.sql.replace(
         "{origin}",
-        `${quote(options.site)} AS site, ${quote(exportId)} AS export_id`,
+        `${sqlString(options.site)} AS site, ${sqlString(exportId)} AS export_id`,
       )
         .replace("{partition}", partition)
         .replace("{range}", range);
@@ -221,7 +221,7 @@ async function writePartitions(
       await db.conn.run(
         // model and date stay in the file too: a file registered on its own (DuckLake) describes itself.
         `COPY (SELECT * FROM export_rows WHERE model = $1 AND date = $2::DATE)
-         TO ${quote(join(staging, path))} (FORMAT parquet, COMPRESSION zstd)`,
+         TO ${sqlString(join(staging, path))} (FORMAT parquet, COMPRESSION zstd)`,
         [String(p.model), String(p.day)],
       );
       out.rows += Number(p.n);

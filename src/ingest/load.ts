@@ -29,6 +29,7 @@ import { openXls } from "./readers/xls.ts";
 import { openXlsx } from "./readers/xlsx.ts";
 import { ReadError, type ReadErrorCode, type WorkbookReader } from "./readers/workbook.ts";
 import { exists } from "../fs.ts";
+import { collectGarbage } from "../memory/gate.ts";
 
 /** Bumped whenever a change to the readers or layouts would load a file differently. */
 export const PARSER_VERSION = "1.1.0";
@@ -72,6 +73,7 @@ const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0];
 const CHUNK_ROWS = 2048;
 const appendChunks = new Map<string, DuckDBDataChunk>();
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+const COLLECT_AFTER_POINTS = 100_000;
 
 /** Loads one file; never throws for a bad file (it is quarantined), only for database failures. */
 export async function loadFile(db: Database, given: string, options: LoadOptions): Promise<LoadOutcome> {
@@ -137,6 +139,9 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   const testDate = named.testDate ?? sheetDate ?? info.mtime ?? new Date();
   const points = stages.reduce((n, s) => n + s.data.position.length, 0);
   const skipped = stages.reduce((n, s) => n + s.data.skippedRows, 0);
+  // A big sheet's grid is garbage now: tens of MB of typed arrays that V8 frees only when it collects,
+  // and the append and the analysis are about to need as much again.
+  if (points >= COLLECT_AFTER_POINTS) collectGarbage();
 
   const model = named.model ?? parsed.modelCell;
   const fileId = await db.transaction(async () => {
@@ -169,6 +174,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
     );
     const fileId = Number(inserted);
     await appendPoints(db, fileId, stages, parsed.kind, options.flushRows ?? 50_000);
+    if (points >= COLLECT_AFTER_POINTS) await db.evictCache();
     if (parsed.kind === "trim") await appendTrackMeta(db, fileId, parsed);
     else await appendFinalTests(db, fileId, parsed);
     await options.afterLoad?.({ fileId, model, parsed });

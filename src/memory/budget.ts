@@ -8,8 +8,20 @@ export function memoryBudget(configuredMb: number, systemTotal: number): number 
   return Math.min(512 * MB, Math.floor(systemTotal * 0.25));
 }
 
-/** DuckDB's share: 40% of the budget for its buffer pool (spilling to disk beyond), one thread on small budgets. */
-export function duckdbSettings(budgetBytes: number): { memoryLimit: string; threads: number } {
+/**
+ * DuckDB's share: 40% of the budget for its buffer pool (spilling to disk beyond), one thread on small
+ * budgets, and a WAL checkpointed every budget/64 (2–16 MB). A checkpoint holds about three times its WAL
+ * in memory while it runs, so DuckDB's default 16 MB took a 256 MB service over budget at each one; below
+ * 48 MB of buffer pool a 16 MB checkpoint fails outright (a fatal error, measured in docs/memory.md).
+ */
+export function duckdbSettings(
+  budgetBytes: number,
+): { memoryLimit: string; threads: number; checkpointThreshold: string } {
   const limitMb = Math.max(48, Math.floor((budgetBytes * 0.4) / MB));
-  return { memoryLimit: `${limitMb}MB`, threads: budgetBytes < 384 * MB ? 1 : 2 };
+  const checkpointMb = Math.min(16, Math.max(2, Math.floor(budgetBytes / 64 / MB)));
+  return {
+    memoryLimit: `${limitMb}MB`,
+    threads: budgetBytes < 384 * MB ? 1 : 2,
+    checkpointThreshold: `${checkpointMb}MB`,
+  };
 }

@@ -44,22 +44,52 @@ export interface GateOptions {
    * can free memory then, so a long wait would only stall the backlog.
    */
   maxWaits?: number;
+  /**
+   * V8 grows its heap rather than collect while it has room, and a service's garbage alone then reaches
+   * tens of MB. When `heapUsed` has grown by this share of the budget since the last full collection,
+   * `admit` collects first (a growth, not a level: a live heap above the level would collect every time).
+   */
+  heapShare?: number;
+  /** Under pressure, `admit` runs the reliefs at most this often (they cost a collection and a checkpoint). */
+  reliefIntervalMs?: number;
   sampler?: MemorySampler;
   onChange?: (from: GateState, to: GateState, sample: MemorySample) => void;
 }
 
-const reliefs = new Map<string, () => void>();
+/** A relief; `urgent` when the work waiting is big, so that rate limits should not hold it back. */
+export type Relief = (urgent: boolean) => void | Promise<unknown>;
 
-/** Registers a cache (or anything memoised) to be dropped when memory is tight. */
-export function registerRelief(name: string, drop: () => void): void {
+const reliefs = new Map<string, Relief>();
+const BIG_WORK_SHARE = 0.25;
+
+/**
+ * Registers a cache (or anything memoised, or DuckDB's buffer pool) to be let go when memory is tight.
+ * Returns the function that unregisters it.
+ */
+export function registerRelief(name: string, drop: Relief): () => void {
   reliefs.set(name, drop);
+  return () => {
+    if (reliefs.get(name) === drop) reliefs.delete(name);
+  };
 }
 
-/** Drops every registered cache and, when the runtime exposes it (`--v8-flags=--expose-gc`), collects. */
-export function relieve(): void {
-  for (const drop of reliefs.values()) drop();
-  (globalThis as { gc?: () => void }).gc?.();
+/**
+ * Lets every registered cache go, collects garbage when the runtime exposes it
+ * (`--v8-flags=--expose-gc`) and trims the C heap. A relief that fails is skipped: relief is best effort.
+ */
+export async function relieve(urgent = false): Promise<void> {
+  for (const drop of reliefs.values()) {
+    try {
+      await drop(urgent);
+    } catch { /* best effort */ }
+  }
+  collectGarbage();
   trimNativeHeap();
+}
+
+/** A full V8 collection, when the runtime exposes it. */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }
 
 export class MemoryGate {
@@ -72,6 +102,9 @@ export class MemoryGate {
   #costPerByte = new Map<string, number>([["xls", 6], ["xlsx", 20]]);
   /** Admissions to let through without relief, after relief was seen to free nothing (native growth). */
   #skipRelief = 0;
+  #reliefAt = -Infinity;
+  /** `heapUsed` after the last full collection `admit` made. */
+  #heapAfterGc = 0;
 
   constructor(options: GateOptions) {
     this.#o = {
@@ -80,6 +113,8 @@ export class MemoryGate {
       hysteresis: 0.05,
       waitMs: 50,
       maxWaits: 2,
+      heapShare: 0.08,
+      reliefIntervalMs: 1000,
       sampler: processSampler,
       ...options,
     };
@@ -103,7 +138,7 @@ export class MemoryGate {
     if (next !== this.state) {
       const from = this.state;
       this.state = next;
-      if (next !== "ok") relieve();
+      if (next !== "ok") void this.#relieve();
       this.#o.onChange?.(from, next, s);
     }
     return s;
@@ -128,21 +163,38 @@ export class MemoryGate {
    */
   async admit(cost: number, inFlight = 0): Promise<number> {
     const started = performance.now();
-    const before = this.sample().rss;
+    if (this.sample().heapUsed - this.#heapAfterGc > this.budgetBytes * this.#o.heapShare) {
+      collectGarbage();
+      this.#heapAfterGc = this.sample().heapUsed;
+    }
+    // Under pressure memory is let go before it becomes critical, while work still fits.
+    if (this.state === "pressure" && performance.now() - this.#reliefAt >= this.#o.reliefIntervalMs) {
+      await this.#relieve();
+      this.sample();
+    }
+    const before = this.last.rss;
+    // Big work (a quarter of the budget or more) always gets relief first, past any rate limit.
+    const big = cost >= this.budgetBytes * BIG_WORK_SHARE;
     for (let waits = 0;; waits++) {
       const s = waits === 0 ? this.last : this.sample();
       if (s.rss + cost <= this.budgetBytes * this.#o.criticalAt && this.state !== "critical") break;
-      if (inFlight === 0 && (waits >= this.#o.maxWaits || this.#skipRelief > 0)) {
+      const skip = this.#skipRelief > 0 && !big;
+      if (inFlight === 0 && (waits >= this.#o.maxWaits || skip)) {
         this.overBudgetAdmissions++;
-        if (this.#skipRelief > 0) this.#skipRelief--;
+        if (skip) this.#skipRelief--;
         // Relief that freed under 2% will not free more for the next files: stop paying for it a while.
-        else if (s.rss > before * 0.98) this.#skipRelief = 50;
+        else if (s.rss > before * 0.98 && !big) this.#skipRelief = 50;
         break;
       }
-      relieve();
+      await this.#relieve(big);
       await new Promise((r) => setTimeout(r, this.#o.waitMs));
     }
     return performance.now() - started;
+  }
+
+  #relieve(urgent = false): Promise<void> {
+    this.#reliefAt = performance.now();
+    return relieve(urgent);
   }
 
   /** Batch sizes that shrink as memory gets tight. */

@@ -50,6 +50,8 @@ export class SheetGrid {
   lastRow = -1;
   #numbers: Array<Float64Array | undefined> = [];
   #other = new Map<number, CellValue>();
+  /** Per column, the last row holding a cell that is not a number (text, a boolean, an error). */
+  #lastOtherRow: number[] = [];
 
   constructor(readonly name: string) {}
 
@@ -74,7 +76,24 @@ export class SheetGrid {
       column[row] = value;
     } else if (value !== null) {
       this.#other.set(row * 64 + col, value);
+      this.#lastOtherRow[col] = Math.max(this.#lastOtherRow[col] ?? -1, row);
     }
+  }
+
+  /** Whether column `col` holds nothing from row `from` on. */
+  blankFrom(col: number, from: number): boolean {
+    return this.#numbers[col] === undefined && (this.#lastOtherRow[col] ?? -1) < from;
+  }
+
+  /**
+   * Rows `from`..`from + n - 1` of column `col` as a view of the grid's own array (NaN = blank), when that
+   * range holds numbers and blanks only; `null` when a cell there needs converting (numeric text) or the
+   * column is blank. A big sheet's stage then shares the grid's memory instead of copying it.
+   */
+  numberView(col: number, from: number, n: number): Float64Array | null {
+    const column = this.#numbers[col];
+    if (!column || column.length < from + n || (this.#lastOtherRow[col] ?? -1) >= from) return null;
+    return column.subarray(from, from + n);
   }
 }
 
@@ -188,19 +207,31 @@ export function extractStage(grid: SheetGrid, cols: ColumnMap, zeroFillErrors: b
   }
   const n = Math.min(positions, errors);
 
-  const stage = newStage(grid.name, n);
-  stage.error.set(error.subarray(0, n));
   const value = (r: number, c: number) => numberOf(cellAt(grid, r, c)) ?? NaN;
-  for (let i = 0; i < n; i++) {
-    const r = start + i;
-    stage.rowIndex[i] = r;
-    stage.position[i] = value(r, cols.position);
-    stage.upper[i] = value(r, cols.upper);
-    stage.lower[i] = value(r, cols.lower);
-    stage.measured[i] = value(r, cols.measured);
-    stage.theory[i] = value(r, cols.theory);
-    stage.index[i] = value(r, cols.index);
-  }
+  // Columns the sheet leaves blank share one array of NaN (nothing writes to a trim stage's arrays).
+  let blank: Float64Array | null = null;
+  const column = (c: number) => {
+    if (grid.blankFrom(c, start)) return (blank ??= new Float64Array(n).fill(NaN));
+    const view = grid.numberView(c, start, n);
+    if (view) return view;
+    const copy = new Float64Array(n);
+    for (let i = 0; i < n; i++) copy[i] = value(start + i, c);
+    return copy;
+  };
+  const rowIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) rowIndex[i] = start + i;
+  const stage: StageData = {
+    sheet: grid.name,
+    rowIndex,
+    position: column(cols.position),
+    error: error.subarray(0, n),
+    upper: column(cols.upper),
+    lower: column(cols.lower),
+    measured: column(cols.measured),
+    theory: column(cols.theory),
+    index: column(cols.index),
+    skippedRows: 0,
+  };
   for (let r = start + n; r <= grid.lastRow; r++) {
     if (!isMissing(cellAt(grid, r, cols.position)) || !isMissing(cellAt(grid, r, cols.error))) {
       stage.skippedRows++;

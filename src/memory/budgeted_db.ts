@@ -1,0 +1,86 @@
+/**
+ * The database opened under the memory budget, with the gate that admits work against it: glibc's mmap
+ * threshold pinned before DuckDB allocates, DuckDB's buffer pool, threads and checkpoints sized from the
+ * budget, and DuckDB's cached blocks registered as a relief the gate calls under pressure. The service
+ * and `lta ingest` both run their files through it.
+ */
+import { extname } from "node:path";
+import { Database } from "../db/database.ts";
+import type { Logger } from "../log.ts";
+import { duckdbSettings, memoryBudget } from "./budget.ts";
+import { MemoryGate, registerRelief } from "./gate.ts";
+import { pinMmapThreshold } from "./native_heap.ts";
+
+export interface BudgetedDatabase {
+  db: Database;
+  gate: MemoryGate;
+  budgetBytes: number;
+  /**
+   * Runs `work` on the file at `path` (`size` bytes) once the gate admits its estimated cost, in the
+   * database's exclusive turn, with the Appender flush size for the gate's state; then corrects the
+   * estimate for the file's format from the RSS it took. Returns what `work` returned and the wait in ms.
+   */
+  admitFile<T>(path: string, size: number, work: (flushRows: number) => Promise<T>): Promise<{
+    value: T;
+    waitedMs: number;
+  }>;
+  /** Unregisters the relief and closes the database. */
+  close(): Promise<void>;
+}
+
+/** A checkpoint plus an eviction costs tens to hundreds of ms: at most this often. */
+const DB_RELIEF_INTERVAL_MS = 1000;
+
+export async function openBudgetedDatabase(
+  path: string,
+  budgetMb: number,
+  logger: Logger,
+): Promise<BudgetedDatabase> {
+  const budgetBytes = memoryBudget(budgetMb, Deno.systemMemoryInfo().total);
+  pinMmapThreshold();
+  const gate = new MemoryGate({
+    budgetBytes,
+    onChange: (from, to, sample) =>
+      logger.event("memory_state", {
+        from,
+        to,
+        rss_mb: Math.round(sample.rss / 1e6),
+        budget_mb: Math.round(budgetBytes / 1e6),
+      }, to === "ok" ? "info" : "warn"),
+  });
+  const db = await Database.open(path, duckdbSettings(budgetBytes));
+  let reliefAt = -Infinity;
+  const unregister = registerRelief("duckdb buffer pool", async (urgent) => {
+    if (!urgent && performance.now() - reliefAt < DB_RELIEF_INTERVAL_MS) return;
+    reliefAt = performance.now();
+    try {
+      const freed = await db.exclusive(() => db.releaseMemory());
+      logger.event("memory_relief", {
+        duckdb_freed_mb: Math.round(freed / 1e6),
+        ms: Math.round(performance.now() - reliefAt),
+      });
+    } catch (e) {
+      logger.event("memory_relief_failed", { error: (e as Error).message }, "warn");
+    }
+  });
+  return {
+    db,
+    gate,
+    budgetBytes,
+    async admitFile(path, size, work) {
+      const format = extname(path).slice(1).toLowerCase();
+      const waitedMs = await gate.admit(gate.estimate(format, size));
+      const rssBefore = gate.last.rss;
+      const value = await db.exclusive(() => work(gate.batchSizes().flushRows));
+      gate.observe(format, size, gate.sample().rss - rssBefore);
+      return { value, waitedMs };
+    },
+    async close() {
+      unregister();
+      await db.exclusive(async () => {});
+      try {
+        db.close();
+      } catch { /* an invalidated database may refuse to close; the process ends anyway */ }
+    },
+  };
+}
