@@ -2,7 +2,8 @@
  * A backlog of `--files` typical files through `lta serve --once` under a memory budget: RSS when the
  * 1,000th and the last file are loaded, and the peak, sampled every 50 ms. With `--big-rows N`, one
  * N-row `.xlsx` arrives in the middle of the burst. Afterwards the ledger is checked: every file loaded,
- * none twice. Prints one JSON line.
+ * none twice. A service that recycles (exit code 75) is restarted, as its service manager would. Prints one
+ * JSON line.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -33,42 +34,48 @@ if (bigRows > 0) {
 const total = files + (bigRows > 0 ? 1 : 0);
 const main = new URL("../main.ts", import.meta.url).pathname;
 const started = performance.now();
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-all", "--v8-flags=--max-semi-space-size=2,--expose-gc", main, "serve", "--once"],
-  cwd: root,
-  env: serveEnv(root, { LTA_MEMORY_BUDGET_MB: values.budget! }),
-  stdout: "null",
-  stderr: "piped",
-}).spawn();
 let rss = 0;
 let peak = 0;
-const timer = setInterval(() => {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-    rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    peak = Math.max(peak, rss);
-  } catch { /* exited */ }
-}, 50);
 let loaded = 0;
 let rssAt1000 = 0;
 let rssAtLast = 0;
 let overBudgetWaits = 0;
-let buffer = "";
-for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) {
-  buffer += text;
-  const lines = buffer.split("\n");
-  buffer = lines.pop()!;
-  for (const line of lines) {
-    if (line.includes('"file_loaded"')) {
-      loaded++;
-      if (line.includes("memory_wait_ms")) overBudgetWaits++;
-      if (loaded === 1000) rssAt1000 = rss;
-      if (loaded === total) rssAtLast = rss;
+let recycles = 0;
+// A service that recycles (exit code 75) is started again, as its service manager would.
+for (;;) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--v8-flags=--max-semi-space-size=2,--expose-gc", main, "serve", "--once"],
+    cwd: root,
+    env: serveEnv(root, { LTA_MEMORY_BUDGET_MB: values.budget! }),
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const timer = setInterval(() => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+      peak = Math.max(peak, rss);
+    } catch { /* exited */ }
+  }, 50);
+  let buffer = "";
+  for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) {
+    buffer += text;
+    const lines = buffer.split("\n");
+    buffer = lines.pop()!;
+    for (const line of lines) {
+      if (line.includes('"file_loaded"')) {
+        loaded++;
+        if (line.includes("memory_wait_ms")) overBudgetWaits++;
+        if (loaded === 1000) rssAt1000 = rss;
+        if (loaded === total) rssAtLast = rss;
+      }
     }
   }
+  const { code } = await child.status;
+  clearInterval(timer);
+  if (code !== 75) break;
+  recycles++;
 }
-await child.status;
-clearInterval(timer);
 const seconds = (performance.now() - started) / 1000;
 const db = await Database.open(join(root, "data", "lta.duckdb"), { readOnly: true });
 const [ledger] = await db.rows(
@@ -86,6 +93,7 @@ console.log(
     rssAtLast,
     peak,
     overBudgetWaits,
+    recycles,
     budgetMb: Number(values.budget),
   }),
 );

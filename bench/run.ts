@@ -235,6 +235,7 @@ if (section(6)) {
     }%, goal within 5%)`,
   );
   row("peak RSS", `${(r.peak / 1e6).toFixed(0)} MB (goal ≤ 256 MB)`);
+  row("recycles (exit 75, restarted)", `${r.recycles}`);
 }
 
 // 7. Crash drill: `lta serve --once` killed with SIGKILL at random moments, restarted, run to the end.

@@ -30,6 +30,8 @@ export interface ServiceOptions {
   signal?: AbortSignal;
   /** Listen for SIGINT/SIGTERM (the CLI does; in-process tests use `signal`). */
   handleSignals?: boolean;
+  /** When to recycle (tests shorten it): reliefs in a row left above pressure, and files handled at least. */
+  recycleAfter?: { stuckReliefs: number; files: number };
   /** Called with the HTTP port once the API listens. */
   onListening?: (port: number) => void;
 }
@@ -40,7 +42,19 @@ export interface ServiceSummary {
   loaded: number;
   duplicate: number;
   quarantined: number;
+  /** The service stopped to be restarted: relief could no longer bring RSS back to `ok`. */
+  recycled?: boolean;
 }
+
+/** The exit code of a recycling service (EX_TEMPFAIL): its manager restarts it, `--once` runs are rerun. */
+export const RECYCLE_EXIT_CODE = 75;
+/**
+ * Reliefs in a row (at most one a second) that could not bring RSS back to `ok` before recycling: ten let a
+ * 4,000-file backlog peak at 268 MB under a 256 MiB budget, while RSS crept on between reliefs.
+ */
+const RECYCLE_AFTER_STUCK_RELIEFS = 5;
+/** Files a process handles at least before it recycles, so a budget too small for the floor cannot loop. */
+const RECYCLE_MIN_FILES = 200;
 
 /** Paths, sizes and mtimes of files already in the database, so restarts and scans skip them. */
 async function knownFiles(db: Database): Promise<Map<string, string>> {
@@ -68,6 +82,8 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
 
   await Deno.mkdir(config.inbox, { recursive: true });
+  const recycleAfter = options.recycleAfter ??
+    { stuckReliefs: RECYCLE_AFTER_STUCK_RELIEFS, files: RECYCLE_MIN_FILES };
   const { db, gate, budgetBytes: budget, admitFile, close: closeDb } = await openBudgetedDatabase(
     config.db,
     config.memoryBudgetMb,
@@ -178,6 +194,20 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         return;
       }
       summary[outcome.kind]++;
+      const handled = summary.loaded + summary.duplicate + summary.quarantined;
+      if (
+        config.recycle && !summary.recycled && gate.stuckReliefs >= recycleAfter.stuckReliefs &&
+        handled >= recycleAfter.files
+      ) {
+        summary.recycled = true;
+        logger.event("recycle", {
+          rss_mb: Math.round(gate.last.rss / 1e6),
+          budget_mb: Math.round(budget / 1e6),
+          files: handled,
+          exit_code: RECYCLE_EXIT_CODE,
+        }, "warn");
+        stop.abort();
+      }
       metrics.fileDone(
         outcome.kind,
         outcome.kind === "quarantined" ? outcome.code : "",

@@ -1,5 +1,5 @@
 /** `lta serve` on a real folder: watching, claiming, disposing, scheduling and stopping. */
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { buildConfig, type Config } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
@@ -7,6 +7,7 @@ import type { Logger } from "../src/log.ts";
 import { runService } from "../src/service.ts";
 import { type Job, Scheduler } from "../src/schedule/scheduler.ts";
 import { generatedFixtures } from "./_helpers.ts";
+import { writeTypicalFiles } from "../fixtures/generate.ts";
 
 interface Recorded {
   name: string;
@@ -222,6 +223,41 @@ Deno.test("a run left 'running' by a crash is marked interrupted and run again o
     equal(runs, 1);
     const [row] = await db.rows("SELECT status, attempts FROM schedule_runs");
     deepEqual([row.status, row.attempts], ["ok", 2]);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a service that relief can no longer bring under pressure recycles; reruns load every file exactly once", async () => {
+  // 64 MB is below what this test process alone holds: every relief leaves RSS above the threshold.
+  const { config } = await serviceRoot({ memoryBudgetMb: 64 });
+  await writeTypicalFiles(config.inbox, 24, 7);
+  const loaded: string[] = [];
+  let recycles = 0;
+  for (let run = 0;; run++) {
+    if (run > 20) throw new Error("the service never finished the inbox");
+    const { logger, events } = recorder();
+    const summary = await runService(config, {
+      logger,
+      once: true,
+      recycleAfter: { stuckReliefs: 1, files: 5 },
+    });
+    loaded.push(...events.filter((e) => e.name === "file_loaded").map((e) => String(e.fields.path)));
+    if (!summary.recycled) break;
+    recycles++;
+    const recycle = events.find((e) => e.name === "recycle")!;
+    equal(recycle.fields.exit_code, 75);
+    equal(events.at(-1)!.name, "stopped");
+  }
+  ok(recycles >= 1, `recycled ${recycles} times`);
+  equal(loaded.length, 24);
+  equal(new Set(loaded).size, 24);
+  const db = await Database.open(config.db, { readOnly: true });
+  try {
+    deepEqual(await db.rows("SELECT count(*)::INT AS n, count(DISTINCT sha256)::INT AS h FROM files"), [{
+      n: 24,
+      h: 24,
+    }]);
   } finally {
     db.close();
   }

@@ -18,7 +18,7 @@ import type { ExportOptions } from "../render/excel.ts";
 import type { ExportManifest } from "../export/parquet.ts";
 import { resolve } from "node:path";
 import { localDate, spcOptions } from "../schedule/jobs.ts";
-import { runService } from "../service.ts";
+import { RECYCLE_EXIT_CODE, runService } from "../service.ts";
 
 /** Prints to stderr, so stdout stays clean for query output and SVG. */
 export function log(message: string): void {
@@ -217,7 +217,12 @@ export async function reprocessCommand(config: Config): Promise<IngestSummary> {
 
 /** `lta serve`: the service, until SIGINT/SIGTERM (or, with `once`, until the backlog is done). */
 export async function serveCommand(config: Config, once = false): Promise<void> {
-  await runService(config, { logger: createLogger(config.logFormat), once, handleSignals: true });
+  const summary = await runService(config, {
+    logger: createLogger(config.logFormat),
+    once,
+    handleSignals: true,
+  });
+  if (summary.recycled) Deno.exit(RECYCLE_EXIT_CODE);
 }
 
 /** `lta config check`: validates the settings and prints the effective configuration. */

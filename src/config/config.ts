@@ -62,6 +62,11 @@ export interface Config {
   capabilityMinN: number;
   /** Resident memory budget in MB for the service (0: min(512 MB, 25% of RAM)). */
   memoryBudgetMb: number;
+  /**
+   * When relief no longer brings RSS back to the gate's `ok` state (native memory the DuckDB binding never
+   * frees), finish the file in hand and exit with code 75 for the service manager to restart.
+   */
+  recycle: boolean;
   /** This installation's name in Parquet exports, so a lake fed by many sites can tell them apart. */
   site: string;
   /** Where `lta export parquet` and the nightly export write their file sets. */
@@ -101,6 +106,7 @@ export const DEFAULTS: Config = {
   nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
   capabilityMinN: 30,
   memoryBudgetMb: 0,
+  recycle: true,
   site: defaultSite(),
   exportDir: "./exports",
   parquetNightly: false,
@@ -157,6 +163,7 @@ const KINDS: { [K in keyof Config]: Kind } = {
   nelsonRulesLinearity: { type: "rules" },
   capabilityMinN: { type: "number", min: 2, max: 100_000 },
   memoryBudgetMb: { type: "number", min: 0, max: 1_048_576 },
+  recycle: { type: "boolean" },
   site: { type: "site" },
   exportDir: { type: "path" },
   parquetNightly: { type: "boolean" },

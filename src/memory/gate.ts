@@ -103,6 +103,11 @@ export class MemoryGate {
   /** Admissions to let through without relief, after relief was seen to free nothing (native growth). */
   #skipRelief = 0;
   #reliefAt = -Infinity;
+  /**
+   * Reliefs in a row that left RSS above where the state falls back to `ok`: memory that nothing in this
+   * process can hand back any more.
+   */
+  stuckReliefs = 0;
   /** `heapUsed` after the last full collection `admit` made. */
   #heapAfterGc = 0;
 
@@ -170,7 +175,9 @@ export class MemoryGate {
     // Under pressure memory is let go before it becomes critical, while work still fits.
     if (this.state === "pressure" && performance.now() - this.#reliefAt >= this.#o.reliefIntervalMs) {
       await this.#relieve();
-      this.sample();
+      this.#countStuck();
+    } else if (this.state === "ok") {
+      this.stuckReliefs = 0;
     }
     const before = this.last.rss;
     // Big work (a quarter of the budget or more) always gets relief first, past any rate limit.
@@ -187,9 +194,16 @@ export class MemoryGate {
         break;
       }
       await this.#relieve(big);
+      this.#countStuck();
       await new Promise((r) => setTimeout(r, this.#o.waitMs));
     }
     return performance.now() - started;
+  }
+
+  /** Samples after a relief: not back to `ok` (under pressure minus hysteresis) is one more stuck relief. */
+  #countStuck(): void {
+    const stuck = this.sample().rss >= this.budgetBytes * (this.#o.pressureAt - this.#o.hysteresis);
+    this.stuckReliefs = stuck ? this.stuckReliefs + 1 : 0;
   }
 
   #relieve(urgent = false): Promise<void> {
