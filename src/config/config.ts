@@ -63,8 +63,8 @@ export interface Config {
   /** Resident memory budget in MB for the service (0: min(512 MB, 25% of RAM)). */
   memoryBudgetMb: number;
   /**
-   * When relief no longer brings RSS back to the gate's `ok` state (native memory the DuckDB binding never
-   * frees), finish the file in hand and exit with code 75 for the service manager to restart.
+   * When relief no longer brings RSS under the gate's pressure threshold (native memory the DuckDB binding
+   * never frees), finish the file in hand and exit with code 75 for the service manager to restart.
    */
   recycle: boolean;
   /** This installation's name in Parquet exports, so a lake fed by many sites can tell them apart. */

@@ -104,8 +104,8 @@ export class MemoryGate {
   #skipRelief = 0;
   #reliefAt = -Infinity;
   /**
-   * Reliefs in a row that left RSS above where the state falls back to `ok`: memory that nothing in this
-   * process can hand back any more.
+   * Reliefs in a row that left RSS at or above the pressure threshold: memory that nothing in this process
+   * can hand back any more.
    */
   stuckReliefs = 0;
   /** `heapUsed` after the last full collection `admit` made. */
@@ -200,9 +200,9 @@ export class MemoryGate {
     return performance.now() - started;
   }
 
-  /** Samples after a relief: not back to `ok` (under pressure minus hysteresis) is one more stuck relief. */
+  /** Samples after a relief: still at or above the pressure threshold is one more stuck relief. */
   #countStuck(): void {
-    const stuck = this.sample().rss >= this.budgetBytes * (this.#o.pressureAt - this.#o.hysteresis);
+    const stuck = this.sample().rss >= this.budgetBytes * this.#o.pressureAt;
     this.stuckReliefs = stuck ? this.stuckReliefs + 1 : 0;
   }
 
