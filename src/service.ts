@@ -50,8 +50,8 @@ export interface ServiceSummary {
 export const RECYCLE_EXIT_CODE = 75;
 /**
  * Reliefs in a row (at most one a second) that left RSS above the pressure threshold before recycling.
- * Measured over 10,000 files under a 256 MiB budget: five reliefs left under 75% recycled 18 times; ten
- * left under 80% recycle every few thousand files (docs/memory.md).
+ * Measured over 10,000 files under a 256 MiB budget: five reliefs that could not get back under 75%
+ * recycled 18 times; ten left at or above 80% recycled 5 times (docs/memory.md).
  */
 const RECYCLE_AFTER_STUCK_RELIEFS = 10;
 /** Files a process handles at least before it recycles, so a budget too small for the floor cannot loop. */

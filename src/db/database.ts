@@ -33,10 +33,10 @@ const DEFAULT_MEMORY_LIMIT = "256MB";
 /**
  * DuckDB's storage block for new files: 16 KB instead of 256 KB. After each checkpoint the first append to
  * a table opens a block per column (and per validity mask), and the ~170 columns one trim file writes to
- * then pinned 45 MB until the next checkpoint; at 16 KB they pin under 3 MB. Files are ~1.5× larger on
- * disk (measured in docs/memory.md).
+ * then pinned 45 MB until the next checkpoint; at 16 KB, 6.5 MB. Files are ~1.5× larger on disk
+ * (measured in docs/memory.md).
  */
-export const BLOCK_SIZE = 16_384;
+const BLOCK_SIZE = 16_384;
 /**
  * Rows per row group, instead of 122,880. A checkpoint rewrites the table's last, partly filled row group
  * whole: with DuckDB's default a backlog's checkpoints peaked at +64 MB, at 16,384 rows under +10 MB.
@@ -56,8 +56,6 @@ export interface DatabaseOptions {
   /** DuckDB `memory_limit`, e.g. `"256MB"` (the default). */
   memoryLimit?: string;
   threads?: number;
-  /** Block size of a database file created now (an existing file keeps its own); default BLOCK_SIZE. */
-  blockSize?: number;
   /** DuckDB `checkpoint_threshold`: the WAL size that triggers a checkpoint (DuckDB's default: 16MB). */
   checkpointThreshold?: string;
   /** Where DuckDB spills when a query needs more than `memoryLimit` (default: `<db>.tmp`). */
@@ -132,7 +130,7 @@ export class Database extends Connection {
       // DuckDB's default (80% of RAM) would let its buffer pool crowd out everything else on a plant PC.
       memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       // Only a file created now takes it; an existing file keeps the block size it was made with.
-      default_block_size: String(options.blockSize ?? BLOCK_SIZE),
+      default_block_size: String(BLOCK_SIZE),
     };
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     else if (file && !options.readOnly) config.temp_directory = `${path}.tmp`;
@@ -270,7 +268,7 @@ export class Database extends Connection {
     } catch {
       // Pinned blocks (indexes, open results) exceed 1 MB: DuckDB has evicted everything else already.
     }
-    await this.conn.run(`SET memory_limit = '${limit.replaceAll("'", "")}'`);
+    await this.conn.run(`SET memory_limit = ${sqlString(limit)}`);
   }
 
   override close(): void {

@@ -11,8 +11,8 @@ export function memoryBudget(configuredMb: number, systemTotal: number): number 
 /**
  * DuckDB's share: 40% of the budget for its buffer pool (spilling to disk beyond), one thread on small
  * budgets, and a WAL checkpointed every budget/64 (2–16 MB). A checkpoint holds about three times its WAL
- * in memory while it runs, so DuckDB's default 16 MB took a 256 MB service over budget at each one; below
- * 48 MB of buffer pool a 16 MB checkpoint fails outright (a fatal error, measured in docs/memory.md).
+ * in memory while it runs, so DuckDB's default 16 MB took a 256 MB service over budget at each one; with a
+ * 32 MB buffer pool a 16 MB checkpoint failed outright (a fatal error, measured in docs/memory.md).
  */
 export function duckdbSettings(
   budgetBytes: number,
