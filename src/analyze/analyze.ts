@@ -253,14 +253,10 @@ async function appendResults(
   results: TrackResult[],
   offsetSearch: OffsetSearch,
 ): Promise<void> {
-  const appender = await db.conn.createAppender("tracks");
-  try {
-    const now = timestampValue(BigInt(Date.now()) * 1000n);
-    tracks.forEach((t, i) => appendResult(appender, t, results[i], offsetSearch, now));
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
+  const appender = await db.appender("tracks");
+  const now = timestampValue(BigInt(Date.now()) * 1000n);
+  tracks.forEach((t, i) => appendResult(appender, t, results[i], offsetSearch, now));
+  appender.flushSync();
 }
 
 function appendResult(

@@ -3,7 +3,6 @@
  * `control_limits`), Nelson rules 1–8 evaluated in SQL with window functions, CUSUM and EWMA drift on sigma
  * gradient (recursive, so TypeScript over the ordered series), and alarms stored as episodes in `spc_alarms`.
  */
-import { listValue } from "@duckdb/node-api";
 import type { Queryable } from "../db/database.ts";
 
 export type SpcMetric = "sigma_gradient" | "linearity_error";
@@ -300,7 +299,9 @@ async function storeEpisodes(
     if (points.length === 0) continue;
     const first = points[0];
     const last = points.at(-1)!;
-    const fileIds = listValue(points.map((p) => BigInt(Number(p.file_id))));
+    // A list as one text parameter: a DuckDB list value makes a native value object per element, which
+    // under Deno is never freed (docs/memory.md).
+    const fileIds = `[${points.map((p) => Number(p.file_id)).join(",")}]`;
     const existing = alarms.get(`${e.rule}/${Number(first.file_id)}`);
     if (existing) {
       // An episode that has not grown since the last run is left as stored.
@@ -308,7 +309,7 @@ async function storeEpisodes(
         Number(existing.last_file_id) === Number(last.file_id) && Number(existing.points) === points.length
       ) continue;
       await db.conn.run(
-        `UPDATE spc_alarms SET last_at = $2::TIMESTAMP, last_file_id = $3, file_ids = $4::BIGINT[], points = $5
+        `UPDATE spc_alarms SET last_at = $2::TIMESTAMP, last_file_id = $3, file_ids = $4::VARCHAR::BIGINT[], points = $5
          WHERE alarm_id = $1`,
         [Number(existing.alarm_id), String(last.t), Number(last.file_id), fileIds, points.length],
       );
@@ -316,7 +317,7 @@ async function storeEpisodes(
       await db.conn.run(
         `INSERT INTO spc_alarms (model, metric, rule, description, limits_version, first_at, last_at, first_file_id,
                                  last_file_id, file_ids, points, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7::TIMESTAMP, $8, $9, $10::BIGINT[], $11, now()::TIMESTAMP)`,
+         VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7::TIMESTAMP, $8, $9, $10::VARCHAR::BIGINT[], $11, now()::TIMESTAMP)`,
         [
           model,
           metric,

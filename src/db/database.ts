@@ -3,8 +3,10 @@
  * and close it deterministically.
  */
 import {
+  type DuckDBAppender,
   type DuckDBConnection,
   DuckDBInstance,
+  type DuckDBPreparedStatement,
   type DuckDBResultReader,
   type DuckDBValue,
 } from "@duckdb/node-api";
@@ -67,6 +69,18 @@ export interface DatabaseOptions {
 function plainRows(reader: DuckDBResultReader): Record<string, unknown>[] {
   const columns = reader.columnNames();
   return reader.getRows().map((row) => Object.fromEntries(row.map((v, i) => [columns[i], plainValue(v)])));
+}
+
+/** A parameter that binds without a DuckDB value object: text, a number, a bigint, a boolean or null. */
+export type BindParam = string | number | bigint | boolean | null;
+
+function bindParam(statement: DuckDBPreparedStatement, index: number, p: BindParam): void {
+  if (p === null) statement.bindNull(index);
+  else if (typeof p === "string") statement.bindVarchar(index, p);
+  else if (typeof p === "boolean") statement.bindBoolean(index, p);
+  else if (typeof p === "bigint") statement.bindBigInt(index, p);
+  else if (Number.isSafeInteger(p)) statement.bindBigInt(index, BigInt(p));
+  else statement.bindDouble(index, p);
 }
 
 /** Something to run SQL on: the database's main connection, or a separate reading connection. */
@@ -236,9 +250,51 @@ export class Database extends Connection {
       await this.conn.run("COMMIT");
       return result;
     } catch (e) {
+      // Rows an appender holds unflushed belong to the failed work: they must not reach a later commit.
+      this.#dropAppenders();
       await this.conn.run("ROLLBACK").catch(() => {});
       throw e;
     }
+  }
+
+  #appenders = new Map<string, DuckDBAppender>();
+  #statements = new Map<string, DuckDBPreparedStatement>();
+
+  /**
+   * Rows of `sql`, run as a statement prepared once for the life of the database, its parameters bound
+   * by type. `conn.run(sql, params)` prepares anew and makes a DuckDB value object per parameter, and
+   * under Deno each such object's native memory stays behind (~100 bytes a parameter, measured). For the
+   * statements every file runs; `sql` must be a constant, since each distinct text is kept.
+   */
+  async rowsOf(sql: string, params: readonly BindParam[]): Promise<Record<string, unknown>[]> {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, statement = await this.conn.prepare(sql));
+    params.forEach((p, i) => bindParam(statement, i + 1, p));
+    return plainRows(await statement.runAndReadAll());
+  }
+
+  /**
+   * The main connection's appender for `table`, kept open for the life of the database: its rows join
+   * the connection's open transaction at each `flushSync()`. Creating and closing an appender per file
+   * left about 2–6 KB of native memory behind each time (measured with `@duckdb/node-api` 1.5 alone), the
+   * largest part of a long backlog's growth. Callers flush before their transaction commits and never
+   * close it.
+   */
+  async appender(table: string): Promise<DuckDBAppender> {
+    let appender = this.#appenders.get(table);
+    if (!appender) this.#appenders.set(table, appender = await this.conn.createAppender(table));
+    return appender;
+  }
+
+  /** Discards what the appenders hold (closing one would flush it) and closes them. */
+  #dropAppenders(): void {
+    for (const appender of this.#appenders.values()) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch { /* an appender whose flush failed is unusable; it goes either way */ }
+    }
+    this.#appenders.clear();
   }
 
   /**
@@ -272,6 +328,9 @@ export class Database extends Connection {
   }
 
   override close(): void {
+    this.#dropAppenders();
+    for (const statement of this.#statements.values()) statement.destroySync();
+    this.#statements.clear();
     super.close();
     this.instance.closeSync();
   }

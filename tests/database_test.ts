@@ -1,0 +1,104 @@
+/** The database layer's long-lived handles: the reused column chunk, kept appenders and kept statements. */
+import { deepEqual, equal, rejects } from "node:assert/strict";
+import { join } from "node:path";
+import { BIGINT, DOUBLE, INTEGER, VARCHAR } from "@duckdb/node-api";
+import { Database } from "../src/db/database.ts";
+import { CHUNK_ROWS, type ChunkColumn, ColumnChunk } from "../src/db/column_chunk.ts";
+
+async function scratchDb(): Promise<Database> {
+  const dir = await Deno.makeTempDir({ prefix: "lta-db-" });
+  const db = await Database.open(join(dir, "t.duckdb"), { noSchema: true });
+  await db.conn.run("CREATE TABLE t (f BIGINT, a VARCHAR, b VARCHAR, i INTEGER, d DOUBLE)");
+  return db;
+}
+
+Deno.test("ColumnChunk writes typed arrays and constants row for row, non-finite doubles as NULL, across chunk sizes", async () => {
+  const db = await scratchDb();
+  try {
+    const chunk = new ColumnChunk([BIGINT, VARCHAR, VARCHAR, INTEGER, DOUBLE]);
+    const appender = await db.appender("t");
+    // 5,000 rows: two full chunks and a short one; every 7th value NaN, every 11th Infinity.
+    const n = 5000;
+    const d = Float64Array.from(
+      { length: n },
+      (_, i) => i % 7 === 0 ? NaN : i % 11 === 0 ? -Infinity : i * 0.25,
+    );
+    const i32 = Int32Array.from({ length: n }, (_, i) => i);
+    const longText = "SEC1 TRK1 1 TRM1 — a sheet name past twelve bytes";
+    const columns: ChunkColumn[] = [{ bigint: 42n }, { text: "TRK1" }, { text: longText }, { integer: i32 }, {
+      double: d,
+    }];
+    for (let from = 0; from < n; from += CHUNK_ROWS) {
+      chunk.append(appender, columns, from, Math.min(CHUNK_ROWS, n - from));
+    }
+    // A smaller chunk after a full one, all values finite: no NULL may linger from the chunk before.
+    const tail = Float64Array.from([1, 2, 3]);
+    chunk.append(
+      appender,
+      [{ bigint: 7n }, { text: "x" }, { text: "y" }, { integer: new Int32Array(3) }, {
+        double: tail,
+      }],
+      0,
+      3,
+    );
+    appender.flushSync();
+
+    const [all] = await db.rows(
+      `SELECT count(*)::INT AS n, count(d)::INT AS finite, sum(d) AS total, count(DISTINCT a)::INT AS a,
+              min(b) FILTER (WHERE f = 42) AS b, max(i)::INT AS last, bool_and(i = rn - 1) FILTER (WHERE f = 42) AS ordered
+       FROM (SELECT *, row_number() OVER () AS rn FROM t)`,
+    );
+    const finite = [...d].filter(Number.isFinite);
+    equal(all.n, n + 3);
+    equal(all.finite, finite.length + 3);
+    equal(all.total, finite.reduce((s, v) => s + v, 0) + 6);
+    equal(all.a, 2);
+    equal(all.b, longText);
+    equal(all.last, n - 1);
+    equal(all.ordered, true);
+    deepEqual(
+      (await db.rows("SELECT d FROM t WHERE f = 7 ORDER BY d")).map((r) => r.d),
+      [1, 2, 3],
+    );
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a failed transaction discards what a kept appender held, and the next file appends afresh", async () => {
+  const db = await scratchDb();
+  try {
+    const row = async (f: number) => {
+      const a = await db.appender("t");
+      a.appendBigInt(BigInt(f));
+      for (let k = 0; k < 4; k++) a.appendNull();
+      a.endRow();
+      return a;
+    };
+    await rejects(
+      db.transaction(async () => {
+        await row(1); // appended, never flushed: a file that failed half-way
+        throw new Error("bad file");
+      }),
+      /bad file/,
+    );
+    await db.transaction(async () => (await row(2)).flushSync());
+    deepEqual((await db.rows("SELECT f FROM t ORDER BY f")).map((r) => r.f), [2]);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("rowsOf() binds text, whole and fractional numbers, bigints, booleans and null to one kept statement", async () => {
+  const db = await scratchDb();
+  try {
+    const sql = "INSERT INTO t VALUES ($1, $2, $3, $4::INTEGER, $5) RETURNING f, a, b, i, d";
+    const first = await db.rowsOf(sql, [1, "one", null, 10, 0.5]);
+    const second = await db.rowsOf(sql, [2n, "two", "true", true, -3]);
+    deepEqual(first, [{ f: 1, a: "one", b: null, i: 10, d: 0.5 }]);
+    deepEqual(second, [{ f: 2, a: "two", b: "true", i: 1, d: -3 }]);
+    equal(Number(await db.value("SELECT count(*) FROM t")), 2);
+  } finally {
+    db.close();
+  }
+});
