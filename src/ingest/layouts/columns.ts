@@ -100,6 +100,13 @@ export class SheetGrid {
 /** Reads one sheet's first `maxColumns` columns (at most 64). */
 export async function readGrid(book: WorkbookReader, sheet: string, maxColumns = 26): Promise<SheetGrid> {
   const grid = new SheetGrid(sheet);
+  if (book.cells) {
+    await book.cells(sheet, {
+      cell: (row, col, value) => grid.set(row, col, value),
+      rowEnd: (row) => (grid.lastRow = row),
+    }, { maxColumns });
+    return grid;
+  }
   for await (const r of book.rows(sheet, { maxColumns }) as AsyncIterable<SheetRow>) {
     r.cells.forEach((v, c) => grid.set(r.row, c, v));
     grid.lastRow = r.row;

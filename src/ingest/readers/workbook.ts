@@ -3,6 +3,8 @@
  * yields one sheet's rows one at a time, so no reader ever builds the whole workbook as objects.
  */
 
+import type { CellSink } from "./sheet_xml.ts";
+
 /** One cell's value. Blank cells and Excel error cells (`#N/A`, `#DIV/0!`, …) are `null`. */
 export type CellValue = number | string | boolean | null;
 
@@ -25,6 +27,11 @@ export interface WorkbookReader {
   readonly sheetNames: readonly string[];
   /** Yields the rows of `sheet` in row order; rows without any non-blank cell are not yielded. */
   rows(sheet: string, options?: RowOptions): AsyncIterable<SheetRow>;
+  /**
+   * Hands every non-blank cell of `sheet` to `sink` without building rows: for readers whose sheets can be
+   * big (a million-row `.xlsx`), where a row object per row costs more than the reading.
+   */
+  cells?(sheet: string, sink: CellSink, options?: RowOptions): Promise<void>;
   /** Releases whatever the reader holds (file handles, decoded string tables). */
   close(): void;
 }
