@@ -18,6 +18,7 @@ const { values } = parseArgs({
     files: { type: "string", default: "10000" },
     budget: { type: "string", default: "256" },
     "big-rows": { type: "string", default: "0" },
+    recycle: { type: "string", default: "true" },
   },
 });
 const files = Number(values.files);
@@ -41,12 +42,14 @@ let rssAt1000 = 0;
 let rssAtLast = 0;
 let overBudgetWaits = 0;
 let recycles = 0;
+/** RSS at every 1,000th file, to show where in a long run memory goes. */
+const rssEvery1000: number[] = [];
 // A service that recycles (exit code 75) is started again, as its service manager would.
 for (;;) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--v8-flags=--max-semi-space-size=2,--expose-gc", main, "serve", "--once"],
     cwd: root,
-    env: serveEnv(root, { LTA_MEMORY_BUDGET_MB: values.budget! }),
+    env: serveEnv(root, { LTA_MEMORY_BUDGET_MB: values.budget!, LTA_RECYCLE: values.recycle! }),
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -66,6 +69,7 @@ for (;;) {
       if (line.includes('"file_loaded"')) {
         loaded++;
         if (line.includes("memory_wait_ms")) overBudgetWaits++;
+        if (loaded % 1000 === 0) rssEvery1000.push(rss);
         if (loaded === 1000) rssAt1000 = rss;
         if (loaded === total) rssAtLast = rss;
       }
@@ -94,6 +98,7 @@ console.log(
     peak,
     overBudgetWaits,
     recycles,
+    rssEvery1000,
     budgetMb: Number(values.budget),
   }),
 );

@@ -129,7 +129,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.xls")):
       (ingest.peakMb / py.peakMb).toFixed(1)
     }× the peak RSS`,
   );
-} else {
+} else if (section(2)) {
   row("pandas baseline", "skipped: apt-get install python3-pandas python3-xlrd");
 }
 

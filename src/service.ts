@@ -30,8 +30,11 @@ export interface ServiceOptions {
   signal?: AbortSignal;
   /** Listen for SIGINT/SIGTERM (the CLI does; in-process tests use `signal`). */
   handleSignals?: boolean;
-  /** When to recycle (tests shorten it): reliefs in a row left above pressure, and files handled at least. */
-  recycleAfter?: { stuckReliefs: number; files: number };
+  /**
+   * When to recycle (tests shorten it): reliefs in a row left above pressure, files handled at least, how
+   * often the floor is measured (files) and by how much of the budget it may rise over the first one.
+   */
+  recycleAfter?: { stuckReliefs: number; files: number; floorEvery?: number; floorGrowth?: number };
   /** Called with the HTTP port once the API listens. */
   onListening?: (port: number) => void;
 }
@@ -49,13 +52,25 @@ export interface ServiceSummary {
 /** The exit code of a recycling service (EX_TEMPFAIL): its manager restarts it, `--once` runs are rerun. */
 export const RECYCLE_EXIT_CODE = 75;
 /**
- * Reliefs in a row (at most one a second) that left RSS above the pressure threshold before recycling.
- * Measured over 10,000 files under a 256 MiB budget: five reliefs that could not get back under 75%
- * recycled 18 times; ten left at or above 80% recycled 5 times (docs/memory.md).
+ * Reliefs in a row (at most one a second) that left RSS above the pressure threshold: the floor is then
+ * measured at once rather than at the next 500th file. Restarting on that alone recycled every 200 files
+ * once the database had grown (a fresh process's floor rises with it: 193 → 213 MB over 7,000 files
+ * under 256 MiB, docs/memory.md), which a restart cannot help.
  */
 const RECYCLE_AFTER_STUCK_RELIEFS = 10;
-/** Files a process handles at least before it recycles, so a budget too small for the floor cannot loop. */
+/** Files a process handles before stuck reliefs may trigger a floor measurement. */
 const RECYCLE_MIN_FILES = 200;
+/**
+ * Every this many files the service runs all reliefs and samples RSS (its floor); the first floor is the
+ * process's own baseline. Measured: ~50 ms each, over 10,000 files ~1 s in all.
+ */
+const FLOOR_EVERY_FILES = 500;
+/**
+ * The rise of the floor over the baseline, as a share of the budget, that recycles the service. Under
+ * Deno the DuckDB binding leaves a little native memory behind every call, about 3.6 KB of floor per
+ * typical file (docs/memory.md): 4% of a 256 MiB budget is then a restart every ~3,000 files, ~1 s each.
+ */
+const RECYCLE_FLOOR_GROWTH = 0.04;
 
 /** Paths, sizes and mtimes of files already in the database, so restarts and scans skip them. */
 async function knownFiles(db: Database): Promise<Map<string, string>> {
@@ -162,9 +177,43 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       });
     }
 
+    const floorEvery = recycleAfter.floorEvery ?? FLOOR_EVERY_FILES;
+    const floorGrowth = (recycleAfter.floorGrowth ?? RECYCLE_FLOOR_GROWTH) * budget;
+    let baselineFloor: number | null = null;
+    const recycle = (handled: number) => {
+      summary.recycled = true;
+      logger.event("recycle", {
+        reason: "floor_growth",
+        rss_mb: Math.round(gate.last.rss / 1e6),
+        floor_mb: Math.round(gate.floorRss / 1e6),
+        baseline_floor_mb: baselineFloor === null ? null : Math.round(baselineFloor / 1e6),
+        budget_mb: Math.round(budget / 1e6),
+        files: handled,
+        exit_code: RECYCLE_EXIT_CODE,
+      }, "warn");
+      stop.abort();
+    };
     const dirtyModels = new Set<string>();
     const spcRunAt = new Map<string, number>();
+    let floorDue = false;
+    /** Before the next file: all reliefs, then the floor against the first one this process measured. */
+    const checkFloor = async () => {
+      floorDue = false;
+      const handled = summary.loaded + summary.duplicate + summary.quarantined;
+      const floor = await gate.measureFloor();
+      logger.event("memory_floor", {
+        rss_mb: Math.round(floor / 1e6),
+        heap_mb: Math.round(gate.last.heapUsed / 1e6),
+        baseline_mb: baselineFloor === null ? null : Math.round(baselineFloor / 1e6),
+        files: handled,
+      });
+      gate.stuckReliefs = 0;
+      if (baselineFloor === null) baselineFloor = floor;
+      else if (floor - baselineFloor > floorGrowth) recycle(handled);
+    };
     const handle = async (path: string) => {
+      if (floorDue && config.recycle && !summary.recycled) await checkFloor();
+      if (summary.recycled) return;
       const started = performance.now();
       let info: Deno.FileInfo | null = null;
       try {
@@ -196,19 +245,9 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       }
       summary[outcome.kind]++;
       const handled = summary.loaded + summary.duplicate + summary.quarantined;
-      if (
-        config.recycle && !summary.recycled && gate.stuckReliefs >= recycleAfter.stuckReliefs &&
-        handled >= recycleAfter.files
-      ) {
-        summary.recycled = true;
-        logger.event("recycle", {
-          rss_mb: Math.round(gate.last.rss / 1e6),
-          budget_mb: Math.round(budget / 1e6),
-          files: handled,
-          exit_code: RECYCLE_EXIT_CODE,
-        }, "warn");
-        stop.abort();
-      }
+      // RSS that reliefs keep leaving above pressure: whether a restart would help is the floor's to say.
+      if (handled >= recycleAfter.files && gate.stuckReliefs >= recycleAfter.stuckReliefs) floorDue = true;
+      floorDue ||= handled % floorEvery === 0;
       metrics.fileDone(
         outcome.kind,
         outcome.kind === "quarantined" ? outcome.code : "",
@@ -229,6 +268,8 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         if (watcher.pendingCount > 0 && now - (spcRunAt.get(model) ?? 0) < SPC_INTERVAL_MS) continue;
         dirtyModels.delete(model);
         spcRunAt.set(model, now);
+        // SPC reads a model's history: admitted like a file, so a burst's end does not spike past the budget.
+        await gate.admit(budget * SPC_COST_SHARE);
         await updateSpc(db, model, config, logger);
       }
       logger.event(`file_${outcome.kind}`, {
@@ -284,6 +325,8 @@ async function updateSpc(db: Database, model: string, config: Config, logger: Lo
 }
 
 const SPC_INTERVAL_MS = 60_000;
+/** What one model's SPC run is admitted as, in shares of the budget (measured: ~4 MB at 2,000 files). */
+const SPC_COST_SHARE = 0.05;
 
 /** DuckDB's wording when a fatal error has invalidated the database for the rest of the process. */
 function isDatabaseInvalidated(message: string): boolean {

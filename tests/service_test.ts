@@ -228,29 +228,66 @@ Deno.test("a run left 'running' by a crash is marked interrupted and run again o
   }
 });
 
-Deno.test("a service that relief can no longer bring under pressure recycles; reruns load every file exactly once", async () => {
+Deno.test("a service stuck above pressure measures its floor at once, and recycles only when the floor has grown", async () => {
   // 64 MB is below what this test process alone holds: every relief leaves RSS above the threshold.
-  const { config } = await serviceRoot({ memoryBudgetMb: 64 });
-  await writeTypicalFiles(config.inbox, 24, 7);
-  const loaded: string[] = [];
-  let recycles = 0;
-  for (let run = 0;; run++) {
-    if (run > 20) throw new Error("the service never finished the inbox");
+  for (const [floorGrowth, expectRecycle] of [[10, false], [-1, true]] as const) {
+    // Growth allowed (10× the budget) → never recycles; none allowed → the next floor (by file 6) does.
+    const floorEvery = expectRecycle ? 6 : 1_000;
+    const { config } = await serviceRoot({ memoryBudgetMb: 64 });
+    await writeTypicalFiles(config.inbox, 12, 7);
     const { logger, events } = recorder();
     const summary = await runService(config, {
       logger,
       once: true,
-      recycleAfter: { stuckReliefs: 1, files: 5 },
+      // The first floor comes from reliefs stuck above pressure (at file 3, before any periodic one).
+      recycleAfter: { stuckReliefs: 1, files: 3, floorEvery, floorGrowth },
     });
-    loaded.push(...events.filter((e) => e.name === "file_loaded").map((e) => String(e.fields.path)));
-    if (!summary.recycled) break;
-    recycles++;
-    const recycle = events.find((e) => e.name === "recycle")!;
-    equal(recycle.fields.exit_code, 75);
-    equal(events.at(-1)!.name, "stopped");
+    const floors = events.filter((e) => e.name === "memory_floor");
+    ok(floors.length >= (expectRecycle ? 2 : 1), `${floors.length} floor measurements`);
+    equal(floors[0].fields.files, 3);
+    equal(Boolean(summary.recycled), expectRecycle);
+    const loaded = events.filter((e) => e.name === "file_loaded").length;
+    if (expectRecycle) {
+      const recycle = events.find((e) => e.name === "recycle")!;
+      deepEqual([recycle.fields.reason, recycle.fields.exit_code], ["floor_growth", 75]);
+      ok(loaded < 12, `recycled after ${loaded} files`);
+    } else {
+      // A budget the database alone outgrows is not helped by restarts: the service carries on.
+      equal(loaded, 12);
+    }
   }
-  ok(recycles >= 1, `recycled ${recycles} times`);
-  equal(loaded.length, 24);
+});
+
+Deno.test("a service whose memory floor rises past its own first floor recycles before its next file; none is lost or doubled", async () => {
+  const { config } = await serviceRoot({});
+  await writeTypicalFiles(config.inbox, 24, 9);
+  const loaded: string[] = [];
+  const handledPerRun: number[] = [];
+  for (let run = 0;; run++) {
+    if (run > 10) throw new Error("the service never finished the inbox");
+    const { logger, events } = recorder();
+    // The floor is measured every 5 files; any second floor counts as grown (a negative allowance).
+    const summary = await runService(config, {
+      logger,
+      once: true,
+      recycleAfter: { stuckReliefs: 1_000, files: 0, floorEvery: 5, floorGrowth: -1 },
+    });
+    const files = events.filter((e) => e.name === "file_loaded").map((e) => String(e.fields.path));
+    loaded.push(...files);
+    handledPerRun.push(files.length);
+    if (!summary.recycled) break;
+    const floors = events.filter((e) => e.name === "memory_floor");
+    deepEqual(floors.map((e) => e.fields.files), [5, 10]);
+    equal(floors[0].fields.baseline_mb, null);
+    ok(Number(floors[1].fields.baseline_mb) > 0);
+    const recycle = events.find((e) => e.name === "recycle")!;
+    deepEqual([recycle.fields.reason, recycle.fields.files, recycle.fields.exit_code], [
+      "floor_growth",
+      10,
+      75,
+    ]);
+  }
+  deepEqual(handledPerRun, [10, 10, 4]);
   equal(new Set(loaded).size, 24);
   const db = await Database.open(config.db, { readOnly: true });
   try {

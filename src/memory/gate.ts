@@ -110,6 +110,8 @@ export class MemoryGate {
   stuckReliefs = 0;
   /** `heapUsed` after the last full collection `admit` made. */
   #heapAfterGc = 0;
+  /** RSS right after the last `measureFloor`: what the process holds that no relief hands back. */
+  floorRss = 0;
 
   constructor(options: GateOptions) {
     this.#o = {
@@ -198,6 +200,16 @@ export class MemoryGate {
       await new Promise((r) => setTimeout(r, this.#o.waitMs));
     }
     return performance.now() - started;
+  }
+
+  /**
+   * Runs every relief, urgent or not, and samples: the RSS that is left is the process's floor, which
+   * only memory lost for good (native allocations nothing frees, and the fragments they pin) raises.
+   */
+  async measureFloor(): Promise<number> {
+    await this.#relieve(true);
+    this.floorRss = this.sample().rss;
+    return this.floorRss;
   }
 
   /** Samples after a relief: still at or above the pressure threshold is one more stuck relief. */
