@@ -19,6 +19,23 @@ export type ChunkColumn =
   | { bigint: bigint }
   | { text: string };
 
+/** Copies `rows` values of `values` from `offset` into the start of `vector`. */
+function copyRows(
+  vector: duckdb.Vector,
+  values: Float64Array | Int32Array,
+  offset: number,
+  rows: number,
+): void {
+  const size = values.BYTES_PER_ELEMENT;
+  duckdb.copy_data_to_vector(
+    vector,
+    0,
+    values.buffer as ArrayBuffer,
+    values.byteOffset + offset * size,
+    rows * size,
+  );
+}
+
 /** A DuckDB string of up to 12 bytes is stored inline in its 16-byte slot (`duckdb_string_t`). */
 const INLINE_STRING_BYTES = 12;
 const encoder = new TextEncoder();
@@ -47,24 +64,10 @@ export class ColumnChunk {
 
   #write(vector: duckdb.Vector, column: ChunkColumn, offset: number, rows: number): void {
     if ("double" in column) {
-      const values = column.double;
-      duckdb.copy_data_to_vector(
-        vector,
-        0,
-        values.buffer as ArrayBuffer,
-        values.byteOffset + offset * 8,
-        rows * 8,
-      );
-      this.#writeValidity(vector, values, offset, rows);
+      copyRows(vector, column.double, offset, rows);
+      this.#writeValidity(vector, column.double, offset, rows);
     } else if ("integer" in column) {
-      const values = column.integer;
-      duckdb.copy_data_to_vector(
-        vector,
-        0,
-        values.buffer as ArrayBuffer,
-        values.byteOffset + offset * 4,
-        rows * 4,
-      );
+      copyRows(vector, column.integer, offset, rows);
     } else if ("bigint" in column) {
       new BigInt64Array(this.#scratch, 0, rows).fill(column.bigint);
       duckdb.copy_data_to_vector(vector, 0, this.#scratch, 0, rows * 8);
