@@ -38,7 +38,6 @@ const started = performance.now();
 let rss = 0;
 let peak = 0;
 let loaded = 0;
-let rssAt1000 = 0;
 let rssAtLast = 0;
 let overBudgetWaits = 0;
 let recycles = 0;
@@ -70,7 +69,6 @@ for (;;) {
         loaded++;
         if (line.includes("memory_wait_ms")) overBudgetWaits++;
         if (loaded % 1000 === 0) rssEvery1000.push(rss);
-        if (loaded === 1000) rssAt1000 = rss;
         if (loaded === total) rssAtLast = rss;
       }
     }
@@ -93,7 +91,7 @@ console.log(
     loaded,
     ledger,
     seconds,
-    rssAt1000,
+    rssAt1000: rssEvery1000[0] ?? 0,
     rssAtLast,
     peak,
     overBudgetWaits,

@@ -207,7 +207,6 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         baseline_mb: baselineFloor === null ? null : Math.round(baselineFloor / 1e6),
         files: handled,
       });
-      gate.stuckReliefs = 0;
       if (baselineFloor === null) baselineFloor = floor;
       else if (floor - baselineFloor > floorGrowth) recycle(handled);
     };

@@ -3,7 +3,7 @@
  * layout, and write the ledger row plus its points in one transaction. A file that cannot be read goes to
  * quarantine with a reason code; the caller's run goes on.
  */
-import { BIGINT, DOUBLE, INTEGER, timestampValue, VARCHAR } from "@duckdb/node-api";
+import { BIGINT, DOUBLE, type DuckDBType, INTEGER, timestampValue, VARCHAR } from "@duckdb/node-api";
 import { createHash } from "node:crypto";
 import { basename, extname, join, resolve } from "node:path";
 import type { Database } from "../db/database.ts";
@@ -283,7 +283,13 @@ async function appendPoints(
   const appender = await db.appender(table);
   let chunk = appendChunks.get(table);
   if (!chunk) {
-    const types = [BIGINT, VARCHAR, ...(trim ? [VARCHAR, VARCHAR] : []), INTEGER, ...Array(7).fill(DOUBLE)];
+    const types = [
+      BIGINT,
+      VARCHAR,
+      ...(trim ? [VARCHAR, VARCHAR] : []),
+      INTEGER,
+      ...Array<DuckDBType>(7).fill(DOUBLE),
+    ];
     appendChunks.set(table, chunk = new ColumnChunk(types));
   }
   const fid = BigInt(fileId);

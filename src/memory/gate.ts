@@ -204,11 +204,13 @@ export class MemoryGate {
 
   /**
    * Runs every relief, urgent or not, and samples: the RSS that is left is the process's floor, which
-   * only memory lost for good (native allocations nothing frees, and the fragments they pin) raises.
+   * only memory lost for good (native allocations nothing frees, and the fragments they pin) raises. The
+   * count of stuck reliefs starts again from here.
    */
   async measureFloor(): Promise<number> {
     await this.#relieve(true);
     this.floorRss = this.sample().rss;
+    this.stuckReliefs = 0;
     return this.floorRss;
   }
 

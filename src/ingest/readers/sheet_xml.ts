@@ -65,7 +65,7 @@ export class SheetXmlScanner {
         const cdata = text.startsWith("<![CDATA[", lt);
         const close = text.indexOf(cdata ? "]]>" : text.startsWith("<!--", lt) ? "-->" : ">", lt);
         if (close < 0) return lt;
-        if (cdata && this.#capture) this.#text = (this.#text ?? "") + text.slice(lt + 9, close);
+        if (cdata && this.#capture) this.#append(text.slice(lt + 9, close));
         lt = text.indexOf("<", close);
         continue;
       }
@@ -86,10 +86,7 @@ export class SheetXmlScanner {
         if (selfClosing) this.#close(text, lt + 1);
       }
       const following = text.indexOf("<", gt);
-      if (this.#capture && following > gt + 1) {
-        const run = text.slice(gt + 1, following);
-        this.#text = (this.#text ?? "") + (run.includes("&") ? decodeEntities(run) : run);
-      }
+      if (this.#capture && following > gt + 1) this.#append(decodeEntities(text.slice(gt + 1, following)));
       lt = following;
     }
     return lt < 0 ? text.length : lt;
@@ -101,10 +98,7 @@ export class SheetXmlScanner {
    */
   #value(text: string, from: number): number {
     const following = text.indexOf("<", from);
-    if (following > from) {
-      const run = text.slice(from, following);
-      this.#text = (this.#text ?? "") + (run.includes("&") ? decodeEntities(run) : run);
-    }
+    if (following > from) this.#append(decodeEntities(text.slice(from, following)));
     if (!text.startsWith("</v>", following)) {
       this.#capture = true;
       return following;
@@ -112,6 +106,11 @@ export class SheetXmlScanner {
     if (!text.startsWith("</c>", following + 4)) return text.indexOf("<", following + 4);
     this.#close(text, following + 6);
     return text.indexOf("<", following + 8);
+  }
+
+  /** Adds a run of the current cell's text. */
+  #append(run: string): void {
+    this.#text = this.#text === null ? run : this.#text + run;
   }
 
   #open(text: string, at: number, gt: number): void {
@@ -133,7 +132,8 @@ export class SheetXmlScanner {
       this.#inInline = false;
     } else if (tag === Tag.Row) {
       this.#closeRow();
-      const ref = attribute(text.slice(at, gt), "r=");
+      const refAt = attributeAt(text, at, gt, "r=");
+      const ref = refAt < 0 ? "" : valueAt(text, refAt);
       this.#row = ref ? Number(ref) - 1 : this.#row + 1;
       this.#column = -1;
     }
@@ -177,6 +177,11 @@ const enum Tag {
   Phonetic,
 }
 
+/** XML white space: space, tab, line feed, carriage return. */
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
 /** The kind of element whose name starts at `at` (after `<` or `</`), ignoring a namespace prefix. */
 function tagAt(text: string, at: number): Tag {
   let start = at;
@@ -184,7 +189,7 @@ function tagAt(text: string, at: number): Tag {
   for (;; end++) {
     const c = text.charCodeAt(end);
     if (c === 58) start = end + 1; // a prefix's ':'
-    else if (c === 32 || c === 62 || c === SLASH || c === 9 || c === 10 || c === 13 || c !== c) break;
+    else if (isSpace(c) || c === GT || c === SLASH || c !== c) break;
   }
   const first = text.charCodeAt(start);
   switch (end - start) {
@@ -206,16 +211,14 @@ function tagAt(text: string, at: number): Tag {
  */
 function attributeAt(text: string, from: number, to: number, key: string): number {
   for (let at = text.indexOf(key, from); at > 0 && at < to; at = text.indexOf(key, at + 1)) {
-    const before = text.charCodeAt(at - 1);
-    if (before === 32 || before === 9 || before === 10 || before === 13) return at + key.length + 1;
+    if (isSpace(text.charCodeAt(at - 1))) return at + key.length + 1;
   }
   return -1;
 }
 
 /** A cell's `t` attribute value starting at `at` (the common ones without slicing). */
 function kindAt(text: string, at: number): string {
-  const close = text.indexOf(text[at - 1], at);
-  switch (close - at) {
+  switch (text.indexOf(text[at - 1], at) - at) {
     case 1: {
       const c = text[at];
       if (c === "s" || c === "n" || c === "b" || c === "e") return c;
@@ -227,25 +230,19 @@ function kindAt(text: string, at: number): string {
     case 9:
       if (text.startsWith("inlineStr", at)) return "inlineStr";
   }
-  return text.slice(at, close);
+  return valueAt(text, at);
 }
 
-/** The value of the attribute whose name and `=` are `key` (`"r="`), in a tag's text; `null` if absent. */
-function attribute(tag: string, key: string): string | null {
-  for (let at = tag.indexOf(key); at > 0; at = tag.indexOf(key, at + 1)) {
-    const before = tag.charCodeAt(at - 1);
-    if (before !== 32 && before !== 9 && before !== 10 && before !== 13) continue;
-    const quote = tag[at + key.length];
-    const close = tag.indexOf(quote, at + key.length + 1);
-    return close < 0 ? null : tag.slice(at + key.length + 1, close);
-  }
-  return null;
+/** The attribute value starting at `at`, up to its closing quote. */
+function valueAt(text: string, at: number): string {
+  return text.slice(at, text.indexOf(text[at - 1], at));
 }
 
 const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
 /** XML's five named entities and numeric character references. */
 function decodeEntities(text: string): string {
+  if (!text.includes("&")) return text;
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
     if (ref[0] !== "#") return NAMED_ENTITIES[ref] ?? whole;
     const code = ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
@@ -271,12 +268,7 @@ function cellValue(kind: string, text: string, strings: readonly string[]): Cell
   }
 }
 
-/** `"AB12"` → 27: the 0-based column of an A1-style reference. */
-export function columnOf(ref: string): number {
-  return columnAt(ref, 0);
-}
-
-/** The 0-based column of the A1-style reference starting at `at` in `text`. */
+/** The 0-based column of the A1-style reference starting at `at` in `text` (`"AB12"` → 27). */
 function columnAt(text: string, at: number): number {
   let col = 0;
   for (let i = at; i < text.length; i++) {
