@@ -4,6 +4,7 @@
  * label and formula cells). Cells are decoded lazily, one sheet at a time, as rows are asked for.
  */
 import CFB from "cfb";
+import { Buffer } from "node:buffer";
 import {
   type CellValue,
   ReadError,
@@ -38,7 +39,10 @@ interface SheetEntry {
 export function openXls(bytes: Uint8Array, name: string): WorkbookReader {
   let stream: Uint8Array;
   try {
-    const container = CFB.read(bytes, { type: "buffer" });
+    // Given a plain Uint8Array, cfb joins each stream's sectors by pushing every byte onto a JS array (4 MB
+    // of heap for a 70 KB trim file, measured); given a Buffer over the same bytes, it uses Buffer.concat.
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const container = CFB.read(buffer, { type: "buffer" });
     const entry = CFB.find(container, "Workbook") ?? CFB.find(container, "Book");
     if (entry?.name === "Book") {
       throw new ReadError(
