@@ -1,7 +1,7 @@
 /** The database layer's long-lived handles: the reused column chunk, kept appenders and kept statements. */
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { BIGINT, DOUBLE, INTEGER, VARCHAR } from "@duckdb/node-api";
+import { BIGINT, DOUBLE, DuckDBInstance, INTEGER, VARCHAR } from "@duckdb/node-api";
 import { Database } from "../src/db/database.ts";
 import { CHUNK_ROWS, type ChunkColumn, ColumnChunk } from "../src/db/column_chunk.ts";
 
@@ -98,6 +98,46 @@ Deno.test("rowsOf() binds text, whole and fractional numbers, bigints, booleans 
     deepEqual(first, [{ f: 1, a: "one", b: null, i: 10, d: 0.5 }]);
     deepEqual(second, [{ f: 2, a: "two", b: "true", i: 1, d: -3 }]);
     equal(Number(await db.value("SELECT count(*) FROM t")), 2);
+  } finally {
+    db.close();
+  }
+});
+
+/** The storage format DuckDB records for the file attached as `lta` (e.g. "v1.5.0+"). */
+async function storageVersionOf(path: string): Promise<string> {
+  const db = await Database.open(path, { readOnly: true, noSchema: true });
+  try {
+    const tags = String(
+      await db.value("SELECT tags::VARCHAR FROM duckdb_databases() WHERE database_name = 'lta'"),
+    );
+    return /storage_version[^\w]+([\w.+]+)/.exec(tags)?.[1] ?? tags;
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("database files are written in storage format v1.5, and an older file is upgraded with its rows kept", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lta-db-" });
+  // A file as DuckDB writes it by default (readable by v1.0), with rows in it.
+  const old = join(dir, "old.duckdb");
+  const plain = await DuckDBInstance.create(old);
+  const conn = await plain.connect();
+  await conn.run("CREATE TABLE t AS SELECT range AS f FROM range(5000)");
+  conn.closeSync();
+  plain.closeSync();
+  equal(await storageVersionOf(old), "v1.0.0+");
+
+  for (const path of [old, join(dir, "new.duckdb")]) {
+    const db = await Database.open(path, { noSchema: true });
+    await db.conn.run("CREATE TABLE IF NOT EXISTS t (f BIGINT)");
+    await db.conn.run("INSERT INTO t VALUES (-1)");
+    await db.conn.run("CHECKPOINT");
+    db.close();
+    equal(await storageVersionOf(path), "v1.5.0+", path);
+  }
+  const db = await Database.open(old, { readOnly: true, noSchema: true });
+  try {
+    equal(Number(await db.value("SELECT count(*) FROM t")), 5001);
   } finally {
     db.close();
   }

@@ -6,6 +6,9 @@ import CFB from "cfb";
 import { openXls } from "../src/ingest/readers/xls.ts";
 import { openXlsx } from "../src/ingest/readers/xlsx.ts";
 import { type CellValue, ReadError, type WorkbookReader } from "../src/ingest/readers/workbook.ts";
+import v8 from "node:v8";
+import { systemAFile } from "../fixtures/generate.ts";
+import { workbookBytes } from "../fixtures/workbooks.ts";
 import { generatedFixtures, REAL_DIR } from "./_helpers.ts";
 
 /** Every non-blank cell as "row,col" → value, as SheetJS reads it (error cells as null, dropped). */
@@ -86,6 +89,28 @@ Deno.test("the .xlsx reader streams a sheet's rows in order and maps shared stri
   for await (const r of book.rows("One")) rows.push([r.row, [...r.cells]]);
   book.close();
   deepEqual(rows, [[0, ["a", 1]], [2, ["a", "b & <c>", true]], [3, [undefined, 2.5]]]);
+});
+
+Deno.test("opening a typical .xls costs the JS heap a few times its size, not a byte-by-byte copy", () => {
+  const typical = systemAFile(
+    { model: "2475-10", serial: "1", dateSerial: 45000, untrimmedResistance: 9000, trimmedResistance: 10000 },
+    [{}],
+    3,
+  );
+  const bytes = workbookBytes(typical.sheets, "xls");
+  // V8's running count of bytes allocated on the JS heap (newer than @types/node's HeapInfo).
+  const allocated = () =>
+    (v8.getHeapStatistics() as v8.HeapInfo & { total_allocated_bytes: number }).total_allocated_bytes;
+  openXls(bytes, "warm.xls").close();
+  const before = allocated();
+  const opens = 20;
+  for (let i = 0; i < opens; i++) openXls(bytes, "typical.xls").close();
+  const perOpen = (allocated() - before) / opens;
+  // cfb given a plain Uint8Array pushed every byte of each stream onto a JS array: ~59× the file's size.
+  ok(
+    perOpen < bytes.length * 8,
+    `${Math.round(perOpen / 1024)} KB of heap to open a ${bytes.length >> 10} KB file`,
+  );
 });
 
 Deno.test("openXls() names the file and says why when the bytes are not a workbook", () => {
