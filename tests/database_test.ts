@@ -2,7 +2,7 @@
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { BIGINT, DOUBLE, DuckDBInstance, INTEGER, VARCHAR } from "@duckdb/node-api";
-import { Database } from "../src/db/database.ts";
+import { Database, withConnection } from "../src/db/database.ts";
 import { CHUNK_ROWS, type ChunkColumn, ColumnChunk } from "../src/db/column_chunk.ts";
 
 async function scratchDb(): Promise<Database> {
@@ -138,6 +138,42 @@ Deno.test("database files are written in storage format v1.5, and an older file 
   const db = await Database.open(old, { readOnly: true, noSchema: true });
   try {
     equal(Number(await db.value("SELECT count(*) FROM t")), 5001);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("reopen() attaches the file afresh in the same object: rows kept, appenders and statements anew, readers let through", async () => {
+  const db = await scratchDb();
+  try {
+    const append = async (f: number) => {
+      const a = await db.appender("t");
+      a.appendBigInt(BigInt(f));
+      for (let k = 0; k < 4; k++) a.appendNull();
+      a.endRow();
+      a.flushSync();
+    };
+    const count = "SELECT count(*) AS n FROM t WHERE f >= $1";
+    await db.transaction(() => append(1));
+    equal(Number((await db.rowsOf(count, [0]))[0].n), 1);
+
+    // A reader in flight when the reopen starts finishes on the old instance; one that comes during it waits.
+    let releaseReader!: () => void;
+    const held = new Promise<void>((r) => (releaseReader = r));
+    const inFlight = withConnection(db, async (c) => {
+      await held;
+      return Number(await c.value("SELECT count(*) FROM t"));
+    });
+    const reopened = db.reopen();
+    const waiting = withConnection(db, async (c) => Number(await c.value("SELECT count(*) FROM t")));
+    await new Promise((r) => setTimeout(r, 30));
+    releaseReader();
+    await reopened;
+    deepEqual([await inFlight, await waiting], [1, 1]);
+
+    await db.transaction(() => append(2));
+    equal(Number((await db.rowsOf(count, [0]))[0].n), 2);
+    equal(await db.value("SELECT current_database()"), "lta");
   } finally {
     db.close();
   }

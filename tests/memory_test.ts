@@ -2,7 +2,8 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { Database } from "../src/db/database.ts";
-import { duckdbSettings, memoryBudget } from "../src/memory/budget.ts";
+import { duckdbSettings, memoryBudget, walCheckpointBytes } from "../src/memory/budget.ts";
+import { openBudgetedDatabase } from "../src/memory/budgeted_db.ts";
 import { type GateState, MemoryGate, type MemorySample, registerRelief } from "../src/memory/gate.ts";
 
 const MB = 1024 * 1024;
@@ -103,6 +104,9 @@ Deno.test("the cost estimate learns from what files really cost, and batch sizes
 });
 
 Deno.test("the default budget is min(512 MB, 25% of RAM); DuckDB gets 40% of it and a WAL of budget/64", () => {
+  equal(walCheckpointBytes(256 * MB), 2 * MB);
+  equal(walCheckpointBytes(64 * MB), 1 * MB);
+  equal(walCheckpointBytes(8192 * MB), 8 * MB);
   equal(memoryBudget(0, 24 * 1024 * MB), 512 * MB);
   equal(memoryBudget(0, 1024 * MB), 256 * MB);
   equal(memoryBudget(300, 24 * 1024 * MB), 300 * MB);
@@ -143,6 +147,34 @@ Deno.test("a new database file has 16 KB blocks and 16,384-row groups, and relea
     equal(Number(await db.value("SELECT count(*) FROM scratch")), 100000);
   } finally {
     db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a file admitted once the WAL has reached budget/128 ends its turn with a checkpoint", async () => {
+  const dir = await Deno.makeTempDir();
+  const budgeted = await openBudgetedDatabase(join(dir, "w.duckdb"), 64, { event: () => {} });
+  const { db } = budgeted;
+  try {
+    await db.conn.run("CREATE TABLE scratch (a BIGINT, b DOUBLE)");
+    const walAfter: number[] = [];
+    // Each "file" logs ~0.16 MB of WAL (inserts under a row group go through it); DuckDB's own checkpoint
+    // would wait for 2 MB.
+    for (let file = 0; file < 12; file++) {
+      await budgeted.admitFile(join(dir, "f.xls"), 1000, async () => {
+        await db.conn.run(
+          `INSERT INTO scratch SELECT range, random() FROM range(${file * 10_000}, ${(file + 1) * 10_000})`,
+        );
+      });
+      walAfter.push(db.walBytes());
+    }
+    // The WAL grows past 1 MB (budget/128 of 64 MB) once, and the turn that saw it checkpointed.
+    ok(walAfter.some((w) => w > 0), `WAL sizes ${walAfter}`);
+    ok(walAfter.every((w) => w < walCheckpointBytes(64 * MB)), `WAL sizes ${walAfter}`);
+    ok(walAfter.some((w, i) => i > 0 && w < walAfter[i - 1]), `a checkpoint emptied the WAL: ${walAfter}`);
+    equal(Number(await db.value("SELECT count(*) FROM scratch")), 120_000);
+  } finally {
+    await budgeted.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -30,23 +30,23 @@ export class QueryRejected extends Error {
 const READING = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
 
 /** Runs `sql` under the rules above on a fresh connection. */
-export async function runReadOnlyQuery(db: Database, sql: string, limits: QueryLimits): Promise<QueryResult> {
-  const conn = await db.connect();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    conn.interrupt();
-  }, limits.timeoutMs);
-  try {
-    return await runOn(conn, sql, limits);
-  } catch (e) {
-    if (timedOut) throw new QueryRejected(`query took longer than ${limits.timeoutMs} ms and was stopped`);
-    if (e instanceof QueryRejected) throw e;
-    throw new QueryRejected((e as Error).message);
-  } finally {
-    clearTimeout(timer);
-    conn.closeSync();
-  }
+export function runReadOnlyQuery(db: Database, sql: string, limits: QueryLimits): Promise<QueryResult> {
+  return db.reading(async (conn) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, limits.timeoutMs);
+    try {
+      return await runOn(conn, sql, limits);
+    } catch (e) {
+      if (timedOut) throw new QueryRejected(`query took longer than ${limits.timeoutMs} ms and was stopped`);
+      if (e instanceof QueryRejected) throw e;
+      throw new QueryRejected((e as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
 }
 
 async function runOn(conn: DuckDBConnection, sql: string, limits: QueryLimits): Promise<QueryResult> {

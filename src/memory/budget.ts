@@ -25,3 +25,13 @@ export function duckdbSettings(
     checkpointThreshold: `${checkpointMb}MB`,
   };
 }
+
+/**
+ * The WAL size at which the service checkpoints by itself after a file, and evicts what the checkpoint
+ * wrote: budget/128 (1–8 MB). DuckDB's own checkpoint (`checkpoint_threshold`, twice this) runs inside a
+ * COMMIT and leaves the blocks it wrote cached until something evicts them, which over a backlog stacked
+ * 3–5 MB onto RSS at each one (measured in docs/memory.md).
+ */
+export function walCheckpointBytes(budgetBytes: number): number {
+  return Math.min(8, Math.max(1, Math.floor(budgetBytes / 128 / MB))) * MB;
+}

@@ -7,7 +7,7 @@
 import { extname } from "node:path";
 import { Database } from "../db/database.ts";
 import type { Logger } from "../log.ts";
-import { duckdbSettings, memoryBudget } from "./budget.ts";
+import { duckdbSettings, memoryBudget, walCheckpointBytes } from "./budget.ts";
 import { MemoryGate, registerRelief } from "./gate.ts";
 import { pinMmapThreshold } from "./native_heap.ts";
 
@@ -18,7 +18,8 @@ export interface BudgetedDatabase {
   /**
    * Runs `work` on the file at `path` (`size` bytes) once the gate admits its estimated cost, in the
    * database's exclusive turn, with the Appender flush size for the gate's state; then corrects the
-   * estimate for the file's format from the RSS it took. Returns what `work` returned and the wait in ms.
+   * estimate for the file's format from the RSS it took. Once the WAL has reached `walCheckpointBytes`, the
+   * turn ends with a checkpoint and an eviction. Returns what `work` returned and the wait in ms.
    */
   admitFile<T>(path: string, size: number, work: (flushRows: number) => Promise<T>): Promise<{
     value: T;
@@ -49,6 +50,7 @@ export async function openBudgetedDatabase(
       }, to === "ok" ? "info" : "warn"),
   });
   const db = await Database.open(path, duckdbSettings(budgetBytes));
+  const checkpointBytes = walCheckpointBytes(budgetBytes);
   let reliefAt = -Infinity;
   const unregister = registerRelief("duckdb buffer pool", async (urgent) => {
     if (!urgent && performance.now() - reliefAt < DB_RELIEF_INTERVAL_MS) return;
@@ -71,7 +73,11 @@ export async function openBudgetedDatabase(
       const format = extname(path).slice(1).toLowerCase();
       const waitedMs = await gate.admit(gate.estimate(format, size));
       const rssBefore = gate.last.rss;
-      const value = await db.exclusive(() => work(gate.batchSizes().flushRows));
+      const value = await db.exclusive(async () => {
+        const value = await work(gate.batchSizes().flushRows);
+        if (db.walBytes() >= checkpointBytes) await db.releaseMemory();
+        return value;
+      });
       gate.observe(format, size, gate.sample().rss - rssBefore);
       return { value, waitedMs };
     },
