@@ -32,9 +32,16 @@ export interface ServiceOptions {
   handleSignals?: boolean;
   /**
    * When to recycle (tests shorten it): reliefs in a row left above pressure, files handled at least, how
-   * often the floor is measured (files) and by how much of the budget it may rise over the first one.
+   * often the floor is measured (files), by how much of the budget it may rise over the lowest one before
+   * the database is reopened (`reopenGrowth`), and by how much after a reopen before the process recycles.
    */
-  recycleAfter?: { stuckReliefs: number; files: number; floorEvery?: number; floorGrowth?: number };
+  recycleAfter?: {
+    stuckReliefs: number;
+    files: number;
+    floorEvery?: number;
+    reopenGrowth?: number;
+    floorGrowth?: number;
+  };
   /** Called with the HTTP port once the API listens. */
   onListening?: (port: number) => void;
 }
@@ -61,25 +68,39 @@ const RECYCLE_AFTER_STUCK_RELIEFS = 10;
 /** Files a process handles before stuck reliefs may trigger a floor measurement. */
 const RECYCLE_MIN_FILES = 200;
 /**
- * Every this many files the service runs all reliefs and samples RSS (its floor); the first floor is the
- * process's own baseline. A relief with its checkpoint takes 0.1–0.3 s (measured), once per 500 files.
+ * Every this many files the service runs all reliefs and samples RSS (its floor); the lowest floor so far is
+ * the process's baseline (its first, at file 500, is often still warming up: 183 MB against 175 at file
+ * 1,000 in one backlog). A relief with its checkpoint takes 0.1–0.3 s (measured), once per 500 files.
  */
 const FLOOR_EVERY_FILES = 500;
 /**
- * The rise of the floor over the baseline, as a share of the budget, that recycles the service. Under
- * Deno the DuckDB binding leaves a little native memory behind every call (docs/memory.md): with 4% of a
- * 256 MiB budget, 10,000 typical files restarted the service 4 times, about a second each (measured).
+ * The rise of the floor over the baseline, as a share of the budget, at which the service reopens its
+ * database (about 0.1 s): DuckDB keeps in memory the storage metadata of everything this process wrote,
+ * which a reopen hands back (docs/memory.md).
+ */
+const REOPEN_FLOOR_GROWTH = 0.02;
+/**
+ * The rise that, still there after a reopen, recycles the process: memory only its end gives back (the
+ * C heap's fragments between long-lived allocations, native objects of the binding not yet finalized).
  */
 const RECYCLE_FLOOR_GROWTH = 0.04;
 
-/** Paths, sizes and mtimes of files already in the database, so restarts and scans skip them. */
+/**
+ * Paths, sizes and mtimes of files already in the database, so restarts and scans skip them. Read chunk by
+ * chunk: materialized whole as row objects, a 10,500-row ledger grew V8's heap by 5 MB more than the map
+ * it left behind, and V8 keeps such growth committed (measured).
+ */
 async function knownFiles(db: Database): Promise<Map<string, string>> {
-  const rows = await db.rows(
-    `SELECT path, size_bytes, epoch_ms(source_mtime) AS mtime FROM files WHERE source_mtime IS NOT NULL
+  const known = new Map<string, string>();
+  const result = await db.conn.stream(
+    `SELECT path, size_bytes || ':' || epoch_ms(source_mtime) FROM files WHERE source_mtime IS NOT NULL
      UNION ALL
-     SELECT path, size_bytes, epoch_ms(source_mtime) FROM duplicates WHERE source_mtime IS NOT NULL`,
+     SELECT path, size_bytes || ':' || epoch_ms(source_mtime) FROM duplicates WHERE source_mtime IS NOT NULL`,
   );
-  return new Map(rows.map((r) => [String(r.path), `${r.size_bytes}:${r.mtime}`]));
+  for await (const rows of result.yieldRowsJs()) {
+    for (const [path, key] of rows) known.set(String(path), String(key));
+  }
+  return known;
 }
 
 /** Runs the service until stopped (or, with `once`, until the inbox holds nothing new). */
@@ -179,6 +200,9 @@ export async function runService(config: Config, options: ServiceOptions): Promi
 
     const floorEvery = recycleAfter.floorEvery ?? FLOOR_EVERY_FILES;
     const floorGrowth = (recycleAfter.floorGrowth ?? RECYCLE_FLOOR_GROWTH) * budget;
+    // A reopen comes first, never after the growth that recycles.
+    const reopenGrowth = Math.min(recycleAfter.reopenGrowth ?? REOPEN_FLOOR_GROWTH, floorGrowth / budget) *
+      budget;
     let baselineFloor: number | null = null;
     const recycle = (handled: number) => {
       summary.recycled = true;
@@ -196,7 +220,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     const dirtyModels = new Set<string>();
     const spcRunAt = new Map<string, number>();
     let floorDue = false;
-    /** Before the next file: all reliefs, then the floor against the first one this process measured. */
+    /** Before the next file: all reliefs, then the floor against the lowest one this process measured. */
     const checkFloor = async () => {
       floorDue = false;
       const handled = summary.loaded + summary.duplicate + summary.quarantined;
@@ -207,8 +231,20 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         baseline_mb: baselineFloor === null ? null : Math.round(baselineFloor / 1e6),
         files: handled,
       });
-      if (baselineFloor === null) baselineFloor = floor;
-      else if (floor - baselineFloor > floorGrowth) recycle(handled);
+      const lowest = baselineFloor;
+      baselineFloor = Math.min(lowest ?? floor, floor);
+      if (lowest === null || floor - lowest <= reopenGrowth) return;
+      const started = performance.now();
+      await db.exclusive(() => db.reopen());
+      const after = await gate.measureFloor();
+      logger.event("database_reopened", {
+        floor_mb: Math.round(floor / 1e6),
+        after_mb: Math.round(after / 1e6),
+        baseline_mb: Math.round(lowest / 1e6),
+        ms: Math.round(performance.now() - started),
+        files: handled,
+      });
+      if (after - lowest > floorGrowth) recycle(handled);
     };
     const handle = async (path: string) => {
       if (floorDue && config.recycle && !summary.recycled) await checkFloor();

@@ -299,3 +299,26 @@ Deno.test("a service whose memory floor rises past its own first floor recycles 
     db.close();
   }
 });
+
+Deno.test("a service whose floor rises reopens its database first, and carries on without recycling when that was enough", async () => {
+  const { config } = await serviceRoot({});
+  await writeTypicalFiles(config.inbox, 12, 13);
+  const { logger, events } = recorder();
+  // Any rise over the lowest floor reopens (a negative allowance); the process would recycle only past 10×.
+  const summary = await runService(config, {
+    logger,
+    once: true,
+    recycleAfter: { stuckReliefs: 1_000, files: 0, floorEvery: 3, reopenGrowth: -1, floorGrowth: 10 },
+  });
+  equal(Boolean(summary.recycled), false);
+  const reopened = events.filter((e) => e.name === "database_reopened");
+  deepEqual(reopened.map((e) => e.fields.files), [6, 9]);
+  ok(reopened.every((e) => Number(e.fields.after_mb) > 0 && Number(e.fields.ms) >= 0));
+  equal(events.filter((e) => e.name === "file_loaded").length, 12);
+  const db = await Database.open(config.db, { readOnly: true });
+  try {
+    equal(Number(await db.value("SELECT count(DISTINCT sha256) FROM files WHERE status = 'loaded'")), 12);
+  } finally {
+    db.close();
+  }
+});
