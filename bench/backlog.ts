@@ -1,6 +1,7 @@
 /**
  * A backlog of `--files` typical files through `lta serve --once` under a memory budget: RSS when the
- * 1,000th and the last file are loaded, and the peak, sampled every 50 ms. With `--big-rows N`, one
+ * 1,000th and the last file are loaded, its median over the 100 files up to each, and the peak, sampled
+ * every 50 ms. With `--big-rows N`, one
  * N-row `.xlsx` arrives in the middle of the burst. Afterwards the ledger is checked: every file loaded,
  * none twice. A service that recycles (exit code 75) is restarted, as its service manager would. Prints one
  * JSON line.
@@ -43,6 +44,8 @@ let overBudgetWaits = 0;
 let recycles = 0;
 /** RSS at every 1,000th file, to show where in a long run memory goes. */
 const rssEvery1000: number[] = [];
+/** RSS when each file was loaded, in load order: medians over 100 files read past the working-set sawtooth. */
+const rssByFile: number[] = [];
 // A service that recycles (exit code 75) is started again, as its service manager would.
 for (;;) {
   const child = new Deno.Command(Deno.execPath(), {
@@ -67,6 +70,7 @@ for (;;) {
     for (const line of lines) {
       if (line.includes('"file_loaded"')) {
         loaded++;
+        rssByFile.push(rss);
         if (line.includes("memory_wait_ms")) overBudgetWaits++;
         if (loaded % 1000 === 0) rssEvery1000.push(rss);
         if (loaded === total) rssAtLast = rss;
@@ -79,6 +83,11 @@ for (;;) {
   recycles++;
 }
 const seconds = (performance.now() - started) / 1000;
+/** The median RSS over the 100 files that end with the `last`-th (1-based). */
+function medianRssUpTo(last: number): number {
+  const window = rssByFile.slice(Math.max(0, last - 100), last).sort((a, b) => a - b);
+  return window[window.length >> 1] ?? 0;
+}
 const db = await Database.open(join(root, "data", "lta.duckdb"), { readOnly: true });
 const [ledger] = await db.rows(
   "SELECT count(*)::INT AS rows, count(DISTINCT sha256)::INT AS hashes, count(*) FILTER (WHERE status = 'loaded')::INT AS loaded FROM files",
@@ -93,6 +102,8 @@ console.log(
     seconds,
     rssAt1000: rssEvery1000[0] ?? 0,
     rssAtLast,
+    medianAt1000: medianRssUpTo(1000),
+    medianAtLast: medianRssUpTo(rssByFile.length),
     peak,
     overBudgetWaits,
     recycles,
