@@ -5,6 +5,15 @@ import { BIGINT, DOUBLE, DuckDBInstance, INTEGER, VARCHAR } from "@duckdb/node-a
 import { Database, withConnection } from "../src/db/database.ts";
 import { CHUNK_ROWS, type ChunkColumn, ColumnChunk } from "../src/db/column_chunk.ts";
 
+/** Appends a row (f, NULL, NULL, NULL, NULL) to t through the database's kept appender, unflushed. */
+async function appendRow(db: Database, f: number) {
+  const a = await db.appender("t");
+  a.appendBigInt(BigInt(f));
+  for (let k = 0; k < 4; k++) a.appendNull();
+  a.endRow();
+  return a;
+}
+
 async function scratchDb(): Promise<Database> {
   const dir = await Deno.makeTempDir({ prefix: "lta-db-" });
   const db = await Database.open(join(dir, "t.duckdb"), { noSchema: true });
@@ -68,21 +77,14 @@ Deno.test("ColumnChunk writes typed arrays and constants row for row, non-finite
 Deno.test("a failed transaction discards what a kept appender held, and the next file appends afresh", async () => {
   const db = await scratchDb();
   try {
-    const row = async (f: number) => {
-      const a = await db.appender("t");
-      a.appendBigInt(BigInt(f));
-      for (let k = 0; k < 4; k++) a.appendNull();
-      a.endRow();
-      return a;
-    };
     await rejects(
       db.transaction(async () => {
-        await row(1); // appended, never flushed: a file that failed half-way
+        await appendRow(db, 1); // appended, never flushed: a file that failed half-way
         throw new Error("bad file");
       }),
       /bad file/,
     );
-    await db.transaction(async () => (await row(2)).flushSync());
+    await db.transaction(async () => (await appendRow(db, 2)).flushSync());
     deepEqual((await db.rows("SELECT f FROM t ORDER BY f")).map((r) => r.f), [2]);
   } finally {
     db.close();
@@ -146,13 +148,7 @@ Deno.test("database files are written in storage format v1.5, and an older file 
 Deno.test("reopen() attaches the file afresh in the same object: rows kept, appenders and statements anew, readers let through", async () => {
   const db = await scratchDb();
   try {
-    const append = async (f: number) => {
-      const a = await db.appender("t");
-      a.appendBigInt(BigInt(f));
-      for (let k = 0; k < 4; k++) a.appendNull();
-      a.endRow();
-      a.flushSync();
-    };
+    const append = async (f: number) => (await appendRow(db, f)).flushSync();
     const count = "SELECT count(*) AS n FROM t WHERE f >= $1";
     await db.transaction(() => append(1));
     equal(Number((await db.rowsOf(count, [0]))[0].n), 1);
