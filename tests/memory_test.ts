@@ -124,7 +124,7 @@ Deno.test("when relief frees nothing (native growth), the gate stops waiting on 
   equal(gate.overBudgetAdmissions, 2);
 });
 
-Deno.test("a new database file has 16 KB blocks and 16,384-row groups, and releaseMemory hands cached blocks back", async () => {
+Deno.test("a new database file has 16 KB blocks and 8,192-row groups, and releaseMemory hands cached blocks back", async () => {
   const dir = await Deno.makeTempDir();
   const db = await Database.open(join(dir, "m.duckdb"), { memoryLimit: "64MB" });
   try {
@@ -136,7 +136,7 @@ Deno.test("a new database file has 16 KB blocks and 16,384-row groups, and relea
     await db.conn.run("CHECKPOINT");
     equal(
       Number(await db.value("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('scratch')")),
-      7,
+      13,
     );
     const limit = await db.value("SELECT current_setting('memory_limit')");
     await db.value("SELECT sum(b) FROM scratch"); // reads the table's blocks into the buffer pool
@@ -158,12 +158,12 @@ Deno.test("a file admitted once the WAL has reached budget/128 ends its turn wit
   try {
     await db.conn.run("CREATE TABLE scratch (a BIGINT, b DOUBLE)");
     const walAfter: number[] = [];
-    // Each "file" logs ~0.16 MB of WAL (inserts under a row group go through it); DuckDB's own checkpoint
+    // Each "file" logs ~0.1 MB of WAL (inserts under a row group go through it); DuckDB's own checkpoint
     // would wait for 2 MB.
-    for (let file = 0; file < 12; file++) {
+    for (let file = 0; file < 20; file++) {
       await budgeted.admitFile(join(dir, "f.xls"), 1000, async () => {
         await db.conn.run(
-          `INSERT INTO scratch SELECT range, random() FROM range(${file * 10_000}, ${(file + 1) * 10_000})`,
+          `INSERT INTO scratch SELECT range, random() FROM range(${file * 6_000}, ${(file + 1) * 6_000})`,
         );
       });
       walAfter.push(db.walBytes());
