@@ -1,5 +1,8 @@
 /** Shared by the benchmarks: a child process timed, with its peak RSS. */
 
+/** The environment deno.json's `start` and `lta` tasks give lta (one malloc arena: README, Memory). */
+export const TASK_ENV = { MALLOC_ARENA_MAX: "1" };
+
 /** Runs a command, sampling its peak RSS (VmHWM) from /proc every 20 ms. */
 export async function measure(cmd: string, cmdArgs: string[], env: Record<string, string> = {}) {
   const started = performance.now();

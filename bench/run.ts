@@ -15,7 +15,7 @@ import { openXls } from "../src/ingest/readers/xls.ts";
 import { openXlsx } from "../src/ingest/readers/xlsx.ts";
 import { Database } from "../src/db/database.ts";
 import { crashDrill } from "../tests/_crash.ts";
-import { benchScript, measure } from "./_measure.ts";
+import { benchScript, measure, TASK_ENV } from "./_measure.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -105,6 +105,7 @@ console.log(`\n== lta ingest of ${FILES} generated typical .xls files (load + an
 await writeTypicalFiles(inbox, FILES);
 const ingest = await measure(Deno.execPath(), ["run", "--allow-all", MAIN, "ingest", inbox, "--db", db], {
   NO_COLOR: "1",
+  ...TASK_ENV,
 });
 const ingestRate = FILES / ingest.seconds;
 row("lta ingest", `${ingestRate.toFixed(0)} files/s, peak RSS ${ingest.peakMb.toFixed(0)} MB`);
@@ -303,7 +304,7 @@ if (section(9)) {
     dir,
     "--db",
     join(root, "big.duckdb"),
-  ], { NO_COLOR: "1" });
+  ], { NO_COLOR: "1", ...TASK_ENV });
   const rows = Number(/(\d+) rows/.exec(lta.text)?.[1] ?? 0);
   const ltaRate = rows / lta.seconds;
   row(

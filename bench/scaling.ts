@@ -14,7 +14,7 @@ import { runSpc } from "../src/analyze/spc.ts";
 import { spcOptions } from "../src/schedule/jobs.ts";
 import { buildConfig } from "../src/config/config.ts";
 import { syntheticTracks } from "./_synthetic.ts";
-import { measure } from "./_measure.ts";
+import { measure, TASK_ENV } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -33,6 +33,7 @@ const env = {
   LTA_MIN_AGE_SECONDS: "0",
   LTA_LOG_FORMAT: "json",
   NO_COLOR: "1",
+  ...TASK_ENV,
 };
 
 /** Runs `main.ts` as the `lta` task does, with its time and peak RSS. */

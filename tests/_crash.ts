@@ -29,6 +29,8 @@ export function serveEnv(root: string, extra: Record<string, string> = {}): Reco
     LTA_POLL_SECONDS: "0.05",
     LTA_MIN_AGE_SECONDS: "0",
     LTA_LOG_FORMAT: "json",
+    // As the start task runs the service (deno.json).
+    MALLOC_ARENA_MAX: "1",
     ...extra,
   };
 }
