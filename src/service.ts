@@ -80,9 +80,9 @@ const FLOOR_EVERY_FILES = 500;
  */
 const REOPEN_FLOOR_GROWTH = 0.02;
 /**
- * The rise that, still there after a reopen, recycles the process: memory only its end gives back. Each
- * N-API external the binding makes leaves Deno's bookkeeping for it behind, ~1.6 KB per typical file
- * (heaptrack, docs/memory.md). 3% of a 256 MiB budget is 8 MB, under 5% of the service's level.
+ * The rise that, still there after a reopen, recycles the process: memory only its end gives back, the
+ * bookkeeping Deno keeps for every N-API external (~0.4 KB a typical file) and what glibc keeps of freed
+ * memory (docs/memory.md). 3% of a 256 MiB budget is 8 MB, under 5% of the service's level.
  */
 const RECYCLE_FLOOR_GROWTH = 0.03;
 
@@ -236,7 +236,13 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       baselineFloor = Math.min(lowest ?? floor, floor);
       if (lowest === null || floor - lowest <= reopenGrowth) return;
       const started = performance.now();
-      await db.exclusive(() => db.reopen());
+      try {
+        await db.exclusive(() => db.reopen());
+      } catch (e) {
+        // Its handles are closed: only a new process can open the file again.
+        logger.event("database_reopen_failed", { error: (e as Error).message }, "error");
+        return recycle(handled);
+      }
       const after = await gate.measureFloor();
       logger.event("database_reopened", {
         floor_mb: Math.round(floor / 1e6),
