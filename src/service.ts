@@ -205,10 +205,10 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     const reopenGrowth = Math.min(recycleAfter.reopenGrowth ?? REOPEN_FLOOR_GROWTH, floorGrowth / budget) *
       budget;
     let baselineFloor: number | null = null;
-    const recycle = (handled: number) => {
+    const recycle = (handled: number, reason: "floor_growth" | "reopen_failed") => {
       summary.recycled = true;
       logger.event("recycle", {
-        reason: "floor_growth",
+        reason,
         rss_mb: Math.round(gate.last.rss / 1e6),
         floor_mb: Math.round(gate.floorRss / 1e6),
         baseline_floor_mb: baselineFloor === null ? null : Math.round(baselineFloor / 1e6),
@@ -241,7 +241,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       } catch (e) {
         // Its handles are closed: only a new process can open the file again.
         logger.event("database_reopen_failed", { error: (e as Error).message }, "error");
-        return recycle(handled);
+        return recycle(handled, "reopen_failed");
       }
       const after = await gate.measureFloor();
       logger.event("database_reopened", {
@@ -251,7 +251,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         ms: Math.round(performance.now() - started),
         files: handled,
       });
-      if (after - lowest > floorGrowth) recycle(handled);
+      if (after - lowest > floorGrowth) recycle(handled, "floor_growth");
     };
     const handle = async (path: string) => {
       if (floorDue && config.recycle && !summary.recycled) await checkFloor();
