@@ -1,7 +1,7 @@
 /** The database layer's long-lived handles: the reused column chunk, kept appenders and kept statements. */
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { BIGINT, DOUBLE, DuckDBInstance, INTEGER, VARCHAR } from "@duckdb/node-api";
+import { BIGINT, DOUBLE, DuckDBInstance, DuckDBTimestampValue, INTEGER, VARCHAR } from "@duckdb/node-api";
 import { Database, withConnection } from "../src/db/database.ts";
 import { CHUNK_ROWS, type ChunkColumn, ColumnChunk } from "../src/db/column_chunk.ts";
 
@@ -100,6 +100,36 @@ Deno.test("rowsOf() binds text, whole and fractional numbers, bigints, booleans 
     deepEqual(first, [{ f: 1, a: "one", b: null, i: 10, d: 0.5 }]);
     deepEqual(second, [{ f: 2, a: "two", b: "true", i: 1, d: -3 }]);
     equal(Number(await db.value("SELECT count(*) FROM t")), 2);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("rows(), value() and exec() bind parameters with node-api's types and read every chunk of a result", async () => {
+  const db = await scratchDb();
+  try {
+    const types = await db.rows(
+      "SELECT typeof($1) AS small, typeof($2) AS large, typeof($3) AS fraction, typeof($4) AS big, typeof($5) AS text, typeof($6) AS flag, typeof($7) AS stamp",
+      [7, 2 ** 40, 1.5, 5n, "x", true, new DuckDBTimestampValue(0n)],
+    );
+    deepEqual(types, [{
+      small: "INTEGER",
+      large: "BIGINT",
+      fraction: "DOUBLE",
+      big: "HUGEINT",
+      text: "VARCHAR",
+      flag: "BOOLEAN",
+      stamp: "TIMESTAMP",
+    }]);
+    equal(await db.value("SELECT $1::INTEGER WHERE false", [1]), null);
+    deepEqual(await db.rows("SELECT 1 AS one WHERE false"), []);
+    // More rows than one data chunk holds, with and without parameters.
+    const rows = CHUNK_ROWS * 2 + 3;
+    equal(await db.exec("INSERT INTO t (f) SELECT range FROM range($1)", [rows]), rows);
+    const read = await db.rows("SELECT f FROM t WHERE f >= $1 ORDER BY f", [0]);
+    deepEqual([read.length, read[0].f, read.at(-1)!.f], [rows, 0, rows - 1]);
+    equal((await db.rows("SELECT f FROM t")).length, rows);
+    equal(await db.exec("DELETE FROM t WHERE f < $1", [10]), 10);
   } finally {
     db.close();
   }

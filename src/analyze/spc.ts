@@ -103,7 +103,7 @@ export async function controlLimits(
   const centre = Number(b.centre);
   const version = Number(current?.version ?? 0) + 1;
   const limits = { version, centre, sigma, lcl: centre - 3 * sigma, ucl: centre + 3 * sigma };
-  await db.conn.run(
+  await db.exec(
     `INSERT INTO control_limits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::TIMESTAMP, $11::TIMESTAMP, now()::TIMESTAMP)`,
     [
       model,
@@ -197,11 +197,8 @@ export async function driftSeries(
   model: string,
   baseline: number,
 ): Promise<DriftSeries | null> {
-  const reader = await db.conn.runAndReadAll(
-    `WITH ${seriesCte("sigma_gradient")} SELECT x FROM series ORDER BY i`,
-    [model],
-  );
-  const xs = (reader.getColumnsJS()[0] ?? []) as number[];
+  const xs = (await db.rows(`WITH ${seriesCte("sigma_gradient")} SELECT x FROM series ORDER BY i`, [model]))
+    .map((r) => r.x as number);
   if (xs.length <= baseline) return null;
   const base = xs.slice(0, baseline);
   const mu = base.reduce((s, x) => s + x, 0) / baseline;
@@ -308,13 +305,13 @@ async function storeEpisodes(
       if (
         Number(existing.last_file_id) === Number(last.file_id) && Number(existing.points) === points.length
       ) continue;
-      await db.conn.run(
+      await db.exec(
         `UPDATE spc_alarms SET last_at = $2::TIMESTAMP, last_file_id = $3, file_ids = $4::VARCHAR::BIGINT[], points = $5
          WHERE alarm_id = $1`,
         [Number(existing.alarm_id), String(last.t), Number(last.file_id), fileIds, points.length],
       );
     } else {
-      await db.conn.run(
+      await db.exec(
         `INSERT INTO spc_alarms (model, metric, rule, description, limits_version, first_at, last_at, first_file_id,
                                  last_file_id, file_ids, points, created_at)
          VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7::TIMESTAMP, $8, $9, $10::VARCHAR::BIGINT[], $11, now()::TIMESTAMP)`,

@@ -6,8 +6,8 @@ import {
   type DuckDBAppender,
   type DuckDBConnection,
   DuckDBInstance,
+  type DuckDBMaterializedResult,
   type DuckDBPreparedStatement,
-  type DuckDBResultReader,
   type DuckDBValue,
 } from "@duckdb/node-api";
 import { plainValue, sqlString } from "./values.ts";
@@ -78,9 +78,50 @@ export interface DatabaseOptions {
   noSchema?: boolean;
 }
 
-function plainRows(reader: DuckDBResultReader): Record<string, unknown>[] {
-  const columns = reader.columnNames();
-  return reader.getRows().map((row) => Object.fromEntries(row.map((v, i) => [columns[i], plainValue(v)])));
+function plainRows(result: DuckDBMaterializedResult): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  // The result says how many rows it holds: none costs no chunk, and the last chunk is not followed by a
+  // fetch of an empty one. Each chunk, and each column read from it, is one more N-API object.
+  if (result.rowCount === 0) return rows;
+  const columns = result.columnNames();
+  for (let c = 0; c < result.chunkCount; c++) {
+    for (const row of result.getChunk(c).getRows()) {
+      rows.push(Object.fromEntries(row.map((v, i) => [columns[i], plainValue(v)])));
+    }
+  }
+  return rows;
+}
+
+/**
+ * `sql` run to a materialized result. With parameters, the statement is prepared alone and each one bound
+ * as node-api would type it, but without the DuckDB value object (and the statement extraction) node-api
+ * makes for every `conn.run(sql, params)`: Deno never frees their N-API bookkeeping (docs/memory.md).
+ */
+async function materialized(
+  conn: DuckDBConnection,
+  sql: string,
+  params: readonly DuckDBValue[],
+): Promise<DuckDBMaterializedResult> {
+  if (params.length === 0) return await conn.run(sql);
+  const statement = await conn.prepare(sql);
+  try {
+    params.forEach((p, i) => bindAsNodeApi(statement, i + 1, p));
+    return await statement.run();
+  } finally {
+    statement.destroySync();
+  }
+}
+
+/** Binds `p` with the type node-api's `typeForValue` gives it; only other DuckDB values make a value object. */
+function bindAsNodeApi(statement: DuckDBPreparedStatement, index: number, p: DuckDBValue): void {
+  if (p === null) statement.bindNull(index);
+  else if (typeof p === "string") statement.bindVarchar(index, p);
+  else if (typeof p === "boolean") statement.bindBoolean(index, p);
+  else if (typeof p === "bigint") statement.bindHugeInt(index, p);
+  else if (typeof p !== "number") statement.bindValue(index, p);
+  else if (!Number.isInteger(p)) statement.bindDouble(index, p);
+  else if (p >= -2_147_483_648 && p <= 2_147_483_647) statement.bindInteger(index, p);
+  else statement.bindBigInt(index, BigInt(p));
 }
 
 /** A parameter that binds without a DuckDB value object: text, a number, a bigint, a boolean or null. */
@@ -100,6 +141,8 @@ export interface Queryable {
   readonly conn: DuckDBConnection;
   value(sql: string, params?: DuckDBValue[]): Promise<DuckDBValue>;
   rows(sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]>;
+  /** Runs `sql` without reading a row back; returns the rows it changed. */
+  exec(sql: string, params?: DuckDBValue[]): Promise<number>;
 }
 
 /** A connection of its own (for readers beside the writer): MVCC gives it committed data only. */
@@ -109,12 +152,17 @@ export class Connection implements Queryable {
 
   /** The first column of the first row of `sql`, or `null`. */
   async value(sql: string, params: DuckDBValue[] = []): Promise<DuckDBValue> {
-    return (await this.conn.runAndReadAll(sql, params)).getRows()[0]?.[0] ?? null;
+    const result = await materialized(this.conn, sql, params);
+    return result.rowCount === 0 ? null : result.getChunk(0).getRows()[0]?.[0] ?? null;
   }
 
   /** All rows of `sql` as objects with plain JS values (see `plainValue`). */
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    return plainRows(await this.conn.runAndReadAll(sql, params));
+    return plainRows(await materialized(this.conn, sql, params));
+  }
+
+  async exec(sql: string, params: DuckDBValue[] = []): Promise<number> {
+    return (await materialized(this.conn, sql, params)).rowsChanged;
   }
 
   close(): void {
@@ -332,7 +380,7 @@ export class Database extends Connection {
    * statements every file runs; `sql` must be a constant, since each distinct text is kept.
    */
   async rowsOf(sql: string, params: readonly BindParam[]): Promise<Record<string, unknown>[]> {
-    return plainRows(await (await this.#kept(sql, params)).runAndReadAll());
+    return plainRows(await (await this.#kept(sql, params)).run());
   }
 
   /**
@@ -395,7 +443,9 @@ export class Database extends Connection {
    */
   async releaseMemory(): Promise<number> {
     const used = async () =>
-      Number(await this.value("SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()"));
+      Number(
+        (await this.rowsOf("SELECT sum(memory_usage_bytes)::BIGINT AS b FROM duckdb_memory()", []))[0].b,
+      );
     const before = await used();
     await this.conn.run("CHECKPOINT");
     await this.evictCache();
@@ -407,7 +457,8 @@ export class Database extends Connection {
    * points, already written out by DuckDB, need not stay cached while its tracks are analysed.
    */
   async evictCache(): Promise<void> {
-    const limit = String(await this.value("SELECT current_setting('memory_limit')"));
+    // lta alone sets the limit, at open: read back from DuckDB, it cost a result and its chunk each time.
+    const limit = this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     try {
       await this.conn.run("SET memory_limit = '1MB'");
     } catch {

@@ -66,6 +66,28 @@ const appendChunks = new Map<string, ColumnChunk>();
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const COLLECT_AFTER_POINTS = 100_000;
 
+/**
+ * Ledger rows with this content (`same_content`) or this file name. Each match comes back as one BIGINT
+ * (file id, loaded, same content): every column a result hands to JS is two N-API objects whose
+ * bookkeeping Deno never frees, ~100 bytes for every file whose name is already in the ledger.
+ */
+async function ledgerMatches(
+  db: Database,
+  sha256: string,
+  fileName: string,
+): Promise<Array<{ file_id: number; loaded: boolean; same_content: boolean }>> {
+  const rows = await db.rowsOf(
+    `SELECT file_id * 4 + (status = 'loaded')::INT * 2 + 1 AS k FROM files WHERE sha256 = $1
+     UNION ALL
+     SELECT file_id * 4 + (status = 'loaded')::INT * 2 FROM files WHERE file_name = $2`,
+    [sha256, fileName],
+  );
+  return rows.map(({ k }) => {
+    const packed = Number(k);
+    return { file_id: Math.floor(packed / 4), loaded: (packed & 2) !== 0, same_content: (packed & 1) !== 0 };
+  });
+}
+
 /** Loads one file; never throws for a bad file (it is quarantined), only for database failures. */
 export async function loadFile(db: Database, given: string, options: LoadOptions): Promise<LoadOutcome> {
   const path = resolve(given);
@@ -74,16 +96,11 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   const { sha256, head, whole } = await hashFile(path);
 
   // Two indexed lookups: this content under any name, and loaded versions under this name.
-  const seen = await db.rowsOf(
-    `SELECT file_id, status, true AS same_content FROM files WHERE sha256 = $1
-     UNION ALL
-     SELECT file_id, status, false FROM files WHERE file_name = $2`,
-    [sha256, fileName],
-  );
+  const seen = await ledgerMatches(db, sha256, fileName);
   const sameContent = seen.filter((r) => r.same_content);
-  const known = sameContent.find((r) => r.status === "loaded") ?? sameContent[0];
-  const version = seen.filter((r) => !r.same_content && r.status === "loaded").length + 1;
-  if (known?.status === "loaded") {
+  const known = sameContent.find((r) => r.loaded) ?? sameContent[0];
+  const version = seen.filter((r) => !r.same_content && r.loaded).length + 1;
+  if (known?.loaded) {
     const fileId = Number(known.file_id);
     if (options.replaces !== undefined) {
       // The retried file turned out to be loaded already: its quarantine record is resolved.
