@@ -86,7 +86,10 @@ const REOPEN_FLOOR_GROWTH = 0.02;
  */
 const RECYCLE_FLOOR_GROWTH = 0.03;
 
-/** A file as the watcher sees it: one string, so the known-files set holds one object per file. */
+/**
+ * A file as the watcher sees it: one string, so the known-files set holds one object per file. `knownFiles`
+ * builds the same string in SQL.
+ */
 function knownKey(path: string, size: number, mtimeMs: number): string {
   return `${path}\n${size}\n${mtimeMs}`;
 }

@@ -153,7 +153,8 @@ export class Connection implements Queryable {
   /** The first column of the first row of `sql`, or `null`. */
   async value(sql: string, params: DuckDBValue[] = []): Promise<DuckDBValue> {
     const result = await materialized(this.conn, sql, params);
-    return result.rowCount === 0 ? null : result.getChunk(0).getRows()[0]?.[0] ?? null;
+    // Only the first column's vector is read: each one converted is another N-API object.
+    return result.rowCount === 0 ? null : result.getChunk(0).getColumnVector(0).getItem(0);
   }
 
   /** All rows of `sql` as objects with plain JS values (see `plainValue`). */
