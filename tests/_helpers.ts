@@ -32,8 +32,13 @@ export async function workspace(
   return { root, inbox, config };
 }
 
-export const REAL_DIR = new URL("../../shared/real/files/", import.meta.url).pathname;
-export const REAL_RESULTS = new URL("../../shared/real/upstream_results.csv", import.meta.url).pathname;
+/**
+ * The project's `../shared` folder (domain notes and upstream's real station files), or where `LTA_SHARED_DIR`
+ * points: `.ci/run` sets it for a clone made away from `shared/`, from the repository it was cloned from.
+ */
+const SHARED_DIR = Deno.env.get("LTA_SHARED_DIR") ?? new URL("../../shared/", import.meta.url).pathname;
+export const REAL_DIR = join(SHARED_DIR, "real", "files");
+export const REAL_RESULTS = join(SHARED_DIR, "real", "upstream_results.csv");
 
 /** upstream_results.csv as objects keyed by its header. */
 export async function upstreamResults(): Promise<Record<string, string>[]> {
