@@ -4,22 +4,25 @@
  */
 import { Argument, Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
+  configCheckCommand,
+  ingestCommand,
+  jobsRunCommand,
+  queryCommand,
+  reprocessCommand,
+  serveCommand,
+  snapshotCommand,
+} from "./src/cli/commands.ts";
+import {
   alarmsCommand,
   analyzeCommand,
   capabilityCommand,
   chartCommand,
-  configCheckCommand,
   exportCommand,
-  ingestCommand,
   lakeCommand,
   parquetExportCommand,
-  queryCommand,
   reportCommand,
-  reprocessCommand,
-  serveCommand,
-  snapshotCommand,
   spcCommand,
-} from "./src/cli/commands.ts";
+} from "./src/cli/history_commands.ts";
 import { buildConfig, type Config, ConfigError, readConfigFile } from "./src/config/config.ts";
 
 export const VERSION = "0.1.0";
@@ -263,6 +266,18 @@ program.command("capability")
     const { model, since, byTrack, format, ...rest } = opts;
     await capabilityCommand({ model, since, byTrack, format }, await configFrom(rest));
   });
+
+program.command("jobs")
+  .description("the nightly jobs")
+  .command("run")
+  .description(
+    "run the nightly jobs now (all, or those named: reanalyze_day, spc, report, snapshot, parquet_export, " +
+      "checkpoint) inside the running service",
+  )
+  .argument("[jobs...]", "job names [default: all]")
+  .addOption(configOption())
+  .addOption(dbOption())
+  .action(async (jobs, opts) => await jobsRunCommand(jobs, await configFrom(opts)));
 
 if (import.meta.main) {
   try {

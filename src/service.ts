@@ -21,6 +21,9 @@ import { nightlyJobs, spcOptions } from "./schedule/jobs.ts";
 import { runSpc } from "./analyze/spc.ts";
 import { Scheduler } from "./schedule/scheduler.ts";
 import { exists } from "./fs.ts";
+import { JobRegistry } from "./actions/jobs.ts";
+import { reprocessQuarantined } from "./actions/files.ts";
+import { databaseErrorCode } from "./db/errors.ts";
 
 export interface ServiceOptions {
   logger: Logger;
@@ -131,11 +134,9 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   await Deno.mkdir(config.inbox, { recursive: true });
   const recycleAfter = options.recycleAfter ??
     { stuckReliefs: RECYCLE_AFTER_STUCK_RELIEFS, files: RECYCLE_MIN_FILES };
-  const { db, gate, budgetBytes: budget, admitFile, close: closeDb } = await openBudgetedDatabase(
-    config.db,
-    config.memoryBudgetMb,
-    logger,
-  );
+  const budgeted = await openBudgetedDatabase(config.db, config.memoryBudgetMb, logger);
+  const { db, gate, budgetBytes: budget, admitFile, close: closeDb } = budgeted;
+  const jobs = new JobRegistry();
   const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
   let scheduler: Scheduler | null = null;
   let http: { port: number; close(): Promise<void> } | null = null;
@@ -165,6 +166,14 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         config,
         metrics,
         service: view,
+        exclusive: (work) => db.exclusive(work),
+        jobs,
+        reprocess: (progress) =>
+          reprocessQuarantined(budgeted, config, (work) => db.exclusive(work), progress),
+        runJobs: (names) => {
+          if (!scheduler) throw new Error("the nightly jobs are not scheduled in this service");
+          return scheduler.runNow(names);
+        },
         snapshot: () => db.exclusive(() => takeSnapshot(db, config.snapshotKeep)),
         exportParquet: (since) =>
           exportParquetFromLive(db, (work) => db.exclusive(work), {
@@ -283,7 +292,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         ));
       } catch (e) {
         const error = (e as Error).message;
-        if (isDatabaseInvalidated(error)) {
+        if (databaseErrorCode(e) === "database_invalidated") {
           // DuckDB refuses every statement after a fatal error: retrying would spin. Stopping lets the
           // service manager restart lta, which reopens the file and replays its WAL.
           logger.event("database_invalidated", { path, error }, "error");
@@ -383,11 +392,6 @@ async function updateSpc(db: Database, model: string, config: Config, logger: Lo
 const SPC_INTERVAL_MS = 60_000;
 /** What one model's SPC run is admitted as, in shares of the budget (measured: ~4 MB at 2,000 files). */
 const SPC_COST_SHARE = 0.05;
-
-/** DuckDB's wording when a fatal error has invalidated the database for the rest of the process. */
-function isDatabaseInvalidated(message: string): boolean {
-  return /FATAL Error|database has been invalidated/i.test(message);
-}
 
 /** Leaves, archives (into `<archiveDir>/<YYYY-MM-DD>/<path below the inbox>`) or deletes a loaded file. */
 async function disposeSource(path: string, config: Config): Promise<void> {

@@ -10,7 +10,7 @@ import { buildConfig, type Config } from "../src/config/config.ts";
 import { Connection, Database } from "../src/db/database.ts";
 import { runService } from "../src/service.ts";
 import { findRunningService } from "../src/server/state_file.ts";
-import { parquetExportCommand } from "../src/cli/commands.ts";
+import { parquetExportCommand } from "../src/cli/history_commands.ts";
 import { nightlyJobs, PARQUET_WATERMARK } from "../src/schedule/jobs.ts";
 import { type ExportManifest, manifestPath } from "../src/export/parquet.ts";
 import { generatedFixtures } from "./_helpers.ts";

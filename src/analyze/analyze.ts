@@ -27,6 +27,8 @@ export interface AnalyzeOptions extends TrackSettings {
   /** Tracks per batch (points of one batch are the most held in memory at once). */
   batchTracks?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Runs each batch when the database is free (the service's exclusive turn, so ingest goes on between). */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface AnalyzeSummary {
@@ -109,18 +111,24 @@ export async function analyzeTracks(
   const summary: AnalyzeSummary = { tracks: 0, byStatus: {}, seconds: 0 };
   const batchSize = options.batchTracks ?? 500;
   let after: [number, string] = [-1, ""];
+  const exclusive = options.exclusive ?? ((work) => work());
   while (summary.tracks < total) {
-    const batch = await nextBatch(db, where, params, after, batchSize);
-    if (batch.length === 0) break;
-    after = [batch.at(-1)!.fileId, batch.at(-1)!.trackId];
-    const results = await computeBatch(db, batch, options);
-    await db.transaction(async () => {
-      await db.conn.run(
-        `DELETE FROM tracks WHERE (file_id, track_id) IN (SELECT unnest($1::BIGINT[]), unnest($2::VARCHAR[]))`,
-        [listValue(batch.map((t) => t.fileId)), listValue(batch.map((t) => t.trackId))],
-      );
-      await appendResults(db, batch, results, options.offsetSearch);
+    const step = await exclusive(async () => {
+      const batch = await nextBatch(db, where, params, after, batchSize);
+      if (batch.length === 0) return null;
+      const results = await computeBatch(db, batch, options);
+      await db.transaction(async () => {
+        await db.conn.run(
+          `DELETE FROM tracks WHERE (file_id, track_id) IN (SELECT unnest($1::BIGINT[]), unnest($2::VARCHAR[]))`,
+          [listValue(batch.map((t) => t.fileId)), listValue(batch.map((t) => t.trackId))],
+        );
+        await appendResults(db, batch, results, options.offsetSearch);
+      });
+      return { batch, results };
     });
+    if (!step) break;
+    const { batch, results } = step;
+    after = [batch.at(-1)!.fileId, batch.at(-1)!.trackId];
     for (const r of results) summary.byStatus[r.status] = (summary.byStatus[r.status] ?? 0) + 1;
     summary.tracks += batch.length;
     options.onProgress?.(summary.tracks, total);

@@ -11,6 +11,7 @@ import {
   type DuckDBValue,
 } from "@duckdb/node-api";
 import { plainValue, sqlString } from "./values.ts";
+import { asDatabaseError, databaseError } from "./errors.ts";
 import { dirname } from "node:path";
 
 /** The schema version this build writes; a database with a newer one is refused. */
@@ -245,11 +246,7 @@ export class Database extends Connection {
         try {
           await conn.run(`ATTACH ${sqlString(path)} AS ${CATALOG} (${attach.join(", ")})`);
         } catch (e) {
-          const msg = (e as Error).message;
-          if (/lock/i.test(msg)) {
-            throw new Error(`${path} is open in another process (DuckDB allows one writer); ${msg}`);
-          }
-          throw e;
+          throw asDatabaseError(e, path);
         }
         await conn.run(`USE ${CATALOG}`);
       }
@@ -311,8 +308,10 @@ export class Database extends Connection {
     if (Number(exists) === 0) return null;
     const version = Number(await this.value("SELECT value FROM lta_meta WHERE key = 'schema_version'") ?? 0);
     if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `${this.path} has schema version ${version}, newer than this lta (${SCHEMA_VERSION}); upgrade lta to open it`,
+      throw databaseError(
+        "schema_too_new",
+        this.path,
+        `schema version ${version}, newer than this lta (${SCHEMA_VERSION}); upgrade lta to open it`,
       );
     }
     return version;
@@ -356,9 +355,13 @@ export class Database extends Connection {
     return run;
   }
 
+  /** Whether the main connection is inside `transaction` now. */
+  #inTransaction = false;
+
   /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.conn.run("BEGIN TRANSACTION");
+    this.#inTransaction = true;
     try {
       const result = await work();
       await this.conn.run("COMMIT");
@@ -367,7 +370,9 @@ export class Database extends Connection {
       // Rows an appender holds unflushed belong to the failed work: they must not reach a later commit.
       this.#dropAppenders();
       await this.conn.run("ROLLBACK").catch(() => {});
-      throw e;
+      throw asDatabaseError(e, this.path);
+    } finally {
+      this.#inTransaction = false;
     }
   }
 
@@ -425,6 +430,11 @@ export class Database extends Connection {
     this.#appenders.clear();
   }
 
+  /** Folds the write-ahead log into the database file. */
+  async checkpoint(): Promise<void> {
+    await this.conn.run("CHECKPOINT");
+  }
+
   /** The size of the database's write-ahead log (0 when there is none: in memory, or just checkpointed). */
   walBytes(): number {
     if (!this.attached) return 0;
@@ -455,17 +465,25 @@ export class Database extends Connection {
 
   /**
    * Evicts DuckDB's unpinned blocks without a checkpoint, so also inside a transaction: a big file's
-   * points, already written out by DuckDB, need not stay cached while its tracks are analysed.
+   * points, already written out by DuckDB, need not stay cached while its tracks are analysed. The limit
+   * is global, so it is set on a connection of its own: a `SET memory_limit` that DuckDB refuses (more
+   * than 1 MB pinned) on the main connection aborted the file's transaction, which failed every file of
+   * 100,000 points in the service ("Current transaction is aborted").
    */
   async evictCache(): Promise<void> {
     // lta alone sets the limit, at open: read back from DuckDB, it cost a result and its chunk each time.
     const limit = this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    const conn = this.#inTransaction ? await this.instance.connect() : this.conn;
     try {
-      await this.conn.run("SET memory_limit = '1MB'");
-    } catch {
-      // Pinned blocks (indexes, open results) exceed 1 MB: DuckDB has evicted everything else already.
+      try {
+        await conn.run("SET GLOBAL memory_limit = '1MB'");
+      } catch {
+        // Pinned blocks (indexes, open results) exceed 1 MB: DuckDB has evicted everything else already.
+      }
+      await conn.run(`SET GLOBAL memory_limit = ${sqlString(limit)}`);
+    } finally {
+      if (conn !== this.conn) conn.closeSync();
     }
-    await this.conn.run(`SET memory_limit = ${sqlString(limit)}`);
   }
 
   override close(): void {

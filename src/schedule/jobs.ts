@@ -75,7 +75,7 @@ export function nightlyJobs(config: Config): Job[] {
       // Folds the write-ahead log into the database file, so a restart replays little.
       name: "checkpoint",
       async run({ db }) {
-        await db.conn.run("CHECKPOINT");
+        await db.checkpoint();
       },
     },
   ];

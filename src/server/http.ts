@@ -12,6 +12,9 @@ import { formatRows } from "../db/values.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MemoryGate } from "../memory/gate.ts";
 import { livePage } from "./live_page.ts";
+import { addCommandRoutes, type CommandContext } from "./command_routes.ts";
+import { ActionError } from "../actions/errors.ts";
+import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
 
 export interface ServiceView {
   gate: MemoryGate;
@@ -22,7 +25,7 @@ export interface ServiceView {
   pending(): number;
 }
 
-export interface ServerContext {
+export interface ServerContext extends CommandContext {
   db: Database;
   config: Config;
   metrics: Metrics;
@@ -248,11 +251,32 @@ export function createApp(ctx: ServerContext): Hono {
     }
   });
 
+  addCommandRoutes(app, ctx);
+
   app.get("/", async (c) => c.html(await read((r) => livePage(r, ctx))));
 
-  app.onError((e, c) => c.json({ error: e.message }, 500));
+  app.onError((e, c) => {
+    if (e instanceof ActionError) {
+      return c.json({ error: e.message, code: e.code }, e.code === "not_found" ? 404 : 400);
+    }
+    if (e instanceof DatabaseError) {
+      return c.json({ error: e.message, code: e.code }, DATABASE_STATUS[e.code]);
+    }
+    return c.json({ error: e.message, code: "internal" }, 500);
+  });
   return app;
 }
+
+/** The HTTP status of each database failure: the client's request was fine, the server cannot serve it. */
+const DATABASE_STATUS: Record<DatabaseErrorCode, 500 | 503 | 507> = {
+  database_locked: 503,
+  database_damaged: 500,
+  schema_too_new: 500,
+  disk_full: 507,
+  read_only: 503,
+  database_invalidated: 503,
+  database_missing: 503,
+};
 
 /** Starts listening; `port` 0 picks a free one. */
 export function startHttpServer(ctx: ServerContext): { port: number; close(): Promise<void> } {

@@ -1,0 +1,217 @@
+/**
+ * The history commands (`main.ts` parses arguments and calls these): SPC, alarms, capability, charts,
+ * reports and exports. Each runs through the service when one is running on the database, else on the
+ * file; either way it prints the same.
+ */
+import type { Config } from "../config/config.ts";
+import { formatRows, type OutputFormat } from "../db/values.ts";
+import { Database } from "../db/database.ts";
+import { acknowledgeAlarm, listAlarms, type Table } from "../actions/alarms.ts";
+import {
+  analyzeSummaryLine,
+  atOnce,
+  capabilityTable,
+  excelExport,
+  reanalyze,
+  reportFor,
+  spcNow,
+} from "../actions/history.ts";
+import { trackChart } from "../actions/history.ts";
+import type { TrackSelection } from "../analyze/analyze.ts";
+import type { AnalyzeSummary } from "../analyze/analyze.ts";
+import type { ExportOptions } from "../render/excel.ts";
+import type { ExportManifest } from "../export/parquet.ts";
+import { resolve } from "node:path";
+import { ServiceClient } from "./client.ts";
+import { log, progressBar } from "./output.ts";
+import { openExisting } from "./commands.ts";
+
+/** Runs `work` on the database file (opened read-only when `readOnly`), closed afterwards. */
+async function onFile<T>(config: Config, readOnly: boolean, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = readOnly ? await openExisting(config, true) : await Database.open(config.db);
+  try {
+    return await work(db);
+  } finally {
+    db.close();
+  }
+}
+
+const query = (params: Record<string, string | boolean | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== false) q.set(k, v === true ? "1" : v);
+  }
+  return q.size ? `?${q}` : "";
+};
+
+/** `lta analyze`: re-analyses the selected tracks with a progress bar. */
+export async function analyzeCommand(selection: TrackSelection, config: Config): Promise<void> {
+  const service = await ServiceClient.find(config);
+  const bar = progressBar(0, "analyze");
+  try {
+    const summary = service
+      ? await service.job(
+        "/api/analyze",
+        selection,
+        (done, total) => bar.update(done, total),
+      ) as AnalyzeSummary
+      : await onFile(
+        config,
+        false,
+        (db) => reanalyze(db, config, selection, atOnce, (d, t) => bar.update(d, t)),
+      );
+    bar.stop();
+    log(analyzeSummaryLine(summary));
+  } finally {
+    bar.stop();
+  }
+}
+
+/** `lta chart`: one track's chart as SVG, to a file or stdout. */
+export async function chartCommand(
+  ref: string,
+  trackId: string | undefined,
+  out: string | undefined,
+  config: Config,
+): Promise<void> {
+  const service = await ServiceClient.find(config);
+  const svg = service
+    ? await (await service.request("GET", `/api/chart${query({ file: ref, track: trackId })}`)).text()
+    : (await onFile(config, true, (db) => trackChart(db, ref, trackId))).svg;
+  if (out) {
+    await Deno.writeTextFile(out, svg);
+    log(`wrote ${out}`);
+  } else {
+    console.log(svg);
+  }
+}
+
+/** `lta report`: builds the report folder for a day (default: yesterday). */
+export async function reportCommand(date: string | undefined, config: Config): Promise<void> {
+  const service = await ServiceClient.find(config);
+  const result = service
+    ? await service.json("POST", "/api/reports", { date })
+    : await onFile(config, true, (db) => reportFor(db, config, date));
+  log(
+    `wrote ${result.index}: ${result.models} model(s), ${result.tracks} track(s), ${result.trackCharts} chart(s)`,
+  );
+}
+
+/** `lta export`: the Excel workbook for engineers. */
+export async function exportCommand(options: ExportOptions, config: Config): Promise<void> {
+  const { out, ...request } = options;
+  const service = await ServiceClient.find(config);
+  let tracks: number;
+  if (service) {
+    const res = await service.request("POST", "/api/exports/xlsx", request);
+    tracks = Number(res.headers.get("x-lta-tracks"));
+    // Written beside the target, then renamed: a reader never sees half a workbook.
+    await Deno.writeFile(`${out}.part`, new Uint8Array(await res.arrayBuffer()));
+    await Deno.rename(`${out}.part`, out);
+  } else {
+    tracks = await onFile(config, true, (db) => excelExport(db, out, request));
+  }
+  log(`wrote ${out}: ${tracks} track(s)`);
+}
+
+/**
+ * `lta export parquet`: a new export folder in the lake; through the running service when there is one
+ * (which exports from a consistent copy), else straight from the database file.
+ */
+export async function parquetExportCommand(
+  options: { out?: string; since?: string },
+  config: Config,
+): Promise<ExportManifest> {
+  const service = await ServiceClient.find(config);
+  let manifest: ExportManifest;
+  if (service) {
+    if (options.out && resolve(options.out) !== resolve(config.exportDir)) {
+      throw new Error(
+        `the running service writes exports to its exportDir (${config.exportDir}); drop --out or set exportDir`,
+      );
+    }
+    manifest = await service.json("POST", "/api/export/parquet", { since: options.since });
+  } else {
+    await openExisting(config, true).then((db) => db.close());
+    const { exportParquet } = await import("../export/parquet.ts");
+    manifest = await exportParquet(config.db, {
+      outDir: options.out ?? config.exportDir,
+      site: config.site,
+      since: options.since,
+    });
+  }
+  const rows = Object.entries(manifest.tables).map(([t, v]) => `${v.rows} ${t}`).join(", ");
+  log(`wrote export ${manifest.exportId} to ${options.out ?? config.exportDir}: ${rows}`);
+  return manifest;
+}
+
+/** `lta lake`: one reading statement over the lake's Parquet exports, through lta's own relations. */
+export async function lakeCommand(
+  sql: string,
+  lakeDir: string | undefined,
+  format: OutputFormat,
+  config: Config,
+): Promise<void> {
+  const { openLake } = await import("../export/lake.ts");
+  const { runReadOnlyQuery } = await import("../db/readonly_query.ts");
+  const db = await openLake(lakeDir ?? config.exportDir);
+  try {
+    const result = await runReadOnlyQuery(db, sql, { maxRows: 1_000_000, timeoutMs: 3_600_000 });
+    console.log(formatRows(result.columns, result.rows, format));
+    if (result.truncated) log(`(result cut at ${result.rows.length} rows)`);
+  } finally {
+    db.close();
+  }
+}
+
+/** `lta spc`: control limits, Nelson rules and drift now (the nightly job does the same). */
+export async function spcCommand(
+  model: string | undefined,
+  recompute: boolean,
+  config: Config,
+): Promise<void> {
+  const request = { model, recomputeLimits: recompute };
+  const service = await ServiceClient.find(config);
+  const summary = service
+    ? await service.json("POST", "/api/spc", request)
+    : await onFile(config, false, (db) => spcNow(db, config, request));
+  log(`${summary.models} model(s) checked, ${summary.newAlarms} new alarm(s)`);
+}
+
+/** `lta alarms`: lists open alarms (all with `all`), or acknowledges one with its assignable cause. */
+export async function alarmsCommand(
+  options: { all?: boolean; ack?: number; cause?: string; by?: string; format: OutputFormat },
+  config: Config,
+): Promise<void> {
+  const service = await ServiceClient.find(config);
+  if (options.ack !== undefined) {
+    if (!options.cause) throw new Error("--ack needs --cause TEXT (the assignable cause found)");
+    const ack = {
+      alarmId: options.ack,
+      cause: options.cause,
+      by: options.by ?? Deno.env.get("USER") ?? "unknown",
+    };
+    if (service) {
+      await service.json("POST", `/api/alarms/${ack.alarmId}/ack`, { cause: ack.cause, by: ack.by });
+    } else await onFile(config, false, (db) => acknowledgeAlarm(db, ack));
+    log(`alarm ${options.ack} acknowledged`);
+    return;
+  }
+  const table: Table = service
+    ? await service.json("GET", `/api/alarms${query({ all: options.all })}`)
+    : await onFile(config, true, (db) => listAlarms(db, options.all ?? false));
+  console.log(formatRows(table.columns, table.rows, options.format));
+}
+
+/** `lta capability`: Cp/Cpk/Pp/Ppk per model (or model and track). */
+export async function capabilityCommand(
+  options: { model?: string; since?: string; byTrack?: boolean; format: OutputFormat },
+  config: Config,
+): Promise<void> {
+  const { format, ...request } = options;
+  const service = await ServiceClient.find(config);
+  const table: Table = service
+    ? await service.json("GET", `/api/capability${query(request)}`)
+    : await onFile(config, true, (db) => capabilityTable(db, config, request));
+  console.log(formatRows(table.columns, table.rows, format));
+}

@@ -1,0 +1,154 @@
+/**
+ * The routes every CLI command goes through while the service runs (DuckDB lets no second process open
+ * the file): alarms, SPC, capability, charts, reports, Excel exports, re-analysis, reprocessing and the
+ * nightly jobs. They only translate: the work is in `src/actions`, writes run in the service's exclusive
+ * turn, and long work answers with a job id (`GET /api/jobs/{id}`).
+ */
+import type { Context, Hono } from "hono";
+import { join } from "node:path";
+import { acknowledgeAlarm, listAlarms } from "../actions/alarms.ts";
+import {
+  capabilityTable,
+  excelExport,
+  type Exclusive,
+  reanalyze,
+  reportFor,
+  spcNow,
+  trackChart,
+} from "../actions/history.ts";
+import { ActionError } from "../actions/errors.ts";
+import type { JobRegistry, Progress } from "../actions/jobs.ts";
+import type { Config } from "../config/config.ts";
+import { type Connection, type Database, withConnection } from "../db/database.ts";
+import { databaseErrorCode } from "../db/errors.ts";
+
+export interface CommandContext {
+  db: Database;
+  config: Config;
+  exclusive: Exclusive;
+  jobs: JobRegistry;
+  /** Retries every quarantined file through the service's own load path; the result is `lta reprocess`'s. */
+  reprocess(progress: Progress): Promise<unknown>;
+  /** Runs the nightly jobs (all, or those named) now; returns each job's outcome. */
+  runJobs(names: string[] | undefined): Promise<unknown>;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The JSON object a writing route was sent (`{}` for an empty body); a 400 for anything else. */
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (!text.trim()) return {};
+  try {
+    const body = JSON.parse(text);
+    if (body && typeof body === "object" && !Array.isArray(body)) return body;
+  } catch { /* answered below */ }
+  throw new ActionError("bad_request", "send a JSON object as the request body");
+}
+
+function optionalString(body: Record<string, unknown>, key: string, pattern?: RegExp): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v !== "string" || (pattern && !pattern.test(v))) {
+    throw new ActionError("bad_request", `${key} must be ${pattern === DATE ? "YYYY-MM-DD" : "text"}`);
+  }
+  return v;
+}
+
+/** A job's failure code: a database error's own, else `failed`. */
+const jobCode = (e: unknown) => databaseErrorCode(e) ?? (e instanceof ActionError ? e.code : "failed");
+
+/** Adds the command routes to `app`. */
+export function addCommandRoutes(app: Hono, ctx: CommandContext): void {
+  const read = <T>(work: (c: Connection) => Promise<T>) => withConnection(ctx.db, work);
+
+  app.get("/api/alarms", async (c) => c.json(await read((r) => listAlarms(r, c.req.query("all") === "1"))));
+
+  app.post("/api/alarms/:id/ack", async (c) => {
+    const alarmId = Number(c.req.param("id"));
+    if (!Number.isSafeInteger(alarmId)) throw new ActionError("bad_request", "the alarm id must be a number");
+    const body = await jsonBody(c);
+    const cause = optionalString(body, "cause") ?? "";
+    const by = optionalString(body, "by") ?? "unknown";
+    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, { alarmId, cause, by }));
+    return c.json({ alarm_id: alarmId, acknowledged: true });
+  });
+
+  app.post("/api/spc", async (c) => {
+    const body = await jsonBody(c);
+    const request = { model: optionalString(body, "model"), recomputeLimits: body.recomputeLimits === true };
+    return c.json(await ctx.exclusive(() => spcNow(ctx.db, ctx.config, request)));
+  });
+
+  app.get("/api/capability", async (c) => {
+    const since = c.req.query("since");
+    if (since && !DATE.test(since)) throw new ActionError("bad_request", "since must be YYYY-MM-DD");
+    const request = { model: c.req.query("model"), since, byTrack: c.req.query("byTrack") === "1" };
+    return c.json(await read((r) => capabilityTable(r, ctx.config, request)));
+  });
+
+  app.get("/api/chart", async (c) => {
+    const file = c.req.query("file");
+    if (!file) throw new ActionError("bad_request", "name the file: ?file=NAME or ?file=ID");
+    const chart = await read((r) => trackChart(r, file, c.req.query("track")));
+    return c.body(chart.svg, 200, { "content-type": "image/svg+xml", "x-lta-track": chart.trackId });
+  });
+
+  app.post("/api/reports", async (c) => {
+    const date = optionalString(await jsonBody(c), "date", DATE);
+    return c.json(await read((r) => reportFor(r, ctx.config, date)));
+  });
+
+  app.post("/api/exports/xlsx", async (c) => {
+    const body = await jsonBody(c);
+    const request = { model: optionalString(body, "model"), since: optionalString(body, "since", DATE) };
+    const dir = await Deno.makeTempDir({ dir: await tempParent(ctx.config), prefix: "xlsx-" });
+    try {
+      const out = join(dir, "export.xlsx");
+      const tracks = await read((r) => excelExport(r, out, request));
+      return c.body(await Deno.readFile(out), 200, {
+        "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "x-lta-tracks": String(tracks),
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  });
+
+  app.post("/api/analyze", async (c) => {
+    const body = await jsonBody(c);
+    const selection = {
+      all: body.all === true,
+      model: optionalString(body, "model"),
+      since: optionalString(body, "since", DATE),
+    };
+    const job = ctx.jobs.start(
+      "analyze",
+      (progress) => reanalyze(ctx.db, ctx.config, selection, ctx.exclusive, progress),
+      jobCode,
+    );
+    return c.json(job, 202);
+  });
+
+  app.post("/api/reprocess", (c) => c.json(ctx.jobs.start("reprocess", ctx.reprocess, jobCode), 202));
+
+  app.post("/api/jobs/run", async (c) => {
+    const names = (await jsonBody(c)).jobs;
+    if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== "string"))) {
+      throw new ActionError("bad_request", 'jobs must be a list of job names, e.g. {"jobs": ["snapshot"]}');
+    }
+    return c.json(ctx.jobs.start("nightly", () => ctx.runJobs(names as string[] | undefined), jobCode), 202);
+  });
+
+  app.get("/api/jobs/:id", (c) => {
+    const job = ctx.jobs.get(Number(c.req.param("id")));
+    return job ? c.json(job) : c.json({ error: `no job ${c.req.param("id")}`, code: "not_found" }, 404);
+  });
+}
+
+/** Scratch space for exports on their way to the client: beside the exports folder. */
+async function tempParent(config: Config): Promise<string> {
+  const dir = join(config.exportDir, ".tmp");
+  await Deno.mkdir(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,116 @@
+/**
+ * `lta serve` as a process of its own, as a plant runs it, and the CLI beside it: the single-writer tests
+ * must never open the database in the test process while the service holds it.
+ */
+import { join } from "node:path";
+import { stateFilePath } from "../src/server/state_file.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const PROBE = new URL("./_open_probe.ts", import.meta.url).pathname;
+
+/** The environment for child processes: no Rust backtraces, no colour. */
+function childEnv(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.RUST_BACKTRACE;
+  return { ...env, NO_COLOR: "1", MALLOC_ARENA_MAX: "1" };
+}
+
+/** A service folder: inbox, data, quarantine, reports, exports, and the config file naming them. */
+export async function serviceFolder(extra: Record<string, unknown> = {}) {
+  const root = await Deno.makeTempDir({ prefix: "lta-writer-" });
+  const settings = {
+    db: join(root, "data", "lta.duckdb"),
+    inbox: join(root, "inbox"),
+    quarantineDir: join(root, "quarantine"),
+    archiveDir: join(root, "archive"),
+    reportsDir: join(root, "reports"),
+    exportDir: join(root, "exports"),
+    httpPort: 0,
+    pollSeconds: 0.2,
+    minAgeSeconds: 0.3,
+    timeZone: "UTC",
+    logFormat: "json",
+    ...extra,
+  };
+  await Deno.mkdir(settings.inbox, { recursive: true });
+  const configFile = join(root, "lta.json");
+  await Deno.writeTextFile(configFile, JSON.stringify(settings));
+  return { root, configFile, ...settings };
+}
+
+export interface RunningService {
+  base: string;
+  /** Everything the service logged so far, one JSON event a line. */
+  log(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number>;
+}
+
+/** Starts `lta serve --config FILE` and waits until it answers. */
+export async function startService(configFile: string, db: string): Promise<RunningService> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve", "--config", configFile],
+    env: childEnv(),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += decoder.decode(chunk);
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const end = Date.now() + 30_000;
+  let base = "";
+  while (!base) {
+    if (Date.now() > end) {
+      child.kill("SIGKILL");
+      throw new Error(`the service did not start: ${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      const state = JSON.parse(await Deno.readTextFile(stateFilePath(db)));
+      const res = await fetch(`http://127.0.0.1:${state.port}/health`);
+      await res.body?.cancel();
+      if (res.ok) base = `http://127.0.0.1:${state.port}`;
+    } catch { /* not yet */ }
+  }
+  return {
+    base,
+    log: () => text,
+    stop: async () => {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await drained;
+      return status.code;
+    },
+  };
+}
+
+/** Runs `lta ARGS --config FILE`; its exit code, stdout and stderr. */
+export async function lta(args: string[], configFile: string) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args, "--config", configFile],
+    env: childEnv(),
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** What a second process gets when it opens `db` read-only and read-write. */
+export async function probeOpen(db: string): Promise<{ readOnly: string; readWrite: string }> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", PROBE, db], env: childEnv() })
+    .output();
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+/** Polls `test` every 100 ms until it holds. */
+export async function until(what: string, test: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
