@@ -156,6 +156,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       ],
       pollMs: config.pollSeconds * 1000,
       minAgeMs: config.minAgeSeconds * 1000,
+      stuckMs: config.incompleteSeconds * 1000,
       useEvents: config.watchEvents && !options.once,
       isKnown: (path, size, mtimeMs) => known.has(knownKey(path, size, mtimeMs)),
     });

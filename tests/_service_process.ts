@@ -40,6 +40,7 @@ export async function serviceFolder(extra: Record<string, unknown> = {}) {
 
 export interface RunningService {
   base: string;
+  pid: number;
   /** Everything the service logged so far, one JSON event a line. */
   log(): string;
   /** SIGTERM, then the exit code. */
@@ -78,6 +79,7 @@ export async function startService(configFile: string, db: string): Promise<Runn
   }
   return {
     base,
+    pid: child.pid,
     log: () => text,
     stop: async () => {
       child.kill("SIGTERM");

@@ -60,12 +60,19 @@ export async function capability(db: Queryable, options: CapabilityOptions): Pro
        SELECT model, track_id, test_date, file_id, t, 'linearity_error', linearity_error,
               -linearity_spec, linearity_spec, near_miss FROM base
      ),
-     ordered AS (
-       SELECT *, abs(x - lag(x) OVER (PARTITION BY ${group}, metric ORDER BY test_date, file_id, t)) AS mr
+     scaled AS (
+       SELECT *, coalesce(nullif(max(abs(x)) OVER (PARTITION BY ${group}, metric), 0), 1) AS s
        FROM metrics WHERE x IS NOT NULL AND isfinite(x)
      ),
+     ordered AS (
+       SELECT *, abs(x / s - lag(x / s) OVER (PARTITION BY ${group}, metric ORDER BY test_date, file_id, t)) AS mr
+       FROM scaled
+     ),
+     -- Sums and squares run on x / max|x|: on raw values one absurd but finite point (1e308) overflowed
+     -- STDDEV_SAMP and failed every model's capability.
      stats AS (
-       SELECT ${group}, metric, count(*) AS n, avg(x) AS mean, avg(mr) / 1.128 AS sw, stddev_samp(x) AS so,
+       SELECT ${group}, metric, count(*) AS n, avg(x / s) * any_value(s) AS mean,
+              avg(mr) / 1.128 * any_value(s) AS sw, stddev_samp(x / s) * any_value(s) AS so,
               avg(lsl) AS lsl, avg(usl) AS usl, count(*) FILTER (WHERE near_miss) AS near_misses
        FROM ordered GROUP BY ${group}, metric
      )

@@ -27,6 +27,8 @@ export interface Config {
   pollSeconds: number;
   /** A file is claimed only when its mtime is at least this old and unchanged across two scans. */
   minAgeSeconds: number;
+  /** A file that looks incomplete (no zip end record, sectors missing) but has not changed for this long is read anyway (and quarantined if it is damaged). */
+  incompleteSeconds: number;
   /** Use the OS's file events as a hint between scans. */
   watchEvents: boolean;
   /** Nightly jobs, cron syntax (minute hour day month weekday) in `timeZone`. */
@@ -88,6 +90,7 @@ export const DEFAULTS: Config = {
   nearMissPct: 10,
   pollSeconds: 5,
   minAgeSeconds: 2,
+  incompleteSeconds: 60,
   watchEvents: true,
   nightlyCron: "0 2 * * *",
   timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -145,6 +148,7 @@ const KINDS: { [K in keyof Config]: Kind } = {
   nearMissPct: { type: "number", min: 0, max: 100 },
   pollSeconds: { type: "number", min: 0.05, max: 3600 },
   minAgeSeconds: { type: "number", min: 0, max: 86_400 },
+  incompleteSeconds: { type: "number", min: 0, max: 86_400 },
   watchEvents: { type: "boolean" },
   nightlyCron: { type: "cron" },
   timeZone: { type: "timeZone" },

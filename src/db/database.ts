@@ -122,7 +122,9 @@ function bindAsNodeApi(statement: DuckDBPreparedStatement, index: number, p: Duc
   else if (typeof p !== "number") statement.bindValue(index, p);
   else if (!Number.isInteger(p)) statement.bindDouble(index, p);
   else if (p >= -2_147_483_648 && p <= 2_147_483_647) statement.bindInteger(index, p);
-  else statement.bindBigInt(index, BigInt(p));
+  // A whole double past 2^53 (1e308 is one) is a measurement, not a count: as BIGINT it overflowed int64.
+  else if (Number.isSafeInteger(p)) statement.bindBigInt(index, BigInt(p));
+  else statement.bindDouble(index, p);
 }
 
 /** A parameter that binds without a DuckDB value object: text, a number, a bigint, a boolean or null. */

@@ -33,7 +33,10 @@ export class ClaimTracker {
       this.#seen.set(path, { size, mtimeMs, since: now });
       return "wait";
     }
-    if (now - mtimeMs < this.rules.minAgeMs) return "wait";
+    // An mtime in the future (a station's clock ahead of ours) says nothing about age: the time the file
+    // has looked the same does. Waiting for the clock to pass it left such files unclaimed for good.
+    const age = mtimeMs > now ? now - last.since : now - mtimeMs;
+    if (age < this.rules.minAgeMs) return "wait";
     const whole = await structurallyWhole(path, size);
     if (whole === null) return "claim";
     return now - last.since >= this.rules.stuckMs ? "claim" : "wait";

@@ -4,6 +4,7 @@
  * quarantine with a reason code; the caller's run goes on.
  */
 import { BIGINT, DOUBLE, type DuckDBType, INTEGER, timestampValue, VARCHAR } from "@duckdb/node-api";
+import { assertFinite } from "./finite.ts";
 import { createHash } from "node:crypto";
 import { basename, extname, join, resolve } from "node:path";
 import type { Database } from "../db/database.ts";
@@ -119,6 +120,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   let parsed: ParsedFile;
   try {
     parsed = await readWorkbook(path, fileName, head, whole, info.size);
+    assertFinite(stagesOf(parsed), fileName);
   } catch (e) {
     const code = e instanceof ReadError ? e.code : "read_error";
     const reason = e instanceof ReadError

@@ -166,6 +166,8 @@ export interface StageData {
   index: Float64Array;
   /** Rows below the data start with a position or error value that did not become a point. */
   skippedRows: number;
+  /** The sheet columns the values came from, for messages that name a cell. */
+  columns?: ColumnMap;
 }
 
 /** An empty stage of `n` points from `sheet`, to be filled in. */
@@ -238,6 +240,7 @@ export function extractStage(grid: SheetGrid, cols: ColumnMap, zeroFillErrors: b
     theory: column(cols.theory),
     index: column(cols.index),
     skippedRows: 0,
+    columns: cols,
   };
   for (let r = start + n; r <= grid.lastRow; r++) {
     if (!isMissing(cellAt(grid, r, cols.position)) || !isMissing(cellAt(grid, r, cols.error))) {

@@ -19,8 +19,31 @@ const V = 118; // v
 const QUESTION = 63; // ?
 const BANG = 33; // !
 
+/** Excel's own limits: a sheet past them is not one Excel wrote (and would have lta allocate across the gap). */
+export const MAX_ROWS = 1_048_576;
+export const MAX_COLUMNS = 16_384;
+/** The longest tag the scanner waits for: a cell's tag is tens of bytes; 64 KB is a damaged part. */
+const MAX_TAG = 65_536;
+/**
+ * The longest raw text of one cell: Excel holds at most 32,767 characters in a cell, and its XML escapes
+ * each in at most a few more. Past this, a single "cell" would hold the scan's memory hostage.
+ */
+const MAX_CELL_TEXT = 1_048_576;
+
+/** The sheet's XML is not what Excel writes; the message says where. The reader adds the file and sheet. */
+export class SheetXmlError extends Error {}
+
+/** What the scanner is inside between chunks: a text run (or nothing), a comment or a CDATA section. */
+const enum Mode {
+  Text,
+  Comment,
+  Cdata,
+}
+
 export class SheetXmlScanner {
+  /** A construct cut by a chunk's end: a tag without its `>`, a `<!` not yet told apart, a terminator's start. */
   #carry = "";
+  #mode = Mode.Text;
   #row = -1;
   #rowHasCells = false;
   #column = -1;
@@ -36,81 +59,118 @@ export class SheetXmlScanner {
     private readonly maxColumns = Number.MAX_SAFE_INTEGER,
   ) {}
 
-  /** Scans `chunk`; a tag cut by the chunk's end is kept for the next call. */
+  /**
+   * Scans `chunk`. Each character is looked at a bounded number of times, however the text is cut: what
+   * is carried to the next call is at most one cut tag (≤ 64 KB), and text runs, comments and CDATA are
+   * consumed as they come (re-joining and re-scanning the carried text was quadratic: a 25 MB inline string
+   * took 37 s and 586 MB).
+   */
   write(chunk: string): void {
-    const text = this.#carry + chunk;
-    // Every tag before the last `<` is whole (XML allows no `<` inside a tag), and so is every text run.
-    const end = text.lastIndexOf("<");
-    if (end < 0) {
-      this.#carry = text;
-      return;
+    const text = this.#carry ? this.#carry + chunk : chunk;
+    this.#carry = "";
+    let at = 0;
+    while (at < text.length) {
+      if (this.#mode !== Mode.Text) {
+        const closing = this.#mode === Mode.Comment ? "-->" : "]]>";
+        const close = text.indexOf(closing, at);
+        // A terminator cut by the chunk's end: its first two characters are kept.
+        const stop = close < 0 ? Math.max(at, text.length - 2) : close;
+        if (this.#mode === Mode.Cdata && this.#capture) {
+          this.#append(text.slice(at, stop).replaceAll("&", "&amp;"));
+        }
+        if (close < 0) {
+          this.#carry = text.slice(stop);
+          return;
+        }
+        this.#mode = Mode.Text;
+        at = close + 3;
+        continue;
+      }
+      const lt = text.indexOf("<", at);
+      const runEnd = lt < 0 ? text.length : lt;
+      if (this.#capture && runEnd > at) this.#append(text.slice(at, runEnd));
+      if (lt < 0) return;
+      at = this.#construct(text, lt);
+      if (at < 0) {
+        this.#carry = text.slice(lt);
+        if (this.#carry.length > MAX_TAG) {
+          throw new SheetXmlError(`a tag runs over ${MAX_TAG} bytes without its ">"`);
+        }
+        return;
+      }
     }
-    const stop = this.#scan(text, end);
-    this.#carry = text.slice(stop);
   }
 
-  /** Scans what is left. */
+  /** Scans what is left; a comment, CDATA section or tag left open means the part is damaged. */
   end(): void {
-    if (this.#carry) this.#scan(this.#carry + "<", this.#carry.length);
-    this.#carry = "";
+    if (this.#mode !== Mode.Text) {
+      throw new SheetXmlError(
+        `a ${this.#mode === Mode.Comment ? "comment (<!--)" : "CDATA section"} is never closed`,
+      );
+    }
+    if (this.#carry) throw new SheetXmlError(`the part ends inside a tag ("${this.#carry.slice(0, 20)}…")`);
     this.#closeRow();
   }
 
-  /** Handles the tags starting before `end`; returns where scanning stopped (a cut comment or CDATA). */
-  #scan(text: string, end: number): number {
-    let lt = text.indexOf("<");
-    while (lt >= 0 && lt < end) {
-      const next = text.charCodeAt(lt + 1);
-      if (next === BANG) {
-        const cdata = text.startsWith("<![CDATA[", lt);
-        const close = text.indexOf(cdata ? "]]>" : text.startsWith("<!--", lt) ? "-->" : ">", lt);
-        if (close < 0) return lt;
-        if (cdata && this.#capture) this.#append(text.slice(lt + 9, close));
-        lt = text.indexOf("<", close);
-        continue;
+  /** Handles the construct at `lt`; returns where scanning goes on, or -1 when it is cut by the chunk's end. */
+  #construct(text: string, lt: number): number {
+    const next = text.charCodeAt(lt + 1);
+    if (next !== next) return -1;
+    if (next === BANG) {
+      if (
+        text.length - lt < 9 && ("<![CDATA[".startsWith(text.slice(lt)) || "<!--".startsWith(text.slice(lt)))
+      ) {
+        return -1;
       }
-      if (next === V && text.charCodeAt(lt + 2) === GT) {
-        lt = this.#value(text, lt + 3);
-        continue;
+      if (text.startsWith("<!--", lt)) {
+        this.#mode = Mode.Comment;
+        return lt + 4;
       }
-      const gt = text.indexOf(">", lt);
-      if (next === QUESTION) {
-        lt = text.indexOf("<", gt);
-        continue;
+      if (text.startsWith("<![CDATA[", lt)) {
+        this.#mode = Mode.Cdata;
+        return lt + 9;
       }
-      if (next === SLASH) {
-        this.#close(text, lt + 2);
-      } else {
-        const selfClosing = text.charCodeAt(gt - 1) === SLASH;
-        this.#open(text, lt + 1, gt);
-        if (selfClosing) this.#close(text, lt + 1);
-      }
-      const following = text.indexOf("<", gt);
-      if (this.#capture && following > gt + 1) this.#append(decodeEntities(text.slice(gt + 1, following)));
-      lt = following;
     }
-    return lt < 0 ? text.length : lt;
+    if (next === V && text.charCodeAt(lt + 2) === GT) return this.#value(text, lt + 3);
+    const gt = text.indexOf(">", lt);
+    if (gt < 0) return -1;
+    if (next === QUESTION || next === BANG) return gt + 1;
+    if (next === SLASH) {
+      this.#close(text, lt + 2);
+    } else {
+      this.#open(text, lt + 1, gt);
+      if (text.charCodeAt(gt - 1) === SLASH) this.#close(text, lt + 1);
+    }
+    return gt + 1;
   }
 
   /**
    * The common `<v>…</v></c>` of a cell, from just after `<v>`, without the generic tag handling; returns
-   * where scanning goes on (the next tag it did not consume).
+   * where scanning goes on.
    */
   #value(text: string, from: number): number {
     const following = text.indexOf("<", from);
-    if (following > from) this.#append(decodeEntities(text.slice(from, following)));
-    if (!text.startsWith("</v>", following)) {
+    if (following < 0 || !text.startsWith("</v></c>", following)) {
+      // Cut by the chunk's end, or not the common shape: the generic path takes it from `<v>`.
       this.#capture = true;
-      return following;
+      return from;
     }
-    if (!text.startsWith("</c>", following + 4)) return text.indexOf("<", following + 4);
+    if (following > from) this.#append(text.slice(from, following));
+    this.#capture = false;
     this.#close(text, following + 6);
-    return text.indexOf("<", following + 8);
+    return following + 8;
   }
 
-  /** Adds a run of the current cell's text. */
+  /** Adds a run of the current cell's raw text (entities are decoded once the cell is whole). */
   #append(run: string): void {
     this.#text = this.#text === null ? run : this.#text + run;
+    if (this.#text.length > MAX_CELL_TEXT) {
+      throw new SheetXmlError(
+        `cell ${
+          cellName(this.#row, this.#column)
+        } holds over ${MAX_CELL_TEXT} characters (Excel holds 32,767)`,
+      );
+    }
   }
 
   #open(text: string, at: number, gt: number): void {
@@ -118,6 +178,11 @@ export class SheetXmlScanner {
     if (tag === Tag.Cell) {
       const ref = attributeAt(text, at, gt, "r=");
       this.#column = ref >= 0 ? columnAt(text, ref) : this.#column + 1;
+      if (this.#column >= MAX_COLUMNS) {
+        throw new SheetXmlError(
+          `a cell in column ${this.#column + 1} of row ${this.#row + 1}, past Excel's last (XFD)`,
+        );
+      }
       const kind = attributeAt(text, at, gt, "t=");
       this.#kind = kind < 0 ? "n" : kindAt(text, kind);
       this.#text = null;
@@ -135,6 +200,9 @@ export class SheetXmlScanner {
       const refAt = attributeAt(text, at, gt, "r=");
       const ref = refAt < 0 ? "" : valueAt(text, refAt);
       this.#row = ref ? Number(ref) - 1 : this.#row + 1;
+      if (!(this.#row >= 0 && this.#row < MAX_ROWS)) {
+        throw new SheetXmlError(`row "${ref}" is not a row number from 1 to ${MAX_ROWS} (Excel's last row)`);
+      }
       this.#column = -1;
     }
   }
@@ -149,7 +217,7 @@ export class SheetXmlScanner {
       this.#inInline = false;
     } else if (tag === Tag.Cell) {
       if (this.#text !== null && this.#text !== "" && this.#column < this.maxColumns) {
-        const value = cellValue(this.#kind, this.#text, this.strings);
+        const value = cellValue(this.#kind, decodeEntities(this.#text), this.strings);
         if (value !== null) {
           this.sink.cell(this.#row, this.#column, value);
           this.#rowHasCells = true;
@@ -266,6 +334,15 @@ function cellValue(kind: string, text: string, strings: readonly string[]): Cell
       return Number.isNaN(n) ? null : n;
     }
   }
+}
+
+/** `(row, col)` as an A1 reference, for messages. */
+export function cellName(row: number, col: number): string {
+  let name = "";
+  for (let c = col + 1; c > 0; c = Math.floor((c - 1) / 26)) {
+    name = String.fromCharCode(65 + (c - 1) % 26) + name;
+  }
+  return `${name}${row + 1}`;
 }
 
 /** The 0-based column of the A1-style reference starting at `at` in `text` (`"AB12"` → 27). */

@@ -44,7 +44,9 @@ export type ReadErrorCode =
   | "encrypted"
   | "unsupported_format"
   | "unknown_layout"
-  | "no_data";
+  | "no_data"
+  /** A point's position or error is infinite or undefined (`ingest/finite.ts`). */
+  | "non_finite_value";
 
 /** A file lta cannot read; the code travels unchanged to the ledger's `reason_code`. */
 export class ReadError extends Error {

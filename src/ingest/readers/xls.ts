@@ -64,7 +64,13 @@ export function openXls(bytes: Uint8Array, name: string): WorkbookReader {
       `${name}: not a readable .xls compound file (${(e as Error).message})`,
     );
   }
-  return new XlsWorkbook(stream, name);
+  try {
+    return new XlsWorkbook(stream, name);
+  } catch (e) {
+    if (e instanceof ReadError) throw e;
+    // A count or offset that points past the stream (DataView's RangeError): the file is damaged.
+    throw new ReadError("corrupt_file", `${name}: the Workbook stream is damaged (${(e as Error).message})`);
+  }
 }
 
 class XlsWorkbook implements WorkbookReader {
@@ -213,6 +219,14 @@ class XlsWorkbook implements WorkbookReader {
           high = (s[at++] & 1) === 1;
         }
         const fit = Math.min(left, Math.floor((segments[seg][1] - at) / (high ? 2 : 1)));
+        // A two-byte character never straddles records: one odd byte left means the table is damaged, and
+        // without this the loop would take nothing from it forever.
+        if (fit === 0) {
+          throw new ReadError(
+            "corrupt_file",
+            `${this.name}: shared string ${i + 1} of ${unique} splits a two-byte character across records`,
+          );
+        }
         text += this.#chars(at, fit, high);
         at += fit * (high ? 2 : 1);
         left -= fit;

@@ -7,7 +7,8 @@
 // @ts-types="@types/yauzl"
 import yauzl from "yauzl";
 import { Parser } from "htmlparser2";
-import { type CellSink, SheetXmlScanner } from "./sheet_xml.ts";
+import zlib from "node:zlib";
+import { type CellSink, SheetXmlError, SheetXmlScanner } from "./sheet_xml.ts";
 import {
   type CellValue,
   ReadError,
@@ -54,26 +55,65 @@ function listEntries(zip: ZipFile): Promise<Map<string, Entry>> {
   });
 }
 
-/** Decoded text chunks of one zip part, as they are inflated. */
-async function* partText(zip: ZipFile, entry: Entry): AsyncGenerator<string> {
+/**
+ * Decoded text chunks of one zip part, as they are inflated. The part's CRC-32 is checked as it goes (yauzl
+ * checks sizes, not content): a part with garbled bytes that still inflate is damaged, and its last chunk
+ * throws instead of being handed on.
+ */
+async function* partText(zip: ZipFile, entry: Entry, name: string): AsyncGenerator<string> {
   const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
     zip.openReadStream(entry, (err, s) => err ? reject(err) : resolve(s!))
   );
   const decoder = new TextDecoder();
-  for await (const chunk of stream) yield decoder.decode(chunk as unknown as Uint8Array, { stream: true });
+  let crc = 0;
+  for await (const chunk of stream) {
+    const bytes = chunk as unknown as Uint8Array;
+    crc = zlib.crc32(bytes, crc);
+    yield decoder.decode(bytes, { stream: true });
+  }
+  if (crc >>> 0 !== entry.crc32 >>> 0) {
+    throw new ReadError(
+      "corrupt_file",
+      `${name}: zip part ${entry.fileName} fails its CRC-32 check (stored ${hex8(entry.crc32)}, read ${
+        hex8(crc)
+      })`,
+    );
+  }
   const rest = decoder.decode();
   if (rest) yield rest;
 }
+
+const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+
+/** Deeper than any part Excel writes (a few levels): past it, a part is built to make the parser crawl. */
+const MAX_XML_DEPTH = 64;
 
 /** Runs an XML part through a SAX parser built by `handlers`, calling `drain` after each chunk. */
 async function* parsePart<T>(
   zip: ZipFile,
   entry: Entry,
+  name: string,
   handlers: ConstructorParameters<typeof Parser>[0],
   drain: () => T[],
 ): AsyncGenerator<T> {
-  const parser = new Parser(handlers, { xmlMode: true, decodeEntities: true });
-  for await (const text of partText(zip, entry)) {
+  let depth = 0;
+  const parser = new Parser({
+    ...handlers,
+    onopentag: (tag, attributes, implied) => {
+      if (++depth > MAX_XML_DEPTH) {
+        throw new ReadError(
+          "corrupt_file",
+          `${name}: ${entry.fileName} nests elements over ${MAX_XML_DEPTH} deep`,
+        );
+      }
+      handlers?.onopentag?.(tag, attributes, implied);
+    },
+    onclosetag: (tag, implied) => {
+      depth--;
+      handlers?.onclosetag?.(tag, implied);
+    },
+  }, { xmlMode: true, decodeEntities: true });
+  for await (const text of partText(zip, entry, name)) {
     parser.write(text);
     yield* drain();
   }
@@ -97,7 +137,7 @@ class XlsxWorkbook implements WorkbookReader {
     }
     const targets = new Map<string, { target: string; type: string }>();
     for await (
-      const _ of parsePart(this.zip, rels, {
+      const _ of parsePart(this.zip, rels, this.name, {
         onopentag: (tag, a) => {
           if (tag === "Relationship") targets.set(a.Id, { target: a.Target, type: a.Type ?? "" });
         },
@@ -105,7 +145,7 @@ class XlsxWorkbook implements WorkbookReader {
     );
     const sheets: Array<[string, string]> = [];
     for await (
-      const _ of parsePart(this.zip, workbook, {
+      const _ of parsePart(this.zip, workbook, this.name, {
         onopentag: (tag, a) => {
           if (tag === "sheet") sheets.push([a.name, a["r:id"] ?? a.id ?? ""]);
         },
@@ -129,7 +169,7 @@ class XlsxWorkbook implements WorkbookReader {
     let inT = false;
     let phonetic = 0;
     for await (
-      const _ of parsePart(this.zip, entry, {
+      const _ of parsePart(this.zip, entry, this.name, {
         onopentag: (tag) => {
           if (tag === "si") text = "";
           else if (tag === "rPh") phonetic++;
@@ -172,11 +212,18 @@ class XlsxWorkbook implements WorkbookReader {
     const entry = this.#sheetParts.get(sheet);
     if (!entry) throw new ReadError("corrupt_file", `${this.name}: no sheet named "${sheet}"`);
     const scanner = new SheetXmlScanner(sink, this.#strings, options.maxColumns);
-    for await (const text of partText(this.zip, entry)) {
-      scanner.write(text);
-      yield;
+    try {
+      for await (const text of partText(this.zip, entry, this.name)) {
+        scanner.write(text);
+        yield;
+      }
+      scanner.end();
+    } catch (e) {
+      if (e instanceof SheetXmlError) {
+        throw new ReadError("corrupt_file", `${this.name}: sheet "${sheet}": ${e.message}`);
+      }
+      throw e;
     }
-    scanner.end();
     yield;
   }
 
