@@ -60,3 +60,15 @@ Deno.test("ClaimTracker holds back a stable but incomplete file until it has bee
     "stuck: handed over, to be quarantined as corrupt",
   );
 });
+
+Deno.test("ClaimTracker claims a file whose mtime is in the future once it has looked the same for minAge", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const path = join(dir, manifest[0].file);
+  const size = (await Deno.stat(path)).size;
+  const tracker = new ClaimTracker({ minAgeMs: 1000, stuckMs: 60_000 });
+  const now = 1_000_000;
+  const ahead = now + 3_600_000; // the station's clock an hour ahead
+  equal(await tracker.check(path, size, ahead, now), "wait", "first sighting");
+  equal(await tracker.check(path, size, ahead, now + 500), "wait", "unchanged, but not for minAge yet");
+  equal(await tracker.check(path, size, ahead, now + 1500), "claim", "unchanged for minAge");
+});

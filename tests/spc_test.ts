@@ -210,3 +210,30 @@ Deno.test("the I-MR chart marks exactly the points inside alarms, and the drift 
     for (const label of ["CUSUM up", "CUSUM down", "EWMA", "upper limit"]) ok(drift.includes(label), label);
   });
 });
+
+Deno.test("SPC and capability run over history holding an absurd but finite value (1e308) without overflowing", async () => {
+  await withDb(async (db) => {
+    const values = Array.from({ length: 40 }, (_, i) => 0.02 + 0.001 * CALM[i % CALM.length]);
+    await seed(db, "HUGE", { linearity_error: values });
+    // Through lta's binder: node-api's own took 1e308 (a whole number as a double) for a BIGINT and failed.
+    const huge = await db.exec(
+      "UPDATE tracks SET linearity_error = $1 WHERE file_id = (SELECT max(file_id) - 4 FROM files WHERE model = 'HUGE')",
+      [1e308],
+    );
+    equal(huge, 1);
+    const summary = await db.transaction(() =>
+      runSpc(db, { baseline: 30, rules: { sigma_gradient: [1], linearity_error: [1] } })
+    );
+    equal(summary.models, 1);
+    const alarms = await db.rows(
+      "SELECT rule, points FROM spc_alarms WHERE model = 'HUGE' AND metric = 'linearity_error'",
+    );
+    ok(alarms.some((a) => a.rule === "nelson_1"), JSON.stringify(alarms));
+    const [row] = (await capability(db, { model: "HUGE", minN: 30 })).filter((r) =>
+      r.metric === "linearity_error"
+    );
+    equal(row.n, 40);
+    ok(Number.isFinite(row.sigma_overall!) && row.sigma_overall! > 1e300, `σ overall ${row.sigma_overall}`);
+    ok(Number.isFinite(row.mean!), `mean ${row.mean}`);
+  });
+});
