@@ -62,6 +62,7 @@ const byModel = await latencies(
 const trend = await latencies(100, (i) =>
   fetch(`${base}/api/query`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({
       sql:
         `SELECT test_date::DATE AS day, count(*) AS tracks, avg((overall_status = 'PASS')::INT) AS pass_rate,

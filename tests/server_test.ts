@@ -74,8 +74,15 @@ async function get(url: string, init?: RequestInit) {
   };
 }
 
+const JSON_HEADERS = { "content-type": "application/json" };
+
 const query = (base: string, sql: string, init: RequestInit = {}) =>
-  get(`${base}/api/query`, { method: "POST", body: JSON.stringify({ sql }), ...init });
+  get(`${base}/api/query`, {
+    method: "POST",
+    body: JSON.stringify({ sql }),
+    ...init,
+    headers: { ...JSON_HEADERS, ...init.headers },
+  });
 
 Deno.test("every endpoint answers over real HTTP with committed data", async () => {
   const s = await serving();
@@ -122,7 +129,7 @@ Deno.test("every endpoint answers over real HTTP with committed data", async () 
     const page = await get(`${s.base}/`);
     ok(page.type.startsWith("text/html") && page.text.includes("chart.svg"));
 
-    const snap = (await get(`${s.base}/api/snapshot`, { method: "POST" })).json();
+    const snap = (await get(`${s.base}/api/snapshot`, { method: "POST", headers: JSON_HEADERS })).json();
     const copy = await Database.open(snap.path, { readOnly: true });
     try {
       equal(Number(await copy.value("SELECT count(*) FROM files")), 7);
@@ -177,7 +184,10 @@ Deno.test("writes, DDL and file access are refused by /api/query, however they a
     for (const p of ["/tmp/lta-leak.csv", "/tmp/lta-export"]) {
       equal(await Deno.stat(p).then(() => true, () => false), false, `${p} was not written`);
     }
-    equal((await get(`${s.base}/api/query`, { method: "POST", body: "not json" })).status, 400);
+    equal(
+      (await get(`${s.base}/api/query`, { method: "POST", body: "not json", headers: JSON_HEADERS })).status,
+      400,
+    );
   } finally {
     await s.stop();
   }

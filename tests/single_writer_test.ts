@@ -44,7 +44,10 @@ Deno.test("while the service runs, no snapshot, export, nightly job or reopen le
     ok(/wrote .*snapshots/.test(snapshot.stderr), snapshot.stderr);
     deepEqual(await probeOpen(folder.db), LOCKED, "after lta snapshot");
 
-    const posted = await fetch(`${service.base}/api/snapshot`, { method: "POST" });
+    const posted = await fetch(`${service.base}/api/snapshot`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    });
     equal(posted.status, 200);
     const { path } = await posted.json();
     ok((await Deno.stat(path)).size > 0);

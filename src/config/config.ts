@@ -2,6 +2,7 @@
  * lta's settings: defaults < `LTA_*` environment < config file (JSON) < command-line flags, validated
  * once here. Nothing below `main.ts` reads the environment or the command line.
  */
+import { isLoopback } from "./addresses.ts";
 import { Cron } from "croner";
 import type { OffsetSearch } from "../analyze/offset.ts";
 
@@ -48,6 +49,10 @@ export interface Config {
   httpPort: number;
   /** Bearer token required on every request but /health (empty: none). */
   httpToken: string;
+  /** Host names (beside IP addresses and `localhost`) that requests may address the service by. */
+  httpAllowedHosts: string[];
+  /** Snapshots and exports made on request, at most this many an hour (each is a copy of the history). */
+  exportsPerHour: number;
   /** Snapshots of the database kept (oldest removed first). */
   snapshotKeep: number;
   /** Rows returned at most by `POST /api/query`. */
@@ -101,6 +106,8 @@ export const DEFAULTS: Config = {
   httpHost: "127.0.0.1",
   httpPort: 8321,
   httpToken: "",
+  httpAllowedHosts: [],
+  exportsPerHour: 12,
   snapshotKeep: 7,
   queryMaxRows: 10_000,
   queryTimeoutSeconds: 30,
@@ -129,6 +136,7 @@ type Kind =
   | { type: "text" }
   | { type: "site" }
   | { type: "rules" }
+  | { type: "hostNames" }
   | { type: "choice"; values: readonly string[] }
   | { type: "number"; min: number; max: number }
   | { type: "boolean" }
@@ -159,6 +167,8 @@ const KINDS: { [K in keyof Config]: Kind } = {
   httpHost: { type: "text" },
   httpPort: { type: "number", min: 0, max: 65_535 },
   httpToken: { type: "text" },
+  httpAllowedHosts: { type: "hostNames" },
+  exportsPerHour: { type: "number", min: 1, max: 3600 },
   snapshotKeep: { type: "number", min: 1, max: 1000 },
   queryMaxRows: { type: "number", min: 1, max: 10_000_000 },
   queryTimeoutSeconds: { type: "number", min: 0.01, max: 86_400 },
@@ -206,6 +216,14 @@ function convert(key: string, kind: Kind, value: unknown, where: string): unknow
     case "text":
       if (typeof value !== "string") throw bad("text");
       return value;
+    case "hostNames": {
+      const names = Array.isArray(value) ? value.map(String) : String(value).split(",");
+      const trimmed = names.map((n) => n.trim().toLowerCase()).filter(Boolean);
+      if (trimmed.some((n) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(n))) {
+        throw bad('host names separated by commas, e.g. "lta.plant.local,quality-pc"');
+      }
+      return trimmed;
+    }
     case "site":
       // It names folders and files in the lake.
       if (typeof value !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) {
@@ -270,9 +288,7 @@ export function buildConfig(env: Record<string, string | undefined>, file: Layer
     }
   }
   const config = merged as unknown as Config;
-  const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.httpHost) ||
-    config.httpHost.startsWith("127.");
-  if (config.httpEnabled && !loopback && !config.httpToken) {
+  if (config.httpEnabled && !isLoopback(config.httpHost) && !config.httpToken) {
     throw new ConfigError(
       `httpHost "${config.httpHost}" is reachable from other machines: set httpToken (LTA_HTTP_TOKEN) too, or bind 127.0.0.1`,
     );

@@ -6,11 +6,16 @@
 import { type DuckDBConnection, StatementType } from "@duckdb/node-api";
 import type { Database } from "./database.ts";
 import { plainValue } from "./values.ts";
+import { refusal, withoutPaths } from "./query_guard.ts";
 
 export interface QueryLimits {
   maxRows: number;
   timeoutMs: number;
+  /** The most text a result may hold before it is cut (default 32 MB): rows are held in JS memory. */
+  maxBytes?: number;
 }
+
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 export interface QueryResult {
   columns: string[];
@@ -42,7 +47,7 @@ export function runReadOnlyQuery(db: Database, sql: string, limits: QueryLimits)
     } catch (e) {
       if (timedOut) throw new QueryRejected(`query took longer than ${limits.timeoutMs} ms and was stopped`);
       if (e instanceof QueryRejected) throw e;
-      throw new QueryRejected((e as Error).message);
+      throw new QueryRejected(withoutPaths((e as Error).message, db.path));
     } finally {
       clearTimeout(timer);
     }
@@ -54,6 +59,9 @@ async function runOn(conn: DuckDBConnection, sql: string, limits: QueryLimits): 
   if (statements.count !== 1) {
     throw new QueryRejected(`send exactly one statement (got ${statements.count})`);
   }
+  // Checked before DuckDB binds it: binding already reaches for files (and names them in its errors).
+  const refused = await refusal(conn, sql);
+  if (refused && refused !== "unchecked") throw new QueryRejected(refused);
   await conn.run("BEGIN TRANSACTION READ ONLY");
   try {
     const prepared = await statements.prepare(0);
@@ -64,21 +72,29 @@ async function runOn(conn: DuckDBConnection, sql: string, limits: QueryLimits): 
           `only reading statements are allowed (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN); got ${kind}`,
         );
       }
-      const result = await prepared.run();
+      if (refused === "unchecked") {
+        throw new QueryRejected("this statement cannot be checked for what it calls; send a SELECT");
+      }
+      // Streamed: a result is fetched a chunk at a time and cut at its row or byte cap, never materialized whole.
+      const result = await prepared.stream();
       const columns = result.columnNames();
       const rows: unknown[][] = [];
       let truncated = false;
+      let bytes = 0;
+      const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
       for (
         let chunk = await result.fetchChunk();
         chunk && chunk.rowCount > 0;
         chunk = await result.fetchChunk()
       ) {
         for (const row of chunk.getRows()) {
-          if (rows.length >= limits.maxRows) {
+          if (rows.length >= limits.maxRows || bytes > maxBytes) {
             truncated = true;
             break;
           }
-          rows.push(row.map(plainValue));
+          const values = row.map(plainValue);
+          for (const v of values) bytes += typeof v === "string" ? v.length * 2 : 8;
+          rows.push(values);
         }
         if (truncated) break;
       }

@@ -35,6 +35,13 @@ export interface CommandContext {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A real calendar day as `YYYY-MM-DD` (a pattern alone let 2024-13-45 through to a 500). */
+export function isIsoDate(text: string): boolean {
+  if (!DATE.test(text)) return false;
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(text);
+}
+
 /** The JSON object a writing route was sent (`{}` for an empty body); a 400 for anything else. */
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const text = await c.req.text();
@@ -49,7 +56,7 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 function optionalString(body: Record<string, unknown>, key: string, pattern?: RegExp): string | undefined {
   const v = body[key];
   if (v === undefined || v === null || v === "") return undefined;
-  if (typeof v !== "string" || (pattern && !pattern.test(v))) {
+  if (typeof v !== "string" || (pattern && !(pattern === DATE ? isIsoDate(v) : pattern.test(v)))) {
     throw new ActionError("bad_request", `${key} must be ${pattern === DATE ? "YYYY-MM-DD" : "text"}`);
   }
   return v;
@@ -58,8 +65,15 @@ function optionalString(body: Record<string, unknown>, key: string, pattern?: Re
 /** A job's failure code: a database error's own, else `failed`. */
 const jobCode = (e: unknown) => databaseErrorCode(e) ?? (e instanceof ActionError ? e.code : "failed");
 
-/** Adds the command routes to `app`. */
-export function addCommandRoutes(app: Hono, ctx: CommandContext): void {
+/**
+ * Adds the command routes to `app`; `limited` answers 429 when the hourly allowance of copies (snapshots
+ * and exports) is spent, else returns null.
+ */
+export function addCommandRoutes(
+  app: Hono,
+  ctx: CommandContext,
+  limited: (c: Context) => Response | null,
+): void {
   const read = <T>(work: (c: Connection) => Promise<T>) => withConnection(ctx.db, work);
 
   app.get("/api/alarms", async (c) => c.json(await read((r) => listAlarms(r, c.req.query("all") === "1"))));
@@ -82,7 +96,7 @@ export function addCommandRoutes(app: Hono, ctx: CommandContext): void {
 
   app.get("/api/capability", async (c) => {
     const since = c.req.query("since");
-    if (since && !DATE.test(since)) throw new ActionError("bad_request", "since must be YYYY-MM-DD");
+    if (since && !isIsoDate(since)) throw new ActionError("bad_request", "since must be YYYY-MM-DD");
     const request = { model: c.req.query("model"), since, byTrack: c.req.query("byTrack") === "1" };
     return c.json(await read((r) => capabilityTable(r, ctx.config, request)));
   });
@@ -100,6 +114,8 @@ export function addCommandRoutes(app: Hono, ctx: CommandContext): void {
   });
 
   app.post("/api/exports/xlsx", async (c) => {
+    const refused = limited(c);
+    if (refused) return refused;
     const body = await jsonBody(c);
     const request = { model: optionalString(body, "model"), since: optionalString(body, "since", DATE) };
     const dir = await Deno.makeTempDir({ dir: await tempParent(ctx.config), prefix: "xlsx-" });

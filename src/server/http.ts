@@ -2,19 +2,21 @@
  * The HTTP layer of `lta serve` (Hono on `Deno.serve`): routes only. Every read runs on its own DuckDB
  * connection, so it sees committed data and never waits for, nor blocks, the ingest transaction.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { ExportManifest } from "../export/parquet.ts";
 import { extname, join, normalize, resolve } from "node:path";
 import type { Config } from "../config/config.ts";
 import { type Connection, type Database, withConnection } from "../db/database.ts";
 import { QueryRejected, runReadOnlyQuery } from "../db/readonly_query.ts";
+import { withoutPaths } from "../db/query_guard.ts";
 import { formatRows } from "../db/values.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MemoryGate } from "../memory/gate.ts";
 import { livePage } from "./live_page.ts";
-import { addCommandRoutes, type CommandContext } from "./command_routes.ts";
+import { addCommandRoutes, type CommandContext, isIsoDate } from "./command_routes.ts";
 import { ActionError } from "../actions/errors.ts";
 import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
+import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.ts";
 
 export interface ServiceView {
   gate: MemoryGate;
@@ -45,6 +47,7 @@ const num = (v: string | undefined, fallback: number, max: number) => {
 export function createApp(ctx: ServerContext): Hono {
   const app = new Hono();
   const read = <T>(work: (c: Connection) => Promise<T>) => withConnection(ctx.db, work);
+  app.use("*", hostGuard(ctx.config.httpAllowedHosts), bodyCap(), pageHeaders());
 
   if (ctx.config.httpToken) {
     app.use("*", async (c, next) => {
@@ -55,6 +58,19 @@ export function createApp(ctx: ServerContext): Hono {
       await next();
     });
   }
+
+  app.use("*", writeGuard());
+  // Each is a full copy of the history: on request, a few an hour (the nightly jobs are not counted).
+  const copies = new RateLimit(ctx.config.exportsPerHour, 3_600_000);
+  const limited = (c: Context) => {
+    const wait = copies.take();
+    if (!wait) return null;
+    c.header("retry-after", String(wait));
+    return c.json({
+      error: `at most ${ctx.config.exportsPerHour} snapshots and exports an hour; try again in ${wait} s`,
+      code: "rate_limited",
+    }, 429);
+  };
 
   app.get("/health", (c) => c.json({ status: "ok" }));
   // Browsers ask for it on every page; without an answer they log a 404 in the console.
@@ -156,7 +172,9 @@ export function createApp(ctx: ServerContext): Hono {
 
   app.get("/api/tracks", async (c) => {
     const since = c.req.query("since");
-    if (since && !/^\d{4}-\d{2}-\d{2}/.test(since)) return c.json({ error: "since must be YYYY-MM-DD" }, 400);
+    if (since && !isIsoDate(since)) {
+      return c.json({ error: "since must be YYYY-MM-DD", code: "bad_request" }, 400);
+    }
     const limit = num(c.req.query("limit"), 1000, 10_000);
     const rows = await read((r) =>
       r.rows(
@@ -226,12 +244,14 @@ export function createApp(ctx: ServerContext): Hono {
     }
   });
 
-  app.post("/api/snapshot", async (c) => c.json({ path: await ctx.snapshot() }));
+  app.post("/api/snapshot", async (c) => limited(c) ?? c.json({ path: await ctx.snapshot() }));
 
   app.post("/api/export/parquet", async (c) => {
+    const refused = limited(c);
+    if (refused) return refused;
     const body = await c.req.json().catch(() => ({}));
     const since = typeof body?.since === "string" ? body.since : undefined;
-    if (since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(since)) {
+    if (since !== undefined && !isIsoDate(since)) {
       return c.json({ error: `since must be YYYY-MM-DD, got "${since}"` }, 400);
     }
     return c.json(await ctx.exportParquet(since));
@@ -240,7 +260,9 @@ export function createApp(ctx: ServerContext): Hono {
   app.get("/reports/*", async (c) => {
     const root = resolve(ctx.config.reportsDir);
     const path = resolve(join(root, normalize(decodeURIComponent(c.req.path.slice("/reports/".length)))));
-    if (!path.startsWith(root + "/")) return c.json({ error: "outside the reports folder" }, 400);
+    if (!path.startsWith(root + "/")) {
+      return c.json({ error: "outside the reports folder", code: "bad_request" }, 400);
+    }
     try {
       const bytes = await Deno.readFile(path);
       const type = { ".html": "text/html; charset=utf-8", ".svg": "image/svg+xml" }[extname(path)] ??
@@ -251,7 +273,7 @@ export function createApp(ctx: ServerContext): Hono {
     }
   });
 
-  addCommandRoutes(app, ctx);
+  addCommandRoutes(app, ctx, limited);
 
   app.get("/", async (c) => c.html(await read((r) => livePage(r, ctx))));
 
@@ -262,7 +284,10 @@ export function createApp(ctx: ServerContext): Hono {
     if (e instanceof DatabaseError) {
       return c.json({ error: e.message, code: e.code }, DATABASE_STATUS[e.code]);
     }
-    return c.json({ error: e.message, code: "internal" }, 500);
+    if (e instanceof URIError) {
+      return c.json({ error: "the address has bad percent-encoding", code: "bad_request" }, 400);
+    }
+    return c.json({ error: withoutPaths(e.message, ctx.db.path), code: "internal" }, 500);
   });
   return app;
 }
