@@ -5,21 +5,26 @@
  */
 import type { Config } from "./config/config.ts";
 import type { Database } from "./db/database.ts";
-import { loadFile, type LoadOutcome } from "./ingest/load.ts";
+import { type FileReader, loadFile, type LoadOutcome } from "./ingest/load.ts";
 import type { ParsedWorkbook } from "./ingest/layouts/trim_layout.ts";
 import { analyzeLoadedFile, type LoadedTrack } from "./analyze/analyze.ts";
 import { analyzeFinalTests } from "./analyze/final_test.ts";
 import { join } from "node:path";
 
-/** Loads `path` and analyses its tracks; `replaces` names a quarantined row being retried. */
+/**
+ * Loads `path` and analyses its tracks; `replaces` names a quarantined row being retried, `read` how the
+ * file is read (the parse worker; in this thread when absent).
+ */
 export async function processFile(
   db: Database,
   path: string,
   config: Config,
   replaces?: number,
   flushRows?: number,
+  read?: FileReader,
 ): Promise<LoadOutcome> {
   const outcome = await loadFile(db, path, {
+    read,
     quarantineDir: config.quarantineDir,
     quarantineMode: config.quarantineMode,
     replaces,

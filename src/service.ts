@@ -134,7 +134,12 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   await Deno.mkdir(config.inbox, { recursive: true });
   const recycleAfter = options.recycleAfter ??
     { stuckReliefs: RECYCLE_AFTER_STUCK_RELIEFS, files: RECYCLE_MIN_FILES };
-  const budgeted = await openBudgetedDatabase(config.db, config.memoryBudgetMb, logger);
+  const budgeted = await openBudgetedDatabase(
+    config.db,
+    config.memoryBudgetMb,
+    logger,
+    config.parseTimeoutSeconds,
+  );
   const { db, gate, budgetBytes: budget, admitFile, close: closeDb } = budgeted;
   const jobs = new JobRegistry();
   const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
@@ -289,7 +294,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
         ({ value: outcome, waitedMs: waited } = await admitFile(
           path,
           info.size,
-          (flushRows) => processFile(db, path, config, undefined, flushRows),
+          (flushRows) => processFile(db, path, config, undefined, flushRows, budgeted.read),
         ));
       } catch (e) {
         const error = (e as Error).message;

@@ -30,7 +30,7 @@ export interface FilesSummary {
 /** Loads and analyses `items` in order; `onOutcome` sees each file's outcome as it is done. */
 export async function loadFiles(
   items: FileItem[],
-  budgeted: Pick<BudgetedDatabase, "db" | "admitFile">,
+  budgeted: Pick<BudgetedDatabase, "db" | "admitFile" | "read">,
   config: Config,
   progress?: Progress,
   onOutcome?: (outcome: LoadOutcome) => void,
@@ -50,7 +50,7 @@ export async function loadFiles(
     const { value: outcome } = await budgeted.admitFile(
       item.path,
       size,
-      (flushRows) => processFile(budgeted.db, item.path, config, item.replaces, flushRows),
+      (flushRows) => processFile(budgeted.db, item.path, config, item.replaces, flushRows, budgeted.read),
     );
     summary[outcome.kind]++;
     if (outcome.kind === "loaded") summary.points += outcome.points;
@@ -91,7 +91,7 @@ export async function quarantinedFiles(db: Queryable): Promise<{ items: FileItem
 
 /** Retries every quarantined file that is still there. */
 export async function reprocessQuarantined(
-  budgeted: Pick<BudgetedDatabase, "db" | "admitFile">,
+  budgeted: Pick<BudgetedDatabase, "db" | "admitFile" | "read">,
   config: Config,
   exclusive: <T>(work: () => Promise<T>) => Promise<T>,
   progress?: Progress,

@@ -30,6 +30,8 @@ export interface Config {
   minAgeSeconds: number;
   /** A file that looks incomplete (no zip end record, sectors missing) but has not changed for this long is read anyway (and quarantined if it is damaged). */
   incompleteSeconds: number;
+  /** A file's read may take this long, plus 2 s per MB of file, before it is stopped and quarantined (`parse_timeout`). */
+  parseTimeoutSeconds: number;
   /** Use the OS's file events as a hint between scans. */
   watchEvents: boolean;
   /** Nightly jobs, cron syntax (minute hour day month weekday) in `timeZone`. */
@@ -96,6 +98,7 @@ export const DEFAULTS: Config = {
   pollSeconds: 5,
   minAgeSeconds: 2,
   incompleteSeconds: 60,
+  parseTimeoutSeconds: 15,
   watchEvents: true,
   nightlyCron: "0 2 * * *",
   timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -157,6 +160,7 @@ const KINDS: { [K in keyof Config]: Kind } = {
   pollSeconds: { type: "number", min: 0.05, max: 3600 },
   minAgeSeconds: { type: "number", min: 0, max: 86_400 },
   incompleteSeconds: { type: "number", min: 0, max: 86_400 },
+  parseTimeoutSeconds: { type: "number", min: 0.1, max: 86_400 },
   watchEvents: { type: "boolean" },
   nightlyCron: { type: "cron" },
   timeZone: { type: "timeZone" },

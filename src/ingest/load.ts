@@ -4,31 +4,33 @@
  * quarantine with a reason code; the caller's run goes on.
  */
 import { BIGINT, DOUBLE, type DuckDBType, INTEGER, timestampValue, VARCHAR } from "@duckdb/node-api";
-import { assertFinite } from "./finite.ts";
 import { createHash } from "node:crypto";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { Database } from "../db/database.ts";
 import { CHUNK_ROWS, type ChunkColumn, ColumnChunk } from "../db/column_chunk.ts";
 import { parseFileName } from "./filename.ts";
-import { detectSystem, type ParsedWorkbook, parseTrimWorkbook } from "./layouts/trim_layout.ts";
+import type { ParsedWorkbook } from "./layouts/trim_layout.ts";
+import type { ParsedFinalTest } from "./layouts/final_test_layout.ts";
+import { excelSerialToDate } from "./layouts/columns.ts";
+import { ReadError, type ReadErrorCode } from "./readers/workbook.ts";
 import {
-  detectFinalTest,
-  finalTestSheet,
-  type ParsedFinalTest,
-  parseFinalTest,
-} from "./layouts/final_test_layout.ts";
-import { excelSerialToDate, type StageData } from "./layouts/columns.ts";
-import { openXls } from "./readers/xls.ts";
-import { openXlsx } from "./readers/xlsx.ts";
-import { ReadError, type ReadErrorCode, type WorkbookReader } from "./readers/workbook.ts";
+  CFB_MAGIC,
+  type ParsedFile,
+  type ReadRequest,
+  readWorkbookFile,
+  stagesOf,
+  startsWith,
+} from "./read_file.ts";
 import { exists } from "../fs.ts";
 import { collectGarbage } from "../memory/gate.ts";
 
 /** Bumped whenever a change to the readers or layouts would load a file differently. */
 export const PARSER_VERSION = "1.1.0";
 
-/** What a readable file held: trim data or a Final Test. */
-export type ParsedFile = ParsedWorkbook | ParsedFinalTest;
+export type { ParsedFile };
+
+/** Reads a file into points: in this thread, or in the parse worker under a deadline and a memory ceiling. */
+export type FileReader = (request: ReadRequest) => Promise<ParsedFile>;
 
 export interface LoadOptions {
   /** Where unreadable files go, in a folder per reason code. */
@@ -44,6 +46,8 @@ export interface LoadOptions {
   afterLoad?: (loaded: { fileId: number; model: string | null; parsed: ParsedFile }) => Promise<void>;
   /** The quarantined ledger row this file is a retry of (`lta reprocess`): it takes that row's place. */
   replaces?: number;
+  /** How the file is read (default: in this thread). */
+  read?: FileReader;
 }
 
 export type LoadOutcome =
@@ -61,10 +65,8 @@ export type LoadOutcome =
     | { kind: "quarantined"; code: ReadErrorCode | "read_error"; reason: string }
   );
 
-const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0];
 /** One reused chunk per table for the process. */
 const appendChunks = new Map<string, ColumnChunk>();
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const COLLECT_AFTER_POINTS = 100_000;
 
 /**
@@ -119,8 +121,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
 
   let parsed: ParsedFile;
   try {
-    parsed = await readWorkbook(path, fileName, head, whole, info.size);
-    assertFinite(stagesOf(parsed), fileName);
+    parsed = await (options.read ?? readWorkbookFile)({ path, fileName, head, whole, size: info.size });
   } catch (e) {
     const code = e instanceof ReadError ? e.code : "read_error";
     const reason = e instanceof ReadError
@@ -241,71 +242,6 @@ async function hashFile(
   const hash = createHash("sha256");
   for (let n = first; n !== null; n = await file.read(chunk)) hash.update(chunk.subarray(0, n));
   return { sha256: hash.digest("hex"), head, whole: null };
-}
-
-async function readWorkbook(
-  path: string,
-  fileName: string,
-  head: Uint8Array,
-  whole: Uint8Array | null,
-  size: number,
-): Promise<ParsedFile> {
-  const ext = extname(fileName).toLowerCase();
-  if (ext !== ".xls" && ext !== ".xlsx") {
-    throw new ReadError(
-      "wrong_extension",
-      `${fileName}: extension "${ext || "(none)"}" is not .xls or .xlsx`,
-    );
-  }
-  if (size === 0) throw new ReadError("empty_file", `${fileName}: the file is empty (0 bytes)`);
-  let book: WorkbookReader;
-  if (startsWith(head, CFB_MAGIC)) {
-    book = openXls(whole ?? await Deno.readFile(path), fileName);
-  } else if (startsWith(head, ZIP_MAGIC)) {
-    book = await openXlsx(path, fileName);
-  } else {
-    throw new ReadError(
-      "corrupt_file",
-      `${fileName}: neither an Excel 97-2003 compound file nor an .xlsx zip (first bytes ${
-        hex(head.subarray(0, 4))
-      })`,
-    );
-  }
-  try {
-    // A trim layout wins unless the name or folder says Final Test (test benches name their files so).
-    const finalTest = await detectFinalTest(fileName, path, book.sheetNames, async () => {
-      if (detectSystem(book.sheetNames)) return null;
-      const sheet = finalTestSheet("standard", book.sheetNames)!;
-      for await (const r of book.rows(sheet, { maxColumns: 12 })) return r.row === 0 ? r.cells[11] : null;
-      return null;
-    });
-    if (finalTest) {
-      const parsed = await parseFinalTest(book, finalTest);
-      if (parsed.tracks.length === 0) {
-        throw new ReadError(
-          "no_data",
-          `${fileName}: Final Test layout (${finalTest}) but no rows in sheet "${
-            finalTestSheet(finalTest, book.sheetNames)
-          }" with numbers in columns A and B within the first 10 rows`,
-        );
-      }
-      return parsed;
-    }
-    return await parseTrimWorkbook(book, fileName);
-  } finally {
-    book.close();
-  }
-}
-
-/** Every stage of every track, with the stage name it is stored under. */
-function stagesOf(parsed: ParsedFile): Array<{ trackId: string; stage: string; data: StageData }> {
-  if (parsed.kind === "final_test") {
-    return parsed.tracks.map((t) => ({ trackId: t.trackId, stage: "final", data: t.points }));
-  }
-  return parsed.tracks.flatMap((t) => [
-    ...(t.untrimmed ? [{ trackId: t.trackId, stage: "untrimmed", data: t.untrimmed }] : []),
-    ...(t.trimmed ? [{ trackId: t.trackId, stage: "trimmed", data: t.trimmed }] : []),
-  ]);
 }
 
 /** Trim stages go to `points` (with stage and sheet), Final Test points to `final_test_points`. */
@@ -484,14 +420,6 @@ async function quarantine(
   }
   await Deno.writeTextFile(`${target}.reason.txt`, `${code}\n${reason}\n`);
   return target;
-}
-
-function startsWith(bytes: Uint8Array, magic: number[]): boolean {
-  return magic.every((b, i) => bytes[i] === b);
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
 function isoTimestamp(d: Date | null): string | null {

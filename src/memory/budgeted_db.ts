@@ -10,6 +10,8 @@ import type { Logger } from "../log.ts";
 import { duckdbSettings, memoryBudget, walCheckpointBytes } from "./budget.ts";
 import { MemoryGate, registerRelief } from "./gate.ts";
 import { pinMmapThreshold } from "./native_heap.ts";
+import { ParseProcess } from "../ingest/parse_process.ts";
+import type { FileReader } from "../ingest/load.ts";
 
 export interface BudgetedDatabase {
   db: Database;
@@ -25,9 +27,22 @@ export interface BudgetedDatabase {
     value: T;
     waitedMs: number;
   }>;
-  /** Unregisters the relief and closes the database. */
+  /** Reads a file in the parse process, under a deadline and a memory allowance from this budget. */
+  read: FileReader;
+  /** The parse process (its restarts are counted for `/metrics`). */
+  parser: ParseProcess;
+  /** Unregisters the relief, ends the parse worker and closes the database. */
   close(): Promise<void>;
 }
+
+/**
+ * The parse process's memory allowance: half the budget, and never under 384 MB (a 1,000,000-row
+ * workbook's read took the child to ~200 MB, measured).
+ */
+const READ_SHARE = 0.5;
+const READ_MIN_BYTES = 384e6;
+/** Time a read may take: this for any file, plus the per-MB allowance (a 1M-row sheet reads at ~20 MB/s). */
+const READ_MS_PER_MB = 2_000;
 
 /** A checkpoint plus an eviction costs tens to hundreds of ms: at most this often. */
 const DB_RELIEF_INTERVAL_MS = 1000;
@@ -36,6 +51,7 @@ export async function openBudgetedDatabase(
   path: string,
   budgetMb: number,
   logger: Logger,
+  parseTimeoutSeconds = 15,
 ): Promise<BudgetedDatabase> {
   const budgetBytes = memoryBudget(budgetMb, Deno.systemMemoryInfo().total);
   pinMmapThreshold();
@@ -49,7 +65,18 @@ export async function openBudgetedDatabase(
         budget_mb: Math.round(budgetBytes / 1e6),
       }, to === "ok" ? "info" : "warn"),
   });
-  const db = await Database.open(path, duckdbSettings(budgetBytes));
+  const parser = new ParseProcess({
+    baseTimeoutMs: parseTimeoutSeconds * 1000,
+    timeoutMsPerMb: READ_MS_PER_MB,
+    maxRssBytes: Math.max(READ_MIN_BYTES, budgetBytes * READ_SHARE),
+  });
+  let db: Database;
+  try {
+    db = await Database.open(path, duckdbSettings(budgetBytes));
+  } catch (e) {
+    await parser.close();
+    throw e;
+  }
   const checkpointBytes = walCheckpointBytes(budgetBytes);
   let reliefAt = -Infinity;
   const unregister = registerRelief("duckdb buffer pool", async (urgent) => {
@@ -69,6 +96,8 @@ export async function openBudgetedDatabase(
     db,
     gate,
     budgetBytes,
+    read: parser.read,
+    parser,
     async admitFile(path, size, work) {
       const format = extname(path).slice(1).toLowerCase();
       const waitedMs = await gate.admit(gate.estimate(format, size));
@@ -83,6 +112,7 @@ export async function openBudgetedDatabase(
     },
     async close() {
       unregister();
+      await parser.close();
       await db.exclusive(async () => {});
       try {
         db.close();

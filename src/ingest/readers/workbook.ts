@@ -46,7 +46,11 @@ export type ReadErrorCode =
   | "unknown_layout"
   | "no_data"
   /** A point's position or error is infinite or undefined (`ingest/finite.ts`). */
-  | "non_finite_value";
+  | "non_finite_value"
+  /** Reading took longer than the deadline for a file of its size (`ingest/parse_pool.ts`). */
+  | "parse_timeout"
+  /** Reading took the process past its memory ceiling. */
+  | "too_large";
 
 /** A file lta cannot read; the code travels unchanged to the ledger's `reason_code`. */
 export class ReadError extends Error {
