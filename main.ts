@@ -23,6 +23,7 @@ import {
   reportCommand,
   spcCommand,
 } from "./src/cli/history_commands.ts";
+import { doctorCommand, recoverCommand } from "./src/cli/maintenance_commands.ts";
 import { buildConfig, type Config, ConfigError, readConfigFile } from "./src/config/config.ts";
 
 export const VERSION = "0.1.0";
@@ -266,6 +267,24 @@ program.command("capability")
     const { model, since, byTrack, format, ...rest } = opts;
     await capabilityCommand({ model, since, byTrack, format }, await configFrom(rest));
   });
+
+program.command("doctor")
+  .description(
+    "check a database: it opens and its WAL replays, every block reads back, the ledger matches the points; " +
+      "exit 1 unless sound (through the running service when there is one)",
+  )
+  .addOption(configOption())
+  .addOption(dbOption())
+  .action(async (opts) => await doctorCommand(await configFrom(opts)));
+
+program.command("recover")
+  .description(
+    "rebuild a damaged database: keep it as <db>.damaged-<time>, start from the newest sound snapshot and " +
+      "load again every file in the inbox and archive it does not hold; lists what could not be found",
+  )
+  .addOption(configOption())
+  .addOption(dbOption())
+  .action(async (opts) => await recoverCommand(await configFrom(opts)));
 
 program.command("jobs")
   .description("the nightly jobs")

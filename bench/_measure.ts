@@ -3,7 +3,25 @@
 /** The environment deno.json's `start` and `lta` tasks give lta (one malloc arena: README, Memory). */
 export const TASK_ENV = { MALLOC_ARENA_MAX: "1" };
 
-/** Runs a command, sampling its peak RSS (VmHWM) from /proc every 20 ms. */
+/**
+ * The resident memory of process `pid` and every process below it, in bytes: lta reads files in a child
+ * process, whose memory is lta's too.
+ */
+export function treeRss(pid: number): number {
+  let bytes = 0;
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    bytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+    for (const child of children ? children.split(/\s+/) : []) bytes += treeRss(Number(child));
+  } catch { /* exited */ }
+  return bytes;
+}
+
+/**
+ * Runs a command, sampling its peak RSS every 20 ms: the larger of its own VmHWM and the sum over it and
+ * its child processes.
+ */
 export async function measure(cmd: string, cmdArgs: string[], env: Record<string, string> = {}) {
   const started = performance.now();
   const child = new Deno.Command(cmd, { args: cmdArgs, env, stdout: "piped", stderr: "piped" }).spawn();
@@ -11,7 +29,7 @@ export async function measure(cmd: string, cmdArgs: string[], env: Record<string
   const timer = setInterval(() => {
     try {
       const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0), treeRss(child.pid) / 1024);
     } catch { /* exited */ }
   }, 20);
   const out = await child.output();

@@ -6,6 +6,7 @@
  * none twice. A service that recycles (exit code 75) is restarted, as its service manager would. Prints one
  * JSON line.
  */
+import { treeRss } from "./_measure.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     budget: { type: "string", default: "256" },
     "big-rows": { type: "string", default: "0" },
     recycle: { type: "string", default: "true" },
+    isolation: { type: "string", default: "process" },
   },
 });
 const files = Number(values.files);
@@ -38,6 +40,8 @@ const main = new URL("../main.ts", import.meta.url).pathname;
 const started = performance.now();
 let rss = 0;
 let peak = 0;
+let servicePeak = 0;
+let childPeak = 0;
 let loaded = 0;
 let rssAtLast = 0;
 let overBudgetWaits = 0;
@@ -51,15 +55,26 @@ for (;;) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--v8-flags=--max-semi-space-size=2,--expose-gc", main, "serve", "--once"],
     cwd: root,
-    env: serveEnv(root, { LTA_MEMORY_BUDGET_MB: values.budget!, LTA_RECYCLE: values.recycle! }),
+    env: serveEnv(root, {
+      LTA_MEMORY_BUDGET_MB: values.budget!,
+      LTA_RECYCLE: values.recycle!,
+      LTA_PARSE_ISOLATION: values.isolation!,
+    }),
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const timer = setInterval(() => {
+    // The service and its parse process together; the service alone beside it.
+    rss = treeRss(child.pid) || rss;
+    peak = Math.max(peak, rss);
     try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-      peak = Math.max(peak, rss);
+      const own =
+        Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${child.pid}/status`))?.[1] ?? 0) * 1024;
+      // Only while the service runs: at its exit the tree's last sample and a zero would read as a child.
+      if (own > 0) {
+        servicePeak = Math.max(servicePeak, own);
+        childPeak = Math.max(childPeak, rss - own);
+      }
     } catch { /* exited */ }
   }, 50);
   let buffer = "";
@@ -105,6 +120,8 @@ console.log(
     medianAt1000: medianRssUpTo(1000),
     medianAtLast: medianRssUpTo(rssByFile.length),
     peak,
+    servicePeak,
+    childPeak,
     overBudgetWaits,
     recycles,
     rssEvery1000,

@@ -221,10 +221,15 @@ if (section(5)) {
 }
 
 // 6. A 10,000-file backlog through `lta serve --once` under a 256 MB budget.
-if (section(6)) {
+// Both ways of reading files (parseIsolation): in a child process, and in the service itself.
+for (const isolation of section(6) ? ["process", "thread"] : []) {
   const files = Number(args.backlog);
-  console.log(`\n== backlog of ${files} typical files through lta serve --once, budget 256 MB ==`);
-  const r = (await benchScript("backlog.ts", ["--files", String(files), "--budget", "256"])).json;
+  console.log(
+    `\n== backlog of ${files} typical files through lta serve --once, budget 256 MB, parseIsolation ${isolation} ==`,
+  );
+  const r =
+    (await benchScript("backlog.ts", ["--files", String(files), "--budget", "256", "--isolation", isolation]))
+      .json;
   row(
     "files loaded / seconds",
     `${r.loaded} / ${r.seconds.toFixed(0)} s (${(r.loaded / r.seconds).toFixed(0)} files/s)`,
@@ -243,7 +248,11 @@ if (section(6)) {
       (((r.medianAtLast / r.medianAt1000) - 1) * 100).toFixed(1)
     }%, goal within 5%)`,
   );
-  row("peak RSS", `${(r.peak / 1e6).toFixed(0)} MB (goal ≤ 256 MB)`);
+  row(
+    "peak RSS, service and its parse process",
+    `${(r.peak / 1e6).toFixed(0)} MB (goal ≤ 256 MB; service alone ${(r.servicePeak / 1e6).toFixed(0)}, ` +
+      `parse process ${(r.childPeak / 1e6).toFixed(0)})`,
+  );
   row("recycles (exit 75, restarted)", `${r.recycles}`);
 }
 
@@ -295,24 +304,28 @@ if (section(9)) {
   await Deno.mkdir(dir, { recursive: true });
   const file = join(dir, "9100_1_TA_Test Data_3-14-2024_10-00 AM.xlsx");
   await writeBigXlsx(file, 1_000_000);
-  const lta = await measure(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    "--v8-flags=--max-semi-space-size=2,--expose-gc",
-    MAIN,
-    "ingest",
-    dir,
-    "--db",
-    join(root, "big.duckdb"),
-  ], { NO_COLOR: "1", ...TASK_ENV });
-  const rows = Number(/(\d+) rows/.exec(lta.text)?.[1] ?? 0);
-  const ltaRate = rows / lta.seconds;
-  row(
-    "lta ingest (read, load into DuckDB, analyse), whole command",
-    `${(ltaRate / 1000).toFixed(0)}k rows/s, peak RSS ${
-      lta.peakMb.toFixed(0)
-    } MB (goals ≥ 250k rows/s, ≤ 300 MB)`,
-  );
+  let ltaRate = 0;
+  for (const isolation of ["process", "thread"]) {
+    const lta = await measure(Deno.execPath(), [
+      "run",
+      "--allow-all",
+      "--v8-flags=--max-semi-space-size=2,--expose-gc",
+      MAIN,
+      "ingest",
+      dir,
+      "--db",
+      join(root, `big-${isolation}.duckdb`),
+    ], { NO_COLOR: "1", LTA_PARSE_ISOLATION: isolation, ...TASK_ENV });
+    const rows = Number(/(\d+) rows/.exec(lta.text)?.[1] ?? 0);
+    const rate = rows / lta.seconds;
+    if (isolation === "process") ltaRate = rate;
+    row(
+      `lta ingest (read, load, analyse), whole command, parseIsolation ${isolation}`,
+      `${(rate / 1000).toFixed(0)}k rows/s, peak RSS ${
+        lta.peakMb.toFixed(0)
+      } MB (goals ≥ 250k rows/s, ≤ 300 MB)`,
+    );
+  }
   const exceljs = await benchScript("exceljs_read.ts", [file]);
   const e = exceljs.json;
   row(
@@ -342,12 +355,20 @@ if (section(9)) {
 }
 
 // 10. A burst: 2,000 typical files and one 1,000,000-row .xlsx through `lta serve --once`, budget 256 MB.
-if (section(10)) {
+for (const isolation of section(10) ? ["process", "thread"] : []) {
   console.log(
-    "\n== burst: 2,000 typical files + one 1,000,000-row .xlsx, lta serve --once, budget 256 MB ==",
+    `\n== burst: 2,000 typical files + one 1,000,000-row .xlsx, lta serve --once, budget 256 MB, parseIsolation ${isolation} ==`,
   );
-  const r =
-    (await benchScript("backlog.ts", ["--files", "2000", "--budget", "256", "--big-rows", "1000000"])).json;
+  const r = (await benchScript("backlog.ts", [
+    "--files",
+    "2000",
+    "--budget",
+    "256",
+    "--big-rows",
+    "1000000",
+    "--isolation",
+    isolation,
+  ])).json;
   row(
     "files loaded / ledger rows / distinct hashes",
     `${r.loaded} of ${r.files} / ${r.ledger.rows} / ${r.ledger.hashes}`,

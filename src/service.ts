@@ -24,6 +24,8 @@ import { exists } from "./fs.ts";
 import { JobRegistry } from "./actions/jobs.ts";
 import { reprocessQuarantined } from "./actions/files.ts";
 import { databaseErrorCode } from "./db/errors.ts";
+import { verifyBlocks } from "./db/verify.ts";
+import { classifyFailure, IngestPause, RetryBook } from "./ingest/retry.ts";
 
 export interface ServiceOptions {
   logger: Logger;
@@ -129,24 +131,29 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     ? (Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] as const : ["SIGINT", "SIGTERM"] as const)
       .map((s) => [s, onSignal(s)])
     : [];
-  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
 
   await Deno.mkdir(config.inbox, { recursive: true });
   const recycleAfter = options.recycleAfter ??
     { stuckReliefs: RECYCLE_AFTER_STUCK_RELIEFS, files: RECYCLE_MIN_FILES };
-  const budgeted = await openBudgetedDatabase(
-    config.db,
-    config.memoryBudgetMb,
-    logger,
-    config.parseTimeoutSeconds,
-  );
+  const budgeted = await openVerified(config, logger);
   const { db, gate, budgetBytes: budget, admitFile, close: closeDb } = budgeted;
   const jobs = new JobRegistry();
+  const retries = new RetryBook();
+  const pause = new IngestPause();
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
   let scheduler: Scheduler | null = null;
   let http: { port: number; close(): Promise<void> } | null = null;
   const metrics = new Metrics();
-  const view = { startedAt: Date.now(), watching: false, stopping: false, pending: () => 0, gate };
+  const view = {
+    startedAt: Date.now(),
+    watching: false,
+    stopping: false,
+    pending: () => 0,
+    gate,
+    retries,
+    pause,
+  };
   stop.signal.addEventListener("abort", () => (view.stopping = true), { once: true });
   try {
     const known = await knownFiles(db);
@@ -277,9 +284,45 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       });
       if (after - lowest > floorGrowth) recycle(handled, "floor_growth");
     };
+    /** A load that failed through no fault of the file: backoff, a log line, never a tight loop. */
+    const failed = (path: string, e: unknown) => {
+      const error = (e as Error).message;
+      const failure = classifyFailure(e);
+      if (failure.scope === "gone") return;
+      if (failure.scope === "fatal") {
+        // DuckDB refuses every statement after a fatal error: retrying would spin. Stopping lets the
+        // service manager restart lta, which reopens the file and replays its WAL.
+        logger.event("database_invalidated", { path, error }, "error");
+        throw new Error(`${config.db}: DuckDB stopped after a fatal error; restart lta. ${error}`);
+      }
+      if (failure.scope === "storage") {
+        // The file stays in the inbox, not quarantined: the disk is at fault, not the file.
+        const started = pause.pause(failure.code, error);
+        const retryIn = Math.round((pause.current!.nextAt - Date.now()) / 1000);
+        logger.event(started ? "ingest_paused" : "ingest_still_paused", {
+          path,
+          code: failure.code,
+          error,
+          retry_in_s: retryIn,
+        }, "error");
+        // DuckDB rolls the failed commit back and takes writes again once there is room (measured): no
+        // reopen, whose own failure would leave no usable handle.
+        return;
+      }
+      const wait = retries.fail(path, failure.code, error, Date.now(), failure.firstRetryMs);
+      logger.event("file_retry", {
+        path,
+        code: failure.code,
+        error,
+        attempt: wait.attempts,
+        retry_in_s: Math.round((wait.nextAt - Date.now()) / 1000),
+      }, "warn");
+    };
     const handle = async (path: string) => {
       if (floorDue && config.recycle && !summary.recycled) await checkFloor();
       if (summary.recycled) return;
+      // Waiting out a backoff: forgotten until the next scan sees it again (no work, no log line).
+      if (!pause.due() || !retries.due(path)) return watcher.done(path);
       const started = performance.now();
       let info: Deno.FileInfo | null = null;
       try {
@@ -297,17 +340,17 @@ export async function runService(config: Config, options: ServiceOptions): Promi
           (flushRows) => processFile(db, path, config, undefined, flushRows, budgeted.read),
         ));
       } catch (e) {
-        const error = (e as Error).message;
-        if (databaseErrorCode(e) === "database_invalidated") {
-          // DuckDB refuses every statement after a fatal error: retrying would spin. Stopping lets the
-          // service manager restart lta, which reopens the file and replays its WAL.
-          logger.event("database_invalidated", { path, error }, "error");
-          throw new Error(`${config.db}: DuckDB stopped after a fatal error; restart lta. ${error}`);
-        }
-        // A database failure, not a bad file: the file stays in the inbox and is retried at a later scan.
-        logger.event("file_failed", { path, error }, "error");
         watcher.done(path);
+        failed(path, e);
         return;
+      }
+      retries.succeeded(path);
+      const was = pause.resume();
+      if (was) {
+        logger.event("ingest_resumed", {
+          code: was.code,
+          paused_s: Math.round((Date.now() - was.since) / 1000),
+        });
       }
       summary[outcome.kind]++;
       const handled = summary.loaded + summary.duplicate + summary.quarantined;
@@ -377,6 +420,39 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     logger.event("stopped", { ...summary });
   }
   return summary;
+}
+
+/**
+ * The database, opened and (with `verifyOnStart`) every block read back once: a damaged file stops the
+ * service here, named as damaged in the log and the exit, before anything is written to it.
+ */
+async function openVerified(config: Config, logger: Logger) {
+  let budgeted: Awaited<ReturnType<typeof openBudgetedDatabase>> | null = null;
+  try {
+    budgeted = await openBudgetedDatabase(
+      config.db,
+      config.memoryBudgetMb,
+      logger,
+      config,
+    );
+    if (config.verifyOnStart) {
+      const started = performance.now();
+      const tables = await verifyBlocks(budgeted.db, config.db);
+      // The scan's blocks would stay cached; nothing reads them again soon.
+      await budgeted.db.evictCache();
+      logger.event("database_verified", { tables, ms: Math.round(performance.now() - started) });
+    }
+    return budgeted;
+  } catch (e) {
+    const code = databaseErrorCode(e);
+    logger.event(
+      code ?? "database_open_failed",
+      { db: config.db, code, error: (e as Error).message },
+      "error",
+    );
+    await budgeted?.close().catch(() => {});
+    throw e;
+  }
 }
 
 /** The rules and drift of one model over its newest points (the nightly run covers all history). */

@@ -9,10 +9,24 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PROBE = new URL("./_open_probe.ts", import.meta.url).pathname;
 
 /** The environment for child processes: no Rust backtraces, no colour. */
-function childEnv(): Record<string, string> {
+function childEnv(home?: string): Record<string, string> {
   const env = Deno.env.toObject();
   delete env.RUST_BACKTRACE;
-  return { ...env, NO_COLOR: "1", MALLOC_ARENA_MAX: "1" };
+  // Another user needs a cache and home of its own (root's are not readable to it).
+  const own: Record<string, string> = home ? { HOME: home, DENO_DIR: `${home}/.deno` } : {};
+  return { ...env, NO_COLOR: "1", MALLOC_ARENA_MAX: "1", ...own };
+}
+
+/** Runs as `nobody` (with `home` for its files) instead of the test's user, for what root may always do. */
+export interface AsUser {
+  user: "nobody";
+  home: string;
+}
+
+/** The program and arguments that run `deno ARGS`, as `as.user` when given. */
+function denoCommand(args: string[], as?: AsUser): [string, string[]] {
+  if (!as) return [Deno.execPath(), args];
+  return ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Deno.execPath(), ...args]];
 }
 
 /** A service folder: inbox, data, quarantine, reports, exports, and the config file naming them. */
@@ -48,10 +62,11 @@ export interface RunningService {
 }
 
 /** Starts `lta serve --config FILE` and waits until it answers. */
-export async function startService(configFile: string, db: string): Promise<RunningService> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", "--config", configFile],
-    env: childEnv(),
+export async function startService(configFile: string, db: string, as?: AsUser): Promise<RunningService> {
+  const [program, programArgs] = denoCommand(["run", "-A", MAIN, "serve", "--config", configFile], as);
+  const child = new Deno.Command(program, {
+    args: programArgs,
+    env: childEnv(as?.home),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -83,22 +98,38 @@ export async function startService(configFile: string, db: string): Promise<Runn
     log: () => text,
     stop: async () => {
       child.kill("SIGTERM");
+      // A service that does not stop within 30 s is killed, and the test sees code -1.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
       const status = await child.status;
+      clearTimeout(timer);
       await drained;
-      return status.code;
+      return status.signal === "SIGKILL" ? -1 : status.code;
     },
   };
 }
 
-/** Runs `lta ARGS --config FILE`; its exit code, stdout and stderr. */
-export async function lta(args: string[], configFile: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args, "--config", configFile],
-    env: childEnv(),
+/**
+ * Runs `lta ARGS --config FILE`; its exit code, stdout and stderr. One still running after `ms` is killed
+ * (code -1): a test fails with what it printed instead of hanging.
+ */
+export async function lta(args: string[], configFile: string, ms = 120_000, as?: AsUser) {
+  const [program, programArgs] = denoCommand(["run", "-A", MAIN, ...args, "--config", configFile], as);
+  const child = new Deno.Command(program, {
+    args: programArgs,
+    env: childEnv(as?.home),
     stdin: "null",
-  }).output();
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+  const out = await child.output();
+  clearTimeout(timer);
   const decoder = new TextDecoder();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+  return {
+    code: out.signal === "SIGKILL" ? -1 : out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
 }
 
 /** What a second process gets when it opens `db` read-only and read-write. */

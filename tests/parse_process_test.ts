@@ -5,7 +5,7 @@ import { ParseProcess } from "../src/ingest/parse_process.ts";
 import { ReadError } from "../src/ingest/readers/workbook.ts";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
 import { hostileCases } from "../fixtures/hostile.ts";
-import type { ReadRequest } from "../src/ingest/read_file.ts";
+import type { ReadRequest } from "../src/ingest/parsed.ts";
 
 async function request(path: string): Promise<ReadRequest> {
   const bytes = await Deno.readFile(path);

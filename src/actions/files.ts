@@ -8,6 +8,7 @@ import type { LoadOutcome } from "../ingest/load.ts";
 import type { BudgetedDatabase } from "../memory/budgeted_db.ts";
 import { processFile } from "../pipeline.ts";
 import type { Progress } from "./jobs.ts";
+import { classifyFailure } from "../ingest/retry.ts";
 
 export interface FileItem {
   path: string;
@@ -25,6 +26,8 @@ export interface FilesSummary {
   quarantinedReasons: string[];
   /** Quarantined files no longer in the quarantine folder (reprocess only). */
   missing: string[];
+  /** Files passed over through no fault of their own (permission denied, changed while read), with why. */
+  skipped: string[];
 }
 
 /** Loads and analyses `items` in order; `onOutcome` sees each file's outcome as it is done. */
@@ -44,14 +47,28 @@ export async function loadFiles(
     seconds: 0,
     quarantinedReasons: [],
     missing: [],
+    skipped: [],
   };
   for (const [i, item] of items.entries()) {
-    const { size } = await Deno.stat(item.path);
-    const { value: outcome } = await budgeted.admitFile(
-      item.path,
-      size,
-      (flushRows) => processFile(budgeted.db, item.path, config, item.replaces, flushRows, budgeted.read),
-    );
+    let outcome: LoadOutcome;
+    try {
+      const { size } = await Deno.stat(item.path);
+      ({ value: outcome } = await budgeted.admitFile(
+        item.path,
+        size,
+        (flushRows) => processFile(budgeted.db, item.path, config, item.replaces, flushRows, budgeted.read),
+      ));
+    } catch (e) {
+      // Not the file's fault: named and passed over (the service retries such files with backoff). Full
+      // or read-only storage, or a broken database, ends the run.
+      const failure = classifyFailure(e);
+      if (failure.scope !== "file" && failure.scope !== "gone") throw e;
+      summary.skipped.push(
+        `${item.path}: ${failure.scope === "gone" ? "gone" : failure.code} (${(e as Error).message})`,
+      );
+      progress?.(i + 1, items.length);
+      continue;
+    }
     summary[outcome.kind]++;
     if (outcome.kind === "loaded") summary.points += outcome.points;
     if (outcome.kind === "quarantined") {
@@ -66,8 +83,8 @@ export async function loadFiles(
 
 /** The summary line `lta ingest` and `lta reprocess` end with. */
 export function filesSummaryLine(s: FilesSummary): string {
-  return `${s.loaded} loaded, ${s.duplicate} duplicate, ${s.quarantined} quarantined, ${s.points} rows, ` +
-    `${s.seconds.toFixed(2)} s`;
+  return `${s.loaded} loaded, ${s.duplicate} duplicate, ${s.quarantined} quarantined, ` +
+    `${s.skipped.length ? `${s.skipped.length} skipped, ` : ""}${s.points} rows, ${s.seconds.toFixed(2)} s`;
 }
 
 /** Every quarantined file still in the quarantine folder, and those that are gone. */

@@ -47,7 +47,7 @@ async function runFiles(items: FileItem[], config: Config, missing: string[] = [
   const logger = createLogger(config.logFormat);
   const budgeted = await openBudgetedDatabase(config.db, config.memoryBudgetMb, {
     event: (name, fields, level) => level && level !== "info" && logger.event(name, fields, level),
-  }, config.parseTimeoutSeconds);
+  }, config);
   const bar = progressBar(items.length, "ingest");
   const outcomes: LoadOutcome[] = [];
   let summary: FilesSummary;
@@ -60,6 +60,7 @@ async function runFiles(items: FileItem[], config: Config, missing: string[] = [
     bar.stop();
     await budgeted.close();
   }
+  for (const why of summary.skipped) log(`skipped ${why}`);
   log(filesSummaryLine(summary));
   return { ...summary, missing, outcomes };
 }

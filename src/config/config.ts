@@ -32,6 +32,14 @@ export interface Config {
   incompleteSeconds: number;
   /** A file's read may take this long, plus 2 s per MB of file, before it is stopped and quarantined (`parse_timeout`). */
   parseTimeoutSeconds: number;
+  /**
+   * Where files are read: `process` (a child process with a deadline and a memory allowance, killed when
+   * a file runs past either) or `thread` (in the service itself: ~85 MB less, but a reader stuck in
+   * synchronous code cannot be stopped).
+   */
+  parseIsolation: "process" | "thread";
+  /** At start, read every block of the database once (a damaged file stops the service before any write). */
+  verifyOnStart: boolean;
   /** Use the OS's file events as a hint between scans. */
   watchEvents: boolean;
   /** Nightly jobs, cron syntax (minute hour day month weekday) in `timeZone`. */
@@ -61,6 +69,10 @@ export interface Config {
   queryMaxRows: number;
   /** A query running longer is stopped. */
   queryTimeoutSeconds: number;
+  /** API requests that read the database at once; more wait in line. */
+  httpReaders: number;
+  /** Requests that may wait in line; past that the API answers 503 with Retry-After. */
+  httpReaderQueue: number;
   /** Points per model that control limits and the drift baseline are computed from. */
   spcBaseline: number;
   /** Nelson rules (1–8) evaluated on sigma gradient. */
@@ -99,6 +111,8 @@ export const DEFAULTS: Config = {
   minAgeSeconds: 2,
   incompleteSeconds: 60,
   parseTimeoutSeconds: 15,
+  verifyOnStart: true,
+  parseIsolation: "process",
   watchEvents: true,
   nightlyCron: "0 2 * * *",
   timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -114,6 +128,8 @@ export const DEFAULTS: Config = {
   snapshotKeep: 7,
   queryMaxRows: 10_000,
   queryTimeoutSeconds: 30,
+  httpReaders: 4,
+  httpReaderQueue: 64,
   spcBaseline: 30,
   nelsonRulesSigma: [1, 2, 3, 4, 5, 6, 7, 8],
   nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
@@ -161,6 +177,8 @@ const KINDS: { [K in keyof Config]: Kind } = {
   minAgeSeconds: { type: "number", min: 0, max: 86_400 },
   incompleteSeconds: { type: "number", min: 0, max: 86_400 },
   parseTimeoutSeconds: { type: "number", min: 0.1, max: 86_400 },
+  verifyOnStart: { type: "boolean" },
+  parseIsolation: { type: "choice", values: ["process", "thread"] },
   watchEvents: { type: "boolean" },
   nightlyCron: { type: "cron" },
   timeZone: { type: "timeZone" },
@@ -174,6 +192,8 @@ const KINDS: { [K in keyof Config]: Kind } = {
   httpAllowedHosts: { type: "hostNames" },
   exportsPerHour: { type: "number", min: 1, max: 3600 },
   snapshotKeep: { type: "number", min: 1, max: 1000 },
+  httpReaders: { type: "number", min: 1, max: 256 },
+  httpReaderQueue: { type: "number", min: 0, max: 100_000 },
   queryMaxRows: { type: "number", min: 1, max: 10_000_000 },
   queryTimeoutSeconds: { type: "number", min: 0.01, max: 86_400 },
   spcBaseline: { type: "number", min: 5, max: 10_000 },

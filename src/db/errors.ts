@@ -19,7 +19,9 @@ export type DatabaseErrorCode =
   /** DuckDB refuses every statement after a fatal error: the process must restart. */
   | "database_invalidated"
   /** There is no database file yet. */
-  | "database_missing";
+  | "database_missing"
+  /** DuckDB's memory limit was reached by this statement among the others running: try again shortly. */
+  | "out_of_memory";
 
 /** A database failure with its code; `message` names the file and what to do. */
 export class DatabaseError extends Error {
@@ -33,6 +35,7 @@ export class DatabaseError extends Error {
 const PATTERNS: Array<[DatabaseErrorCode, RegExp]> = [
   ["database_invalidated", /FATAL Error|database has been invalidated/i],
   ["database_locked", /Could not set lock|Conflicting lock/i],
+  ["out_of_memory", /Out of Memory Error|could not allocate block|failed to allocate/i],
   ["disk_full", /No space left on device|ENOSPC|disk is full|max_temp_directory_size/i],
   ["read_only", /Read-only file system|EROFS|Permission denied|EACCES|read-only mode|database is read-only/i],
   [
@@ -59,6 +62,7 @@ const REMEDY: Record<DatabaseErrorCode, string> = {
   read_only: "it cannot be written (read-only file system or permissions)",
   database_invalidated: "DuckDB stopped after a fatal error; restart lta",
   database_missing: "there is no database file yet (nothing ingested yet, or another --db / LTA_DB?)",
+  out_of_memory: "DuckDB's memory limit was reached while other work ran; try again shortly",
 };
 
 /**

@@ -7,6 +7,7 @@ import { type DuckDBConnection, StatementType } from "@duckdb/node-api";
 import type { Database } from "./database.ts";
 import { plainValue } from "./values.ts";
 import { refusal, withoutPaths } from "./query_guard.ts";
+import { asDatabaseError, databaseErrorCode } from "./errors.ts";
 
 export interface QueryLimits {
   maxRows: number;
@@ -47,6 +48,8 @@ export function runReadOnlyQuery(db: Database, sql: string, limits: QueryLimits)
     } catch (e) {
       if (timedOut) throw new QueryRejected(`query took longer than ${limits.timeoutMs} ms and was stopped`);
       if (e instanceof QueryRejected) throw e;
+      // Not the query's fault: the client is told to come back, not that its SQL is wrong.
+      if (databaseErrorCode(e) === "out_of_memory") throw asDatabaseError(e, "the database");
       throw new QueryRejected(withoutPaths((e as Error).message, db.path));
     } finally {
       clearTimeout(timer);

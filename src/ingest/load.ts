@@ -13,14 +13,7 @@ import type { ParsedWorkbook } from "./layouts/trim_layout.ts";
 import type { ParsedFinalTest } from "./layouts/final_test_layout.ts";
 import { excelSerialToDate } from "./layouts/columns.ts";
 import { ReadError, type ReadErrorCode } from "./readers/workbook.ts";
-import {
-  CFB_MAGIC,
-  type ParsedFile,
-  type ReadRequest,
-  readWorkbookFile,
-  stagesOf,
-  startsWith,
-} from "./read_file.ts";
+import { CFB_MAGIC, type ParsedFile, type ReadRequest, stagesOf, startsWith } from "./parsed.ts";
 import { exists } from "../fs.ts";
 import { collectGarbage } from "../memory/gate.ts";
 
@@ -91,7 +84,28 @@ async function ledgerMatches(
   });
 }
 
-/** Loads one file; never throws for a bad file (it is quarantined), only for database failures. */
+/**
+ * The file changed (size or mtime) between its claim and the end of its read: not the file's fault, so it
+ * is not quarantined; the service reads it again once it is stable.
+ */
+export class SourceChanged extends Error {
+  constructor(path: string) {
+    super(`${basename(path)} changed while it was read; it is read again once it stops changing`);
+    this.name = "SourceChanged";
+  }
+}
+
+async function assertUnchanged(path: string, before: Deno.FileInfo): Promise<void> {
+  const now = await Deno.stat(path).catch(() => null);
+  if (!now || now.size !== before.size || now.mtime?.getTime() !== before.mtime?.getTime()) {
+    throw new SourceChanged(path);
+  }
+}
+
+/**
+ * Loads one file; never throws for a bad file (it is quarantined), only for database and environment
+ * failures (`SourceChanged`, a file it may not read).
+ */
 export async function loadFile(db: Database, given: string, options: LoadOptions): Promise<LoadOutcome> {
   const path = resolve(given);
   const fileName = basename(path);
@@ -121,8 +135,12 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
 
   let parsed: ParsedFile;
   try {
-    parsed = await (options.read ?? readWorkbookFile)({ path, fileName, head, whole, size: info.size });
+    // In this thread only when no parse process was given (tests, tools): the readers load on first use.
+    const read = options.read ?? (await import("./read_file.ts")).readWorkbookFile;
+    parsed = await read({ path, fileName, head, whole, size: info.size });
   } catch (e) {
+    // A file rewritten while it was read failed for that alone: it is read again as its new version.
+    await assertUnchanged(path, info);
     const code = e instanceof ReadError ? e.code : "read_error";
     const reason = e instanceof ReadError
       ? e.message
@@ -142,6 +160,8 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
     return { kind: "quarantined", fileId, path, sha256, code, reason };
   }
 
+  // The bytes hashed and read must be the file's: a station still writing it would load a torn version.
+  await assertUnchanged(path, info);
   const named = parseFileName(fileName.replace(/^(rout_|copy of )/i, ""));
   const stages = stagesOf(parsed);
   const sheetDate = parsed.kind === "final_test"

@@ -7,7 +7,7 @@
  * whole process down, measured; denoland/deno PR 35657 is open), and `cfb`, given two directory entries
  * that are each other's sibling, spends 8.6 s and 2.6 GB in one synchronous call.
  */
-import type { ParsedFile, ReadRequest } from "./read_file.ts";
+import type { ParsedFile, ReadRequest } from "./parsed.ts";
 import { ReadError } from "./readers/workbook.ts";
 import { frames, writeFrame } from "./parse_frames.ts";
 

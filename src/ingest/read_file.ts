@@ -4,33 +4,14 @@
  * must pass. It touches no database, so it runs in the parse worker (`parse_worker.ts`) as well as here.
  */
 import { extname } from "node:path";
-import { detectSystem, type ParsedWorkbook, parseTrimWorkbook } from "./layouts/trim_layout.ts";
-import {
-  detectFinalTest,
-  finalTestSheet,
-  type ParsedFinalTest,
-  parseFinalTest,
-} from "./layouts/final_test_layout.ts";
-import type { StageData } from "./layouts/columns.ts";
+import { detectSystem, parseTrimWorkbook } from "./layouts/trim_layout.ts";
+import { detectFinalTest, finalTestSheet, parseFinalTest } from "./layouts/final_test_layout.ts";
 import { openXls } from "./readers/xls.ts";
-import { openXlsx } from "./readers/xlsx.ts";
+import { CFB_MAGIC, type ParsedFile, type ReadRequest, stagesOf, startsWith, ZIP_MAGIC } from "./parsed.ts";
 import { ReadError, type WorkbookReader } from "./readers/workbook.ts";
 import { assertFinite } from "./finite.ts";
 
-/** What a readable file held: trim data or a Final Test. */
-export type ParsedFile = ParsedWorkbook | ParsedFinalTest;
-
-export const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0];
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
-
-/** What reading a file needs: where it is, its name, its first bytes and, for a compound file, all of them. */
-export interface ReadRequest {
-  path: string;
-  fileName: string;
-  head: Uint8Array;
-  whole: Uint8Array | null;
-  size: number;
-}
+export type { ParsedFile, ReadRequest };
 
 /** Reads and checks the file; a file lta cannot take throws a `ReadError` with its code. */
 export async function readWorkbookFile(request: ReadRequest): Promise<ParsedFile> {
@@ -64,6 +45,8 @@ async function readWorkbook(
   if (startsWith(head, CFB_MAGIC)) {
     book = openXls(whole ?? await Deno.readFile(path), fileName);
   } else if (startsWith(head, ZIP_MAGIC)) {
+    // Loaded on first use: most stations write .xls, and the zip reader brings node's zlib and streams.
+    const { openXlsx } = await import("./readers/xlsx.ts");
     book = await openXlsx(path, fileName);
   } else {
     throw new ReadError(
@@ -97,21 +80,6 @@ async function readWorkbook(
   } finally {
     book.close();
   }
-}
-
-/** Every stage of every track, with the stage name it is stored under. */
-export function stagesOf(parsed: ParsedFile): Array<{ trackId: string; stage: string; data: StageData }> {
-  if (parsed.kind === "final_test") {
-    return parsed.tracks.map((t) => ({ trackId: t.trackId, stage: "final", data: t.points }));
-  }
-  return parsed.tracks.flatMap((t) => [
-    ...(t.untrimmed ? [{ trackId: t.trackId, stage: "untrimmed", data: t.untrimmed }] : []),
-    ...(t.trimmed ? [{ trackId: t.trackId, stage: "trimmed", data: t.trimmed }] : []),
-  ]);
-}
-
-export function startsWith(bytes: Uint8Array, magic: number[]): boolean {
-  return magic.every((b, i) => bytes[i] === b);
 }
 
 function hex(bytes: Uint8Array): string {

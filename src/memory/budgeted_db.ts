@@ -27,10 +27,13 @@ export interface BudgetedDatabase {
     value: T;
     waitedMs: number;
   }>;
-  /** Reads a file in the parse process, under a deadline and a memory allowance from this budget. */
-  read: FileReader;
-  /** The parse process (its restarts are counted for `/metrics`). */
-  parser: ParseProcess;
+  /**
+   * Reads a file in the parse process, under a deadline and a memory allowance from this budget;
+   * `undefined` with `parseIsolation: thread` (the loader reads in this thread).
+   */
+  read: FileReader | undefined;
+  /** The parse process, when files are read in one. */
+  parser: ParseProcess | null;
   /** Unregisters the relief, ends the parse worker and closes the database. */
   close(): Promise<void>;
 }
@@ -51,7 +54,10 @@ export async function openBudgetedDatabase(
   path: string,
   budgetMb: number,
   logger: Logger,
-  parseTimeoutSeconds = 15,
+  reading: { parseTimeoutSeconds: number; parseIsolation: "process" | "thread" } = {
+    parseTimeoutSeconds: 15,
+    parseIsolation: "process",
+  },
 ): Promise<BudgetedDatabase> {
   const budgetBytes = memoryBudget(budgetMb, Deno.systemMemoryInfo().total);
   pinMmapThreshold();
@@ -65,16 +71,18 @@ export async function openBudgetedDatabase(
         budget_mb: Math.round(budgetBytes / 1e6),
       }, to === "ok" ? "info" : "warn"),
   });
-  const parser = new ParseProcess({
-    baseTimeoutMs: parseTimeoutSeconds * 1000,
-    timeoutMsPerMb: READ_MS_PER_MB,
-    maxRssBytes: Math.max(READ_MIN_BYTES, budgetBytes * READ_SHARE),
-  });
+  const parser = reading.parseIsolation === "process"
+    ? new ParseProcess({
+      baseTimeoutMs: reading.parseTimeoutSeconds * 1000,
+      timeoutMsPerMb: READ_MS_PER_MB,
+      maxRssBytes: Math.max(READ_MIN_BYTES, budgetBytes * READ_SHARE),
+    })
+    : null;
   let db: Database;
   try {
     db = await Database.open(path, duckdbSettings(budgetBytes));
   } catch (e) {
-    await parser.close();
+    await parser?.close();
     throw e;
   }
   const checkpointBytes = walCheckpointBytes(budgetBytes);
@@ -96,7 +104,7 @@ export async function openBudgetedDatabase(
     db,
     gate,
     budgetBytes,
-    read: parser.read,
+    read: parser?.read,
     parser,
     async admitFile(path, size, work) {
       const format = extname(path).slice(1).toLowerCase();
@@ -112,7 +120,7 @@ export async function openBudgetedDatabase(
     },
     async close() {
       unregister();
-      await parser.close();
+      await parser?.close();
       await db.exclusive(async () => {});
       try {
         db.close();

@@ -21,6 +21,7 @@ import type { JobRegistry, Progress } from "../actions/jobs.ts";
 import type { Config } from "../config/config.ts";
 import { type Connection, type Database, withConnection } from "../db/database.ts";
 import { databaseErrorCode } from "../db/errors.ts";
+import { checkDatabase } from "../db/verify.ts";
 
 export interface CommandContext {
   db: Database;
@@ -155,6 +156,8 @@ export function addCommandRoutes(
     }
     return c.json(ctx.jobs.start("nightly", () => ctx.runJobs(names as string[] | undefined), jobCode), 202);
   });
+
+  app.get("/api/doctor", async (c) => c.json({ checks: await read((r) => checkDatabase(r, ctx.config.db)) }));
 
   app.get("/api/jobs/:id", (c) => {
     const job = ctx.jobs.get(Number(c.req.param("id")));

@@ -13,13 +13,18 @@ import { formatRows } from "../db/values.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MemoryGate } from "../memory/gate.ts";
 import { livePage } from "./live_page.ts";
+import type { IngestPause, RetryBook } from "../ingest/retry.ts";
 import { addCommandRoutes, type CommandContext, isIsoDate } from "./command_routes.ts";
 import { ActionError } from "../actions/errors.ts";
 import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
-import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.ts";
+import { bodyCap, hostGuard, pageHeaders, RateLimit, readerQueue, writeGuard } from "./guard.ts";
 
 export interface ServiceView {
   gate: MemoryGate;
+  /** Files waiting out a backoff (permission denied, changed while read, a failed load). */
+  retries: RetryBook;
+  /** Claiming paused for storage that cannot take writes. */
+  pause: IngestPause;
   startedAt: number;
   watching: boolean;
   stopping: boolean;
@@ -60,6 +65,7 @@ export function createApp(ctx: ServerContext): Hono {
   }
 
   app.use("*", writeGuard());
+  app.use("*", readerQueue(ctx.config.httpReaders, ctx.config.httpReaderQueue));
   // Each is a full copy of the history: on request, a few an hour (the nightly jobs are not counted).
   const copies = new RateLimit(ctx.config.exportsPerHour, 3_600_000);
   const limited = (c: Context) => {
@@ -81,6 +87,15 @@ export function createApp(ctx: ServerContext): Hono {
     if (ctx.service.stopping) problems.push("stopping");
     if (!ctx.service.watching) problems.push("inbox watcher not running");
     if (ctx.service.gate.sample() && ctx.service.gate.state === "critical") problems.push("memory critical");
+    const paused = ctx.service.pause.current;
+    if (paused) {
+      problems.push(
+        `ingest paused since ${new Date(paused.since).toISOString()}: ${paused.code} (${paused.message})`,
+      );
+    }
+    if (!(await Deno.stat(ctx.config.inbox).then((i) => i.isDirectory, () => false))) {
+      problems.push(`inbox ${ctx.config.inbox} is missing`);
+    }
     try {
       await read((r) => r.value("SELECT 1"));
     } catch (e) {
@@ -117,6 +132,18 @@ export function createApp(ctx: ServerContext): Hono {
         help: "Files let through over budget because nothing else could free memory.",
         value: ctx.service.gate.overBudgetAdmissions,
       },
+      ...(["disk_full", "read_only"] as const).map((reason) => ({
+        name: "lta_ingest_paused",
+        help: "1 while claiming is paused for storage that cannot take writes.",
+        value: ctx.service.pause.current?.code === reason ? 1 : 0,
+        labels: { reason },
+      })),
+      ...Object.entries(ctx.service.retries.counts()).map(([code, n]) => ({
+        name: "lta_files_waiting",
+        help: "Files waiting out a backoff after a failure that was not the file's fault.",
+        value: n,
+        labels: { code },
+      })),
       { name: "lta_heap_used_bytes", help: "V8 heap in use.", value: mem.heapUsed },
       {
         name: "lta_external_bytes",
@@ -282,7 +309,8 @@ export function createApp(ctx: ServerContext): Hono {
       return c.json({ error: e.message, code: e.code }, e.code === "not_found" ? 404 : 400);
     }
     if (e instanceof DatabaseError) {
-      return c.json({ error: e.message, code: e.code }, DATABASE_STATUS[e.code]);
+      if (DATABASE_STATUS[e.code] === 503) c.header("retry-after", "5");
+      return c.json({ error: withoutPaths(e.message, ctx.db.path), code: e.code }, DATABASE_STATUS[e.code]);
     }
     if (e instanceof URIError) {
       return c.json({ error: "the address has bad percent-encoding", code: "bad_request" }, 400);
@@ -301,6 +329,7 @@ const DATABASE_STATUS: Record<DatabaseErrorCode, 500 | 503 | 507> = {
   read_only: 503,
   database_invalidated: 503,
   database_missing: 503,
+  out_of_memory: 503,
 };
 
 /** Starts listening; `port` 0 picks a free one. */
