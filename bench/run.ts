@@ -377,4 +377,13 @@ for (const isolation of section(10) ? ["process", "thread"] : []) {
   row("seconds", `${r.seconds.toFixed(0)}`);
 }
 
+// 11. Ingest while 200 clients read the API, against ingest alone (goal ≥ 0.8×).
+if (section(11)) {
+  console.log("\n== 600 typical files through lta serve, alone and under 200 concurrent API readers ==");
+  const r = (await benchScript("readers.ts", ["--files", "600"])).json;
+  row("ingest alone", `${r.solo.toFixed(0)} files/s`);
+  row("ingest with 200 readers", `${r.withReaders.toFixed(0)} files/s (${r.ratio.toFixed(2)}×, goal ≥ 0.8×)`);
+  row("readers' answers by status", JSON.stringify(r.statuses));
+}
+
 await Deno.remove(root, { recursive: true });

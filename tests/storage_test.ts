@@ -15,11 +15,6 @@ async function run(cmd: string, ...args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-/** Bytes free on the file system holding `dir`. */
-async function free(dir: string): Promise<number> {
-  return Number((await run("df", "--output=avail", "-B1", dir)).trim().split("\n").at(-1));
-}
-
 async function sql(base: string, statement: string): Promise<Record<string, unknown>[]> {
   const res = await fetch(`${base}/api/query`, {
     method: "POST",

@@ -1,0 +1,54 @@
+/**
+ * 200 readers at once while files load: every answer is data or a 503 with Retry-After from the bounded
+ * reader queue, never an engine error, and every file still loads. (The rate ingest keeps meanwhile is a
+ * benchmark: `deno task bench`, section 11.)
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { writeTypicalFiles } from "../fixtures/generate.ts";
+import { serviceFolder, startService, until } from "./_service_process.ts";
+
+const QUERY = `SELECT model, count(*) AS tracks, avg(sigma_gradient) AS sigma, max(linearity_error) AS worst
+               FROM v_tracks GROUP BY model ORDER BY model`;
+
+Deno.test("200 concurrent readers while files load get data or 503 with Retry-After, never an engine error", async () => {
+  const folder = await serviceFolder({ httpReaders: 4, httpReaderQueue: 32 });
+  const files = await writeTypicalFiles(join(folder.root, "typical"), 60);
+  const service = await startService(folder.configFile, folder.db);
+  try {
+    for (const f of files) await Deno.copyFile(f.path, join(folder.inbox, f.path.split("/").at(-1)!));
+    const statuses: Record<string, number> = {};
+    const problems: string[] = [];
+    await Promise.all(Array.from({ length: 200 }, async (_, i) => {
+      const res = i % 2
+        ? await fetch(`${service.base}/api/tracks?limit=500`)
+        : await fetch(`${service.base}/api/query`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ sql: QUERY }),
+        });
+      const body = await res.text();
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (res.status === 503 && res.headers.get("retry-after") !== "1") {
+        problems.push("503 without Retry-After");
+      }
+      if (res.status !== 200 && res.status !== 503) problems.push(`${res.status}: ${body.slice(0, 200)}`);
+    }));
+    deepEqual(problems, []);
+    ok(
+      (statuses[200] ?? 0) >= 36,
+      `at least the readers and the queue were served: ${JSON.stringify(statuses)}`,
+    );
+    ok((statuses[503] ?? 0) > 0, `the queue was full at some point: ${JSON.stringify(statuses)}`);
+    await until("every file loaded", async () => {
+      const res = await fetch(`${service.base}/api/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sql: "SELECT count(*) AS n FROM files WHERE status = 'loaded'" }),
+      });
+      return res.ok && Number((await res.json()).rows[0].n) === files.length;
+    }, 60_000);
+  } finally {
+    equal(await service.stop(), 0, service.log().slice(-1500));
+  }
+});
