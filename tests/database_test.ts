@@ -204,3 +204,13 @@ Deno.test("reopen() attaches the file afresh in the same object: rows kept, appe
     db.close();
   }
 });
+
+Deno.test("Database.open() bounds what DuckDB may spill to its temp folder when told to", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = await Database.open(join(dir, "spill.duckdb"), { maxTempDirectorySize: "2048MB" });
+  try {
+    equal(await db.value("SELECT current_setting('max_temp_directory_size')"), "1.9 GiB");
+  } finally {
+    db.close();
+  }
+});

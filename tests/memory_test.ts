@@ -110,8 +110,18 @@ Deno.test("the default budget is min(512 MB, 25% of RAM); DuckDB gets 40% of it 
   equal(memoryBudget(0, 24 * 1024 * MB), 512 * MB);
   equal(memoryBudget(0, 1024 * MB), 256 * MB);
   equal(memoryBudget(300, 24 * 1024 * MB), 300 * MB);
-  deepEqual(duckdbSettings(256 * MB), { memoryLimit: "102MB", threads: 1, checkpointThreshold: "4MB" });
-  deepEqual(duckdbSettings(512 * MB), { memoryLimit: "204MB", threads: 2, checkpointThreshold: "8MB" });
+  deepEqual(duckdbSettings(256 * MB), {
+    memoryLimit: "102MB",
+    threads: 1,
+    checkpointThreshold: "4MB",
+    maxTempDirectorySize: "2048MB",
+  });
+  deepEqual(duckdbSettings(512 * MB), {
+    memoryLimit: "204MB",
+    threads: 2,
+    checkpointThreshold: "8MB",
+    maxTempDirectorySize: "4096MB",
+  });
 });
 
 Deno.test("when relief frees nothing (native growth), the gate stops waiting on it for the next files", async () => {

@@ -75,6 +75,8 @@ export interface DatabaseOptions {
   checkpointThreshold?: string;
   /** Where DuckDB spills when a query needs more than `memoryLimit` (default: `<db>.tmp`). */
   tempDirectory?: string;
+  /** The most DuckDB may spill there (`max_temp_directory_size`, e.g. `"4096MB"`). */
+  maxTempDirectorySize?: string;
   /** Leave the schema alone: a scratch database whose relations the caller defines (the lake's views). */
   noSchema?: boolean;
 }
@@ -236,6 +238,7 @@ export class Database extends Connection {
     else if (file && !options.readOnly) config.temp_directory = `${path}.tmp`;
     if (options.threads) config.threads = String(options.threads);
     if (options.checkpointThreshold) config.checkpoint_threshold = options.checkpointThreshold;
+    if (options.maxTempDirectorySize) config.max_temp_directory_size = options.maxTempDirectorySize;
 
     const instance = await DuckDBInstance.create(":memory:", config);
     const conn = await instance.connect();

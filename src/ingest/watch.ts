@@ -49,6 +49,9 @@ export class InboxWatcher {
 
   /** Claimed paths, oldest first within each scan; ends when `signal` aborts. */
   async *claims(signal: AbortSignal): AsyncGenerator<string> {
+    // A signal aborted before this point (SIGTERM during start-up) never fires its abort listener: the
+    // file watch it would close kept the process alive after "stopped" (measured).
+    if (signal.aborted) return;
     if (this.options.useEvents) this.#listen(signal);
     while (!signal.aborted) {
       const claimed = await this.scan();
