@@ -23,10 +23,19 @@ export interface AsUser {
   home: string;
 }
 
-/** The program and arguments that run `deno ARGS`, as `as.user` when given. */
-function denoCommand(args: string[], as?: AsUser): [string, string[]] {
-  if (!as) return [Deno.execPath(), args];
-  return ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Deno.execPath(), ...args]];
+/** Starts `lta ARGS --config FILE` (as `as.user` when given), its output piped. */
+function spawnLta(args: string[], configFile: string, as?: AsUser): Deno.ChildProcess {
+  const deno = ["run", "-A", MAIN, ...args, "--config", configFile];
+  const [program, programArgs] = as
+    ? ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Deno.execPath(), ...deno]]
+    : [Deno.execPath(), deno];
+  return new Deno.Command(program, {
+    args: programArgs,
+    env: childEnv(as?.home),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
 }
 
 /** A service folder: inbox, data, quarantine, reports, exports, and the config file naming them. */
@@ -63,14 +72,7 @@ export interface RunningService {
 
 /** Starts `lta serve --config FILE` and waits until it answers. */
 export async function startService(configFile: string, db: string, as?: AsUser): Promise<RunningService> {
-  const [program, programArgs] = denoCommand(["run", "-A", MAIN, "serve", "--config", configFile], as);
-  const child = new Deno.Command(program, {
-    args: programArgs,
-    env: childEnv(as?.home),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnLta(["serve"], configFile, as);
   let text = "";
   const decoder = new TextDecoder();
   const drain = async (stream: ReadableStream<Uint8Array>) => {
@@ -113,14 +115,7 @@ export async function startService(configFile: string, db: string, as?: AsUser):
  * (code -1): a test fails with what it printed instead of hanging.
  */
 export async function lta(args: string[], configFile: string, ms = 120_000, as?: AsUser) {
-  const [program, programArgs] = denoCommand(["run", "-A", MAIN, ...args, "--config", configFile], as);
-  const child = new Deno.Command(program, {
-    args: programArgs,
-    env: childEnv(as?.home),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnLta(args, configFile, as);
   const timer = setTimeout(() => child.kill("SIGKILL"), ms);
   const out = await child.output();
   clearTimeout(timer);
