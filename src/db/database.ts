@@ -476,6 +476,9 @@ export class Database extends Connection {
    * 100,000 points in the service ("Current transaction is aborted").
    */
   async evictCache(): Promise<void> {
+    // Readers at work need the memory, and under 200 of them the statement restoring the limit failed
+    // for want of it: the limit stayed at 1 MB and every load and read after it failed (measured).
+    if (this.#readers > 0) return;
     // lta alone sets the limit, at open: read back from DuckDB, it cost a result and its chunk each time.
     const limit = this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     const conn = this.#inTransaction ? await this.instance.connect() : this.conn;
@@ -485,9 +488,22 @@ export class Database extends Connection {
       } catch {
         // Pinned blocks (indexes, open results) exceed 1 MB: DuckDB has evicted everything else already.
       }
-      await conn.run(`SET GLOBAL memory_limit = ${sqlString(limit)}`);
     } finally {
+      await this.#restoreLimit(conn, limit);
       if (conn !== this.conn) conn.closeSync();
+    }
+  }
+
+  /** Sets the memory limit back, retrying: a limit left at 1 MB would fail everything after it. */
+  async #restoreLimit(conn: DuckDBConnection, limit: string): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        await conn.run(`SET GLOBAL memory_limit = ${sqlString(limit)}`);
+        return;
+      } catch (e) {
+        if (attempt >= 50) throw asDatabaseError(e, this.path);
+        await new Promise((r) => setTimeout(r, 10 * attempt));
+      }
     }
   }
 
