@@ -7,21 +7,12 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
-import { serviceFolder, startService } from "../tests/_service_process.ts";
+import { loadedFiles, postQuery, serviceFolder, startService } from "../tests/_service_process.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { files: { type: "string", default: "600" } } });
 const count = Number(values.files);
 const source = await Deno.makeTempDir({ prefix: "lta-readers-" });
 const files = await writeTypicalFiles(source, count);
-
-async function loadedCount(base: string): Promise<number> {
-  const res = await fetch(`${base}/api/query`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sql: "SELECT count(*) AS n FROM files WHERE status = 'loaded'" }),
-  });
-  return res.ok ? Number((await res.json()).rows[0].n) : -1;
-}
 
 /** Files per second for loading every file, with `readers` clients looping meanwhile. */
 async function run(readers: number) {
@@ -33,13 +24,11 @@ async function run(readers: number) {
     while (reading) {
       const res = i % 2
         ? await fetch(`${service.base}/api/tracks?limit=200`).catch(() => null)
-        : await fetch(`${service.base}/api/query`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            sql: "SELECT model, count(*), avg(sigma_gradient) FROM v_tracks GROUP BY 1",
-          }),
-        }).catch(() => null);
+        : await postQuery(
+          service.base,
+          "SELECT model, count(*), avg(sigma_gradient) FROM v_tracks GROUP BY 1",
+        )
+          .catch(() => null);
       const key = res ? String(res.status) : "network";
       statuses[key] = (statuses[key] ?? 0) + 1;
       await res?.body?.cancel();
@@ -49,7 +38,7 @@ async function run(readers: number) {
   const started = performance.now();
   for (const f of files) await Deno.copyFile(f.path, join(folder.inbox, f.path.split("/").at(-1)!));
   const end = Date.now() + 600_000;
-  while (await loadedCount(service.base) < count && Date.now() < end) {
+  while (await loadedFiles(service.base, -1) < count && Date.now() < end) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;

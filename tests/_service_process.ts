@@ -142,3 +142,34 @@ export async function until(what: string, test: () => Promise<boolean>, ms = 30_
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** POSTs one reading statement to the service's `/api/query`, as the CLI does. */
+export function postQuery(base: string, sql: string): Promise<Response> {
+  return fetch(`${base}/api/query`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sql }),
+  });
+}
+
+/** The rows of `sql` through the service; a refused or failed query throws with its status. */
+export async function serviceRows(base: string, sql: string): Promise<Record<string, unknown>[]> {
+  const res = await postQuery(base, sql);
+  if (!res.ok) throw new Error(`query failed: ${res.status} ${await res.text()}`);
+  return (await res.json()).rows;
+}
+
+/**
+ * Loaded files in the service's ledger. Under a load of readers pass `whenBusy`: an answer that is not
+ * OK (503 from the reader queue) then counts as that instead of failing.
+ */
+export async function loadedFiles(base: string, whenBusy?: number): Promise<number> {
+  const sql = "SELECT count(*) AS n FROM files WHERE status = 'loaded'";
+  if (whenBusy === undefined) return Number((await serviceRows(base, sql))[0].n);
+  const res = await postQuery(base, sql);
+  if (!res.ok) {
+    await res.body?.cancel();
+    return whenBusy;
+  }
+  return Number((await res.json()).rows[0].n);
+}

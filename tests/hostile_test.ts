@@ -10,7 +10,7 @@ import { loadFiles } from "../src/actions/files.ts";
 import { buildConfig } from "../src/config/config.ts";
 import { openBudgetedDatabase } from "../src/memory/budgeted_db.ts";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
-import { lta, serviceFolder, startService, until } from "./_service_process.ts";
+import { lta, serviceFolder, serviceRows, startService, until } from "./_service_process.ts";
 
 const PER_FILE_MS = 20_000;
 const quiet = { event() {} };
@@ -87,16 +87,13 @@ Deno.test("the service takes the hostile corpus without stalling: /health within
   })();
   try {
     for (const c of cases) await Deno.writeFile(join(folder.inbox, c.file), c.bytes);
-    const decided = async () => {
-      const res = await fetch(`${service.base}/api/query`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          sql: "SELECT file_name, coalesce(reason_code, status) AS outcome FROM files",
-        }),
-      });
-      return (await res.json()).rows as Array<{ file_name: string; outcome: string }>;
-    };
+    const decided = async () =>
+      (await serviceRows(
+        service.base,
+        "SELECT file_name, coalesce(reason_code, status) AS outcome FROM files",
+      )) as Array<
+        { file_name: string; outcome: string }
+      >;
     await until("every hostile file decided", async () => (await decided()).length === cases.length, 60_000)
       .catch(async (e) => {
         const names = new Set((await decided()).map((r) => r.file_name));

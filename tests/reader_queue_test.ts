@@ -6,7 +6,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
-import { serviceFolder, startService } from "./_service_process.ts";
+import { loadedFiles, postQuery, serviceFolder, startService } from "./_service_process.ts";
 
 const QUERY = `SELECT model, count(*) AS tracks, avg(sigma_gradient) AS sigma, max(linearity_error) AS worst
                FROM v_tracks GROUP BY model ORDER BY model`;
@@ -19,14 +19,7 @@ Deno.test("200 concurrent readers while files load get data or 503 with Retry-Af
     for (const f of files) await Deno.copyFile(f.path, join(folder.inbox, f.path.split("/").at(-1)!));
     const statuses: Record<string, number> = {};
     const problems: string[] = [];
-    const loaded = async () => {
-      const res = await fetch(`${service.base}/api/query`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ sql: "SELECT count(*) AS n FROM files WHERE status = 'loaded'" }),
-      });
-      return res.ok ? Number((await res.json()).rows[0].n) : -1;
-    };
+    const loaded = () => loadedFiles(service.base, -1);
     // 200 clients keep reading for as long as the files load (a cache eviction under such load once left
     // DuckDB's memory limit at 1 MB, after which every load and read failed).
     let reading = true;
@@ -34,11 +27,7 @@ Deno.test("200 concurrent readers while files load get data or 503 with Retry-Af
       while (reading) {
         const res = i % 2
           ? await fetch(`${service.base}/api/tracks?limit=500`)
-          : await fetch(`${service.base}/api/query`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ sql: QUERY }),
-          });
+          : await postQuery(service.base, QUERY);
         const body = await res.text();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (res.status === 503 && res.headers.get("retry-after") !== "1") {
@@ -57,11 +46,7 @@ Deno.test("200 concurrent readers while files load get data or 503 with Retry-Af
     ok((statuses[200] ?? 0) >= 36, `readers were served: ${JSON.stringify(statuses)}`);
     ok((statuses[503] ?? 0) > 0, `the queue was full at some point: ${JSON.stringify(statuses)}`);
     // Still answering, with DuckDB's memory limit back where lta set it.
-    const after = await fetch(`${service.base}/api/query`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sql: QUERY }),
-    });
+    const after = await postQuery(service.base, QUERY);
     equal(after.status, 200, await after.text());
   } finally {
     equal(await service.stop(), 0, service.log().slice(-1500));

@@ -9,7 +9,7 @@ import { ingestCommand } from "../src/cli/commands.ts";
 import { buildConfig } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
-import { lta, serviceFolder, startService, until } from "./_service_process.ts";
+import { loadedFiles, lta, serviceFolder, startService, until } from "./_service_process.ts";
 
 /** What a database holds, keyed by content: the ledger, a checksum of each file's points, the verdicts. */
 async function contents(path: string) {
@@ -82,22 +82,14 @@ Deno.test("a damaged database stops lta serve as damaged, and lta recover rebuil
       await Deno.copyFile(f.path, join(folder.inbox, f.path.split("/").at(-1)!));
     }
   };
-  const loaded = async (base: string) => {
-    const res = await fetch(`${base}/api/query`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sql: "SELECT count(*) AS n FROM files WHERE status = 'loaded'" }),
-    });
-    return Number((await res.json()).rows[0].n);
-  };
   // Six files, a snapshot, six more: the plant's history, half of it after the newest snapshot.
   const service = await startService(folder.configFile, folder.db);
   try {
     await drop(0, 6);
-    await until("six loads", async () => await loaded(service.base) === 6);
+    await until("six loads", async () => await loadedFiles(service.base) === 6);
     equal((await lta(["snapshot"], folder.configFile)).code, 0);
     await drop(6, 12);
-    await until("twelve loads", async () => await loaded(service.base) === 12);
+    await until("twelve loads", async () => await loadedFiles(service.base) === 12);
   } finally {
     equal(await service.stop(), 0, service.log());
   }

@@ -10,23 +10,17 @@ import { buildConfig } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import { runService } from "../src/service.ts";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
-import { lta, probeOpen, serviceFolder, startService, until } from "./_service_process.ts";
+import {
+  loadedFiles,
+  lta,
+  probeOpen,
+  serviceFolder,
+  serviceRows,
+  startService,
+  until,
+} from "./_service_process.ts";
 
 const LOCKED = { readOnly: "database_locked", readWrite: "database_locked" };
-
-/** The service's answer to one reading statement. */
-async function sql(base: string, statement: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${base}/api/query`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sql: statement }),
-  });
-  ok(res.ok, `query failed: ${res.status}`);
-  return (await res.json()).rows;
-}
-
-const loadedFiles = async (base: string) =>
-  Number((await sql(base, "SELECT count(*) AS n FROM files WHERE status = 'loaded'"))[0].n);
 
 Deno.test("while the service runs, no snapshot, export, nightly job or reopen lets a second process open its database", async () => {
   const folder = await serviceFolder();
@@ -126,7 +120,7 @@ Deno.test("alarms, SPC, a report, an Excel export and a chart all work through t
     ok(unknownModel.stderr.includes('no analysed tracks of model "NOPE"'), unknownModel.stderr);
 
     const date = String(
-      (await sql(service.base, "SELECT strftime(max(test_date), '%Y-%m-%d') AS d FROM files"))[0].d,
+      (await serviceRows(service.base, "SELECT strftime(max(test_date), '%Y-%m-%d') AS d FROM files"))[0].d,
     );
     const report = await lta(["report", "--date", date], folder.configFile);
     equal(report.code, 0, report.stderr);
@@ -141,7 +135,7 @@ Deno.test("alarms, SPC, a report, an Excel export and a chart all work through t
     deepEqual([...head], [0x50, 0x4b], "a zip (xlsx) file");
 
     const fileName = String(
-      (await sql(service.base, "SELECT file_name FROM files ORDER BY file_id LIMIT 1"))[0].file_name,
+      (await serviceRows(service.base, "SELECT file_name FROM files ORDER BY file_id LIMIT 1"))[0].file_name,
     );
     const chart = await lta(["chart", fileName], folder.configFile);
     equal(chart.code, 0, chart.stderr);

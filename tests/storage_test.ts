@@ -6,7 +6,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
-import { lta, serviceFolder, startService, until } from "./_service_process.ts";
+import { loadedFiles, lta, serviceFolder, serviceRows, startService, until } from "./_service_process.ts";
 import { classifyFailure, IngestPause } from "../src/ingest/retry.ts";
 
 async function run(cmd: string, ...args: string[]): Promise<string> {
@@ -14,18 +14,6 @@ async function run(cmd: string, ...args: string[]): Promise<string> {
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
   return new TextDecoder().decode(out.stdout);
 }
-
-async function sql(base: string, statement: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${base}/api/query`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sql: statement }),
-  });
-  return (await res.json()).rows;
-}
-
-const loaded = async (base: string) =>
-  Number((await sql(base, "SELECT count(*) AS n FROM files WHERE status = 'loaded'"))[0].n);
 
 async function ready(base: string): Promise<{ status: number; problems: string[] }> {
   const res = await fetch(`${base}/ready`);
@@ -47,8 +35,8 @@ Deno.test("a database folder that is disk full pauses loading, keeps files in th
   const service = await startService(folder.configFile, folder.db);
   try {
     await drop(0, 3);
-    await until("three loads", async () => await loaded(service.base) === 3);
-    const before = await sql(service.base, "SELECT sha256, n_points FROM files ORDER BY sha256");
+    await until("three loads", async () => await loadedFiles(service.base) === 3);
+    const before = await serviceRows(service.base, "SELECT sha256, n_points FROM files ORDER BY sha256");
 
     let filling = true;
     // Every byte taken, and kept taken: DuckDB deletes its own spill files in <db>.tmp now and then,
@@ -99,7 +87,7 @@ Deno.test("a database folder that is disk full pauses loading, keeps files in th
       0,
     );
     // What was loaded is untouched (a file may have got in through room DuckDB had just freed).
-    const during = await sql(service.base, "SELECT sha256, n_points FROM files ORDER BY sha256");
+    const during = await serviceRows(service.base, "SELECT sha256, n_points FROM files ORDER BY sha256");
     deepEqual(during.filter((r) => before.some((b) => b.sha256 === r.sha256)), before);
 
     filling = false;
@@ -107,10 +95,13 @@ Deno.test("a database folder that is disk full pauses loading, keeps files in th
     await Deno.remove(filler);
     await until(
       "every file loaded after the storage came back",
-      async () => await loaded(service.base) === 8,
+      async () => await loadedFiles(service.base) === 8,
       60_000,
     );
-    const ledger = await sql(service.base, "SELECT count(*) AS n, count(DISTINCT sha256) AS d FROM files");
+    const ledger = await serviceRows(
+      service.base,
+      "SELECT count(*) AS n, count(DISTINCT sha256) AS d FROM files",
+    );
     deepEqual(ledger, [{ n: 8, d: 8 }]);
     equal((await ready(service.base)).status, 200);
     ok(service.log().includes('"event":"ingest_resumed"'));
