@@ -4,11 +4,10 @@
  * archive whose content the snapshot does not hold is loaded again, oldest first, through the usual path.
  * What the damaged ledger (when it can still be read) knew of and no folder holds is listed as missing.
  */
-import { basename, join } from "node:path";
 import { createHash } from "node:crypto";
 import type { Config } from "../config/config.ts";
 import { Database } from "../db/database.ts";
-import { snapshotDir } from "../db/snapshot.ts";
+import { fileStamp, listSnapshots } from "../db/snapshot.ts";
 import { checkDatabase } from "../db/verify.ts";
 import { discoverFiles } from "../ingest/discover.ts";
 import { openBudgetedDatabase } from "../memory/budgeted_db.ts";
@@ -27,18 +26,6 @@ export interface RecoveryReport {
   quarantined: number;
   /** Files the damaged ledger had loaded that no folder holds any more (`null`: its ledger was unreadable). */
   missing: string[] | null;
-}
-
-/** Snapshots of `dbPath`, newest first. */
-async function snapshots(dbPath: string): Promise<string[]> {
-  const dir = snapshotDir(dbPath);
-  const stem = basename(dbPath).replace(/\.duckdb$/, "");
-  if (!(await exists(dir))) return [];
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.startsWith(`${stem}-`) && e.name.endsWith(".duckdb")) names.push(e.name);
-  }
-  return names.sort().reverse().map((n) => join(dir, n));
 }
 
 /** Whether `path` opens and passes every check; the first failure when not. */
@@ -80,7 +67,7 @@ async function sha256Of(path: string): Promise<string> {
 /** Rebuilds `config.db`; the caller has made sure no service holds it. */
 export async function recoverDatabase(config: Config, log: (line: string) => void): Promise<RecoveryReport> {
   const db = config.db;
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+  const stamp = fileStamp();
   const expected = await ledgerOf(db);
   const report: RecoveryReport = {
     keptAs: [],
@@ -90,7 +77,7 @@ export async function recoverDatabase(config: Config, log: (line: string) => voi
     quarantined: 0,
     missing: null,
   };
-  for (const candidate of await snapshots(db)) {
+  for (const candidate of (await listSnapshots(db)).reverse()) {
     const problem = await soundness(candidate);
     if (!problem) {
       report.snapshot = candidate;

@@ -25,17 +25,31 @@ export function snapshotDir(dbPath: string): string {
 export async function takeSnapshot(db: Database, keep: number): Promise<string> {
   const dir = snapshotDir(db.path);
   await Deno.mkdir(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+  const stamp = fileStamp();
   const stem = basename(db.path).replace(/\.duckdb$/, "");
   let target = join(dir, `${stem}-${stamp}.duckdb`);
   for (let i = 1; await exists(target); i++) target = join(dir, `${stem}-${stamp}-${i}.duckdb`);
   await copyDatabase(db, target);
-  const all = [...Deno.readDirSync(dir)]
-    .filter((e) => e.isFile && e.name.startsWith(`${stem}-`) && e.name.endsWith(".duckdb"))
-    .map((e) => e.name)
-    .sort();
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) await Deno.remove(join(dir, old));
+  const all = await listSnapshots(db.path);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) await Deno.remove(old);
   return target;
+}
+
+/** The snapshots of the database at `dbPath`, oldest first (their names sort by time). */
+export async function listSnapshots(dbPath: string): Promise<string[]> {
+  const dir = snapshotDir(dbPath);
+  const stem = basename(dbPath).replace(/\.duckdb$/, "");
+  if (!(await exists(dir))) return [];
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.startsWith(`${stem}-`) && e.name.endsWith(".duckdb")) names.push(e.name);
+  }
+  return names.sort().map((n) => join(dir, n));
+}
+
+/** Now as `YYYYMMDDTHHMMSS` (UTC), for file names that sort by time. */
+export function fileStamp(at = new Date()): string {
+  return at.toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
 }
 
 /**
