@@ -23,11 +23,36 @@ export interface AsUser {
   home: string;
 }
 
+/**
+ * A copy of this Deno in `as.home` that the other user may run: under `npx deno`, the binary sits below
+ * root's home, which nobody else may enter (lta starts its parse process from `Deno.execPath()`).
+ */
+function denoFor(as: AsUser): string {
+  const copy = `${as.home}/deno`;
+  try {
+    Deno.statSync(copy);
+  } catch {
+    Deno.copyFileSync(Deno.execPath(), copy);
+    Deno.chmodSync(copy, 0o755);
+  }
+  return copy;
+}
+
 /** Starts `lta ARGS --config FILE` (as `as.user` when given), its output piped. */
 function spawnLta(args: string[], configFile: string, as?: AsUser): Deno.ChildProcess {
-  const deno = ["run", "-A", MAIN, ...args, "--config", configFile];
+  // Another user has an empty Deno cache: told to take npm packages from node_modules as they are, its
+  // Deno does not download them again (it did under `npx deno task test`).
+  const deno = [
+    "run",
+    "-A",
+    ...(as ? ["--node-modules-dir=manual"] : []),
+    MAIN,
+    ...args,
+    "--config",
+    configFile,
+  ];
   const [program, programArgs] = as
-    ? ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Deno.execPath(), ...deno]]
+    ? ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", denoFor(as), ...deno]]
     : [Deno.execPath(), deno];
   return new Deno.Command(program, {
     args: programArgs,
