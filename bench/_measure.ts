@@ -1,6 +1,6 @@
 /** Shared by the benchmarks: a child process timed, with its peak RSS. */
 
-/** The environment deno.json's `start` and `lta` tasks give lta (one malloc arena: README, Memory). */
+/** The environment deno.json's `start` and `lta` tasks give lta (one malloc arena: docs/memory.md). */
 export const TASK_ENV = { MALLOC_ARENA_MAX: "1" };
 
 /**

@@ -33,7 +33,7 @@ await Deno.writeTextFile(
 # lta ${VERSION}: runs from this folder with no network (npm packages are in node_modules).
 HERE=$(cd "$(dirname "$0")" && pwd)
 export DENO_DIR="$HERE/.deno-cache"
-# One malloc arena for every thread: what DuckDB's threads free is reused instead of fragmenting (README, Memory).
+# One malloc arena for every thread: what DuckDB's threads free is reused instead of fragmenting (docs/memory.md).
 export MALLOC_ARENA_MAX=1
 exec "$HERE/bin/deno" run ${flags} "$HERE/main.ts" "$@"
 `,

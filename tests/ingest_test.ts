@@ -54,7 +54,7 @@ Deno.test("every generated fixture loads with its system, model, serial and poin
   }
 });
 
-Deno.test("messy sheets load as domain.md says: blank errors as 0.0, recovered from volts, stray rows ignored", async () => {
+Deno.test("messy sheets load as docs/domain.md says: blank errors as 0.0, recovered from volts, stray rows ignored", async () => {
   const { dir, manifest } = await generatedFixtures();
   const pick = (model: string, serial: string) =>
     join(dir, manifest.find((m) => m.model === model && m.serial === serial)!.file);

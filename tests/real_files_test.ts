@@ -98,9 +98,9 @@ Deno.test("the legacy offset search reproduces upstream's numbers on every real 
       const expectedStatus = Number(t.fail_points) > 0 ? "FAIL" : t.sigma_pass ? "PASS" : "WARNING";
       equal(t.overall_status, expectedStatus, keyOf(row));
     }
-    equal(fewer, 8, "domain.md: the exact search finds fewer fail points on 8 real tracks");
+    equal(fewer, 8, "docs/domain.md: the exact search finds fewer fail points on 8 real tracks");
     const flips = await db.rows("SELECT * FROM v_offset_disagreements");
-    equal(flips.length, 2, "domain.md: 2 upstream FAILs become PASS");
+    equal(flips.length, 2, "docs/domain.md: 2 upstream FAILs become PASS");
     ok(flips.every((f) => f.overall_status === "PASS" && f.other_search_status === "FAIL"));
   } finally {
     db.close();

@@ -1,5 +1,5 @@
 /**
- * Optimal offset searches (domain.md "Optimal offset"): the station may read with a constant bias, so the
+ * Optimal offset searches (docs/domain.md "Optimal offset"): the station may read with a constant bias, so the
  * error curve may be shifted by any c. `exact` finds the c with the fewest points outside their limits;
  * `legacy` reproduces upstream's bounded Brent search step by step (upstream-spec.md §3.3).
  */

@@ -1,4 +1,4 @@
-/** Sigma gradient and its threshold (domain.md "Sigma gradient"). */
+/** Sigma gradient and its threshold (docs/domain.md "Sigma gradient"). */
 import { filtfilt, FILTFILT_PAD } from "./filtfilt.ts";
 
 const ENDPOINT_TRIM = 5;

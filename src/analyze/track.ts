@@ -1,6 +1,6 @@
 /**
  * One track's verdict from its points: sigma gradient, linearity after the optimal offset, margins,
- * resistance change, risk and status, by the formulas of domain.md ("Per-track analysis").
+ * resistance change, risk and status, by the formulas of docs/domain.md ("One track's verdict").
  */
 import { failPoints, type LimitedPoints, type OffsetSearch, optimalOffset } from "./offset.ts";
 import { sigmaGradient, sigmaThreshold } from "./sigma.ts";

@@ -1,4 +1,4 @@
--- Analysis results (issue "Analyze"); documented in README.md ("Schema").
+-- Analysis results (issue "Analyze"); documented in docs/schema.md.
 CREATE TABLE IF NOT EXISTS tracks (
   file_id               BIGINT NOT NULL,
   track_id              VARCHAR NOT NULL,

@@ -1,4 +1,4 @@
--- Final Test (post-assembly) results and their link to trim results; documented in README.md ("Schema").
+-- Final Test (post-assembly) results and their link to trim results; documented in docs/schema.md.
 -- The ledger row (`files`, kind = 'final_test') holds the model, serial and test date of the file.
 CREATE TABLE IF NOT EXISTS final_tests (
   file_id             BIGINT NOT NULL,

@@ -1,4 +1,4 @@
--- Matching Final Tests to trims; documented in README.md ("Views"). Only views and macros over `files`,
+-- Matching Final Tests to trims; documented in docs/schema.md ("Views"). Only views and macros over `files`,
 -- `tracks`, `final_tests`: the lake (src/export/lake.ts) runs this file unchanged over Parquet exports.
 -- How stations and test benches write the same unit differently (upstream-spec.md §2.6): `SN007`, `7`,
 -- `7B` are one serial; `8275A` and `8275`, `2475-08` and `2475-8`, `7280-1-CT` and `7280-1` one model.

@@ -1,4 +1,4 @@
--- lta's public schema (version: SCHEMA_VERSION in database.ts; older files are migrated there). Every column is documented in README.md ("Schema").
+-- lta's public schema (version: SCHEMA_VERSION in database.ts; older files are migrated there). Every column is documented in docs/schema.md.
 CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1;
 
 CREATE TABLE IF NOT EXISTS files (

@@ -1,4 +1,4 @@
--- Statistical process control (issue "SPC and drift"); documented in README.md ("Schema").
+-- Statistical process control (issue "SPC and drift"); documented in docs/schema.md.
 CREATE SEQUENCE IF NOT EXISTS spc_alarm_id_seq START 1;
 
 -- Control limits are versioned: recomputing adds a version, history keeps the limits it was judged by.

@@ -1,5 +1,5 @@
 /**
- * Model, serial, test date and trim note from a trim file's name, by the rules of domain.md
+ * Model, serial, test date and trim note from a trim file's name, by the rules of docs/domain.md
  * ("File names → model, serial, test date"). Names are split on underscores and spaces, never on hyphens.
  */
 

@@ -2,7 +2,7 @@
  * Non-finite numbers in a stage's points. A position or error that is infinite (`1e999`, text `Infinity`,
  * an IEEE infinity in an `.xls` cell) or undefined (∞ − ∞) is no measurement: the file is quarantined as
  * `non_finite_value`, naming the sheet and cell, rather than failing inside the database or poisoning
- * every later SPC sum. A NaN *cell* is a blank by the reading rules (domain.md) and never reaches here.
+ * every later SPC sum. A NaN *cell* is a blank by the reading rules (docs/domain.md) and never reaches here.
  */
 import { cellName } from "./readers/sheet_xml.ts";
 import { ReadError } from "./readers/workbook.ts";

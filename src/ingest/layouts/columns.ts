@@ -1,5 +1,5 @@
 /**
- * The column-reading rules shared by both station layouts (domain.md "Reading the columns"): where data
+ * The column-reading rules shared by both station layouts (docs/domain.md "Reading the columns"): where data
  * start, where they end, what a blank or a text cell means, and how errors are recovered.
  */
 import type { CellValue, SheetRow, WorkbookReader } from "../readers/workbook.ts";

@@ -1,8 +1,8 @@
 /**
- * The post-assembly Final Test layouts of domain.md ("Final Test files"): the standard file (sheet
+ * The post-assembly Final Test layouts of docs/domain.md ("Final Test files"): the standard file (sheet
  * `Sheet1`, no header row, A measured, B index, C theory, D error, E position, G/H limits, test results in
  * K/L) and the `Rout_` file (sheet `Data`: A measured, B position, C index, D error, E/F limits).
- * Details where domain.md is silent follow upstream-spec.md §1.6.
+ * Details where docs/domain.md is silent follow upstream's description (../shared/upstream-spec.md §1.6).
  */
 import type { WorkbookReader } from "../readers/workbook.ts";
 import {

@@ -1,5 +1,5 @@
 /**
- * Layout detection and per-track extraction for the two trim-station layouts of domain.md:
+ * Layout detection and per-track extraction for the two trim-station layouts of docs/domain.md:
  * System A ("DLTS", `SEC1 TRK1 0` / `SEC1 TRK1 1 TRM1` sheets) and System B ("LTS", `test` / `Trim N` /
  * `Lin Error`). Sheets are read one at a time; only the chosen data sheets are decoded.
  */
