@@ -107,14 +107,17 @@ function knownKey(path: string, size: number, mtimeMs: number): string {
  */
 async function knownFiles(db: Database): Promise<Set<string>> {
   const known = new Set<string>();
-  const result = await db.conn.stream(
+  await db.eachChunk(
     `SELECT path || chr(10) || size_bytes || chr(10) || epoch_ms(source_mtime) FROM files WHERE source_mtime IS NOT NULL
      UNION ALL
      SELECT path || chr(10) || size_bytes || chr(10) || epoch_ms(source_mtime) FROM duplicates WHERE source_mtime IS NOT NULL`,
+    [],
+    (chunk) => {
+      const keys = chunk.column(0);
+      for (let i = 0; i < chunk.rowCount; i++) known.add(String(keys.getItem(i)));
+    },
+    true,
   );
-  for await (const rows of result.yieldRowsJs()) {
-    for (const [key] of rows) known.add(String(key));
-  }
   return known;
 }
 

@@ -118,7 +118,7 @@ export async function analyzeTracks(
       if (batch.length === 0) return null;
       const results = await computeBatch(db, batch, options);
       await db.transaction(async () => {
-        await db.conn.run(
+        await db.exec(
           `DELETE FROM tracks WHERE (file_id, track_id) IN (SELECT unnest($1::BIGINT[]), unnest($2::VARCHAR[]))`,
           [listValue(batch.map((t) => t.fileId)), listValue(batch.map((t) => t.trackId))],
         );
@@ -193,8 +193,21 @@ async function computeBatch(
   batch: TrackRow[],
   settings: TrackSettings,
 ): Promise<TrackResult[]> {
+  const inputs = batch.map((t) => ({
+    data: {
+      position: [] as number[],
+      error: [] as number[],
+      upper: [] as Array<number | null>,
+      lower: [] as Array<number | null>,
+      untrimmedError: null as number[] | null,
+      untrimmedResistance: t.untrimmedResistance,
+      trimmedResistance: t.trimmedResistance,
+      thresholdOverride: t.override,
+    } satisfies TrackInput,
+    untrimmed: [] as number[],
+  }));
   // SQL picks each track's data stage and numbers the tracks, so the loop below reads only numbers.
-  const result = await db.conn.run(
+  await db.eachChunk(
     `SELECT b.ord, p.stage = 'trimmed' OR NOT b.has_trimmed AS is_data,
             p.position, p.error, p.upper_limit, p.lower_limit
      FROM points p
@@ -211,42 +224,24 @@ async function computeBatch(
       listValue(batch.map((_, i) => i)),
       listValue(batch.map((t) => t.hasTrimmed)),
     ],
-  );
-  const inputs = batch.map((t) => ({
-    data: {
-      position: [] as number[],
-      error: [] as number[],
-      upper: [] as Array<number | null>,
-      lower: [] as Array<number | null>,
-      untrimmedError: null as number[] | null,
-      untrimmedResistance: t.untrimmedResistance,
-      trimmedResistance: t.trimmedResistance,
-      thresholdOverride: t.override,
-    } satisfies TrackInput,
-    untrimmed: [] as number[],
-  }));
-  // Column vectors chunk by chunk: converting whole rows to JS values costs several times the query.
-  for (
-    let chunk = await result.fetchChunk();
-    chunk && chunk.rowCount > 0;
-    chunk = await result.fetchChunk()
-  ) {
-    const [ords, isData, positions, errors, uppers, lowers] = [0, 1, 2, 3, 4, 5].map((c) =>
-      chunk.getColumnVector(c)
-    );
-    for (let i = 0; i < chunk.rowCount; i++) {
-      const entry = inputs[ords.getItem(i) as number];
-      const error = errors.getItem(i) as number;
-      if (isData.getItem(i)) {
-        entry.data.position.push(positions.getItem(i) as number);
-        entry.data.error.push(error);
-        entry.data.upper.push(uppers.getItem(i) as number | null);
-        entry.data.lower.push(lowers.getItem(i) as number | null);
-      } else {
-        entry.untrimmed.push(error);
+    (chunk) => {
+      const [ords, isData, positions, errors, uppers, lowers] = [0, 1, 2, 3, 4, 5].map((c) =>
+        chunk.column(c)
+      );
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const entry = inputs[ords.getItem(i) as number];
+        const error = errors.getItem(i) as number;
+        if (isData.getItem(i)) {
+          entry.data.position.push(positions.getItem(i) as number);
+          entry.data.error.push(error);
+          entry.data.upper.push(uppers.getItem(i) as number | null);
+          entry.data.lower.push(lowers.getItem(i) as number | null);
+        } else {
+          entry.untrimmed.push(error);
+        }
       }
-    }
-  }
+    },
+  );
   return batch.map((t, i) => {
     const entry = inputs[i];
     if (t.hasTrimmed && entry.untrimmed.length) entry.data.untrimmedError = entry.untrimmed;

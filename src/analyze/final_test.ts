@@ -38,7 +38,7 @@ export async function analyzeFinalTests(
     }, settings);
     results.push(r);
     const status = finalStatus(r);
-    await db.conn.run(
+    await db.exec(
       `UPDATE final_tests SET linearity_spec = $3, optimal_offset = $4, linearity_error = $5, linearity_pass = $6,
          fail_points = $7, raw_fail_points = $8, sigma_gradient = $9, overall_status = $10, status_reason = $11,
          offset_search = $12, analysis_version = $13, analyzed_at = now()::TIMESTAMP

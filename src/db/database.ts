@@ -2,179 +2,22 @@
  * The one place that owns DuckDB handles: open a database file with lta's settings, apply the schema,
  * and close it deterministically.
  */
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
+import type {
+  DuckDBAppender,
+  DuckDBConnection,
   DuckDBInstance,
-  type DuckDBMaterializedResult,
-  type DuckDBPreparedStatement,
-  type DuckDBValue,
+  DuckDBPreparedStatement,
 } from "@duckdb/node-api";
-import { plainValue, sqlString } from "./values.ts";
-import { asDatabaseError, databaseError } from "./errors.ts";
+import { sqlString } from "./values.ts";
+import { asDatabaseError } from "./errors.ts";
 import { dirname } from "node:path";
+import { type BindParam, bindParam, Connection, plainRows } from "./connection.ts";
+import { CATALOG, type DatabaseOptions, DEFAULT_MEMORY_LIMIT, startInstance } from "./instance.ts";
+import { migrate, schemaVersion } from "./migrations.ts";
 
-/** The schema version this build writes; a database with a newer one is refused. */
-export const SCHEMA_VERSION = 2;
-
-const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql", "final_test_views.sql"];
-
-/**
- * Steps that bring an older database up to the next version, keyed by the version they produce. They run
- * before the schema files (which only create what is missing), inside the same transaction.
- */
-const MIGRATIONS: Record<number, string> = {
-  // 2: Final Test files share the ledger; every file loaded before them was a trim file.
-  // DuckDB alters no table that an index depends on (schema.sql recreates them), and adds a column without
-  // constraints: NOT NULL follows once the default has filled it.
-  2: `DROP INDEX IF EXISTS files_sha256;
-      DROP INDEX IF EXISTS files_file_name;
-      ALTER TABLE files ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'trim';
-      ALTER TABLE files ALTER COLUMN kind SET NOT NULL;`,
-};
-const DEFAULT_MEMORY_LIMIT = "256MB";
-/**
- * DuckDB's storage block for new files: 16 KB instead of 256 KB. After each checkpoint the first append to
- * a table opens a block per column (and per validity mask), and the ~170 columns one trim file writes to
- * then pinned 45 MB until the next checkpoint; at 16 KB, 6.5 MB. Files are ~1.5× larger on disk
- * (measured in docs/memory.md).
- */
-const BLOCK_SIZE = 16_384;
-/**
- * Rows per row group, instead of 122,880. A checkpoint rewrites each table's last, partly filled row group
- * whole: with DuckDB's default a backlog's checkpoints peaked at +64 MB, at 16,384 rows under +10 MB. At
- * 8,192 the rewrite of a wide table's last group (`tracks`, ~50 columns) stays small as it fills: a 10,000-file
- * backlog peaked at 208 MB instead of 235, a 1,000,000-row workbook at 251 MB instead of 277 (measured in
- * docs/memory.md); 4,096 and 2,048 raised the floor instead.
- */
-const ROW_GROUP_ROWS = 8_192;
-/**
- * The storage format the file is written in. DuckDB writes files readable by v1.0 unless told otherwise,
- * and in that format a checkpoint cannot reuse an unchanged row group's metadata: it deserializes every
- * column segment of every row group of each table it writes, and they stay loaded. On a 10,000-file
- * database that was 12 MB more C heap after the second checkpoint, growing with the database; with this
- * format it stays flat (measured in docs/memory.md). The first checkpoint after opening upgrades an older
- * file in place; DuckDB before 1.5 can then no longer open it (lta ships its own DuckDB).
- */
-const STORAGE_VERSION = "v1.5.0";
-/** The name the database file is attached under. */
-const CATALOG = "lta";
-
-export interface DatabaseOptions {
-  /** Open without write access (a viewer while no service holds the file). */
-  readOnly?: boolean;
-  /**
-   * Let SQL reach the file system (`COPY`, `read_csv`, `ATTACH`…). Off by default: lta reads workbooks in
-   * TypeScript and never needs it, and user queries then cannot reach files either.
-   */
-  externalAccess?: boolean;
-  /** DuckDB `memory_limit`, e.g. `"256MB"` (the default). */
-  memoryLimit?: string;
-  threads?: number;
-  /** DuckDB `checkpoint_threshold`: the WAL size that triggers a checkpoint (DuckDB's default: 16MB). */
-  checkpointThreshold?: string;
-  /** Where DuckDB spills when a query needs more than `memoryLimit` (default: `<db>.tmp`). */
-  tempDirectory?: string;
-  /** The most DuckDB may spill there (`max_temp_directory_size`, e.g. `"4096MB"`). */
-  maxTempDirectorySize?: string;
-  /** Leave the schema alone: a scratch database whose relations the caller defines (the lake's views). */
-  noSchema?: boolean;
-}
-
-function plainRows(result: DuckDBMaterializedResult): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
-  // The result says how many rows it holds: none costs no chunk, and the last chunk is not followed by a
-  // fetch of an empty one. Each chunk, and each column read from it, is one more N-API object.
-  if (result.rowCount === 0) return rows;
-  const columns = result.columnNames();
-  for (let c = 0; c < result.chunkCount; c++) {
-    for (const row of result.getChunk(c).getRows()) {
-      rows.push(Object.fromEntries(row.map((v, i) => [columns[i], plainValue(v)])));
-    }
-  }
-  return rows;
-}
-
-/**
- * `sql` run to a materialized result. With parameters, the statement is prepared alone and each one bound
- * as node-api would type it, but without the DuckDB value object (and the statement extraction) node-api
- * makes for every `conn.run(sql, params)`: Deno never frees their N-API bookkeeping (docs/memory.md).
- */
-async function materialized(
-  conn: DuckDBConnection,
-  sql: string,
-  params: readonly DuckDBValue[],
-): Promise<DuckDBMaterializedResult> {
-  if (params.length === 0) return await conn.run(sql);
-  const statement = await conn.prepare(sql);
-  try {
-    params.forEach((p, i) => bindAsNodeApi(statement, i + 1, p));
-    return await statement.run();
-  } finally {
-    statement.destroySync();
-  }
-}
-
-/** Binds `p` with the type node-api's `typeForValue` gives it; only other DuckDB values make a value object. */
-function bindAsNodeApi(statement: DuckDBPreparedStatement, index: number, p: DuckDBValue): void {
-  if (p === null) statement.bindNull(index);
-  else if (typeof p === "string") statement.bindVarchar(index, p);
-  else if (typeof p === "boolean") statement.bindBoolean(index, p);
-  else if (typeof p === "bigint") statement.bindHugeInt(index, p);
-  else if (typeof p !== "number") statement.bindValue(index, p);
-  else if (!Number.isInteger(p)) statement.bindDouble(index, p);
-  else if (p >= -2_147_483_648 && p <= 2_147_483_647) statement.bindInteger(index, p);
-  // A whole double past 2^53 (1e308 is one) is a measurement, not a count: as BIGINT it overflowed int64.
-  else if (Number.isSafeInteger(p)) statement.bindBigInt(index, BigInt(p));
-  else statement.bindDouble(index, p);
-}
-
-/** A parameter that binds without a DuckDB value object: text, a number, a bigint, a boolean or null. */
-export type BindParam = string | number | bigint | boolean | null;
-
-function bindParam(statement: DuckDBPreparedStatement, index: number, p: BindParam): void {
-  if (p === null) statement.bindNull(index);
-  else if (typeof p === "string") statement.bindVarchar(index, p);
-  else if (typeof p === "boolean") statement.bindBoolean(index, p);
-  else if (typeof p === "bigint") statement.bindBigInt(index, p);
-  else if (Number.isSafeInteger(p)) statement.bindBigInt(index, BigInt(p));
-  else statement.bindDouble(index, p);
-}
-
-/** Something to run SQL on: the database's main connection, or a separate reading connection. */
-export interface Queryable {
-  readonly conn: DuckDBConnection;
-  value(sql: string, params?: DuckDBValue[]): Promise<DuckDBValue>;
-  rows(sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]>;
-  /** Runs `sql` without reading a row back; returns the rows it changed. */
-  exec(sql: string, params?: DuckDBValue[]): Promise<number>;
-}
-
-/** A connection of its own (for readers beside the writer): MVCC gives it committed data only. */
-export class Connection implements Queryable {
-  /** Replaced only when a `Database` reopens its file. */
-  constructor(public conn: DuckDBConnection) {}
-
-  /** The first column of the first row of `sql`, or `null`. */
-  async value(sql: string, params: DuckDBValue[] = []): Promise<DuckDBValue> {
-    const result = await materialized(this.conn, sql, params);
-    // Only the first column's vector is read: each one converted is another N-API object.
-    return result.rowCount === 0 ? null : result.getChunk(0).getColumnVector(0).getItem(0);
-  }
-
-  /** All rows of `sql` as objects with plain JS values (see `plainValue`). */
-  async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    return plainRows(await materialized(this.conn, sql, params));
-  }
-
-  async exec(sql: string, params: DuckDBValue[] = []): Promise<number> {
-    return (await materialized(this.conn, sql, params)).rowsChanged;
-  }
-
-  close(): void {
-    this.conn.closeSync();
-  }
-}
+export { type BindParam, Connection, type Queryable, type ResultChunk } from "./connection.ts";
+export type { DatabaseOptions } from "./instance.ts";
+export { SCHEMA_VERSION } from "./migrations.ts";
 
 /** Runs `work` on a fresh connection to `db`, closed afterwards. */
 export function withConnection<T>(db: Database, work: (c: Connection) => Promise<T>): Promise<T> {
@@ -206,63 +49,21 @@ export class Database extends Connection {
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
     const file = path !== ":memory:";
     if (file) await Deno.mkdir(dirname(path), { recursive: true });
-    const { instance, conn } = await Database.#start(path, options);
+    const { instance, conn } = await startInstance(path, options);
     const db = new Database(path, options, instance, conn, file);
     try {
       if (!options.noSchema) {
-        if (options.readOnly) await db.checkVersion();
-        else await db.migrate();
+        const version = await schemaVersion(db, path);
+        if (!options.readOnly) {
+          db.openedAtVersion = version;
+          await migrate(db.conn, version);
+        }
       }
     } catch (e) {
       db.close();
       throw e;
     }
     return db;
-  }
-
-  /** A DuckDB instance with lta's settings and its main connection, the file attached and in use. */
-  static async #start(
-    path: string,
-    options: DatabaseOptions,
-  ): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
-    const file = path !== ":memory:";
-    const config: Record<string, string> = {
-      autoinstall_known_extensions: "false",
-      autoload_known_extensions: "false",
-      // DuckDB's default (80% of RAM) would let its buffer pool crowd out everything else on a plant PC.
-      memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-      // Only a file created now takes it; an existing file keeps the block size it was made with.
-      default_block_size: String(BLOCK_SIZE),
-    };
-    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
-    else if (file && !options.readOnly) config.temp_directory = `${path}.tmp`;
-    if (options.threads) config.threads = String(options.threads);
-    if (options.checkpointThreshold) config.checkpoint_threshold = options.checkpointThreshold;
-    if (options.maxTempDirectorySize) config.max_temp_directory_size = options.maxTempDirectorySize;
-
-    const instance = await DuckDBInstance.create(":memory:", config);
-    const conn = await instance.connect();
-    try {
-      if (file) {
-        const attach = [
-          `ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`,
-          ...(options.readOnly ? ["READ_ONLY"] : [`STORAGE_VERSION ${sqlString(STORAGE_VERSION)}`]),
-        ];
-        try {
-          await conn.run(`ATTACH ${sqlString(path)} AS ${CATALOG} (${attach.join(", ")})`);
-        } catch (e) {
-          throw asDatabaseError(e, path);
-        }
-        await conn.run(`USE ${CATALOG}`);
-      }
-      // Once the file is attached: with external access off, DuckDB refuses ATTACH like any file access.
-      if (!options.externalAccess) await conn.run("SET enable_external_access = false");
-    } catch (e) {
-      conn.closeSync();
-      instance.closeSync();
-      throw e;
-    }
-    return { instance, conn };
   }
 
   /**
@@ -298,55 +99,15 @@ export class Database extends Connection {
     try {
       while (this.#readers > 0) await new Promise((r) => setTimeout(r, 5));
       this.#closeHandles();
-      ({ instance: this.instance, conn: this.conn } = await Database.#start(this.path, this.options));
+      ({ instance: this.instance, conn: this.conn } = await startInstance(this.path, this.options));
     } finally {
       this.#reopening = null;
       done();
     }
   }
 
-  /** The database's schema version (`null` for a new, empty file); refuses one newer than this build. */
-  private async checkVersion(): Promise<number | null> {
-    const exists = await this.value(
-      "SELECT count(*) FROM information_schema.tables WHERE table_name = 'lta_meta' AND table_schema = 'main'",
-    );
-    if (Number(exists) === 0) return null;
-    const version = Number(await this.value("SELECT value FROM lta_meta WHERE key = 'schema_version'") ?? 0);
-    if (version > SCHEMA_VERSION) {
-      throw databaseError(
-        "schema_too_new",
-        this.path,
-        `schema version ${version}, newer than this lta (${SCHEMA_VERSION}); upgrade lta to open it`,
-      );
-    }
-    return version;
-  }
-
   /** The version the database had when this process opened it (`null`: created now). */
   openedAtVersion: number | null = null;
-
-  private async migrate(): Promise<void> {
-    const version = await this.checkVersion();
-    this.openedAtVersion = version;
-    await this.conn.run("BEGIN TRANSACTION");
-    try {
-      // All or nothing: a failed step leaves the database at its old version, readable by the old lta.
-      for (let v = (version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) {
-        if (MIGRATIONS[v]) await this.conn.run(MIGRATIONS[v]);
-      }
-      for (const file of SCHEMA_FILES) {
-        await this.conn.run(await Deno.readTextFile(new URL(file, import.meta.url)));
-      }
-      await this.conn.run(
-        "INSERT OR REPLACE INTO lta_meta VALUES ('schema_version', $1)",
-        [String(SCHEMA_VERSION)],
-      );
-      await this.conn.run("COMMIT");
-    } catch (e) {
-      await this.conn.run("ROLLBACK");
-      throw e;
-    }
-  }
 
   #queue: Promise<unknown> = Promise.resolve();
 

@@ -30,30 +30,30 @@ export async function openLake(lakeDir: string): Promise<Database> {
       }, hive_partitioning = true, ${TYPES}, union_by_name = true)
         QUALIFY export_id = arg_max(export_id, regexp_extract(export_id, '[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$'))
                               OVER (PARTITION BY sha256))`;
-    await db.conn.run(`CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("files")}`);
-    await db.conn.run(`CREATE VIEW tracks AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("tracks")}`);
+    await db.exec(`CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("files")}`);
+    await db.exec(`CREATE VIEW tracks AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("tracks")}`);
     // The export's tracks rows already carry what v_tracks adds (file name, model, serial, test date…).
-    await db.conn.run("CREATE VIEW v_tracks AS SELECT * FROM tracks");
+    await db.exec("CREATE VIEW v_tracks AS SELECT * FROM tracks");
     if (await hasParquet(join(lakeDir, "points"))) {
-      await db.conn.run(`CREATE VIEW points AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("points")}`);
+      await db.exec(`CREATE VIEW points AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("points")}`);
     }
     if (await hasParquet(join(lakeDir, "final_tests"))) {
       // As stored at the sites: the file's own columns come from `files` (v_final_tests joins them back).
-      await db.conn.run(
+      await db.exec(
         `CREATE VIEW final_tests AS
          SELECT * EXCLUDE (file_name, serial, test_date, model, date, site, export_id, sha256)
            REPLACE (sha256 AS file_id) FROM ${scan("final_tests")}`,
       );
-      await db.conn.run(
+      await db.exec(
         `CREATE VIEW final_test_points AS SELECT * EXCLUDE (model, date, site, export_id, sha256)
            REPLACE (sha256 AS file_id)
          FROM ${scan("final_test_points")}`,
       );
     } else {
       // No site has exported a final test yet: empty tables of the right shape keep the views valid.
-      await db.conn.run(await Deno.readTextFile(new URL("../db/final_test.sql", import.meta.url)));
+      await db.exec(await Deno.readTextFile(new URL("../db/final_test.sql", import.meta.url)));
     }
-    await db.conn.run(await Deno.readTextFile(new URL("../db/final_test_views.sql", import.meta.url)));
+    await db.exec(await Deno.readTextFile(new URL("../db/final_test_views.sql", import.meta.url)));
   } catch (e) {
     db.close();
     throw e;

@@ -116,7 +116,7 @@ export async function exportParquet(source: string, options: ParquetExportOption
     tempDirectory: join(staging, ".spill"),
   });
   try {
-    await db.conn.run("SET preserve_insertion_order = false");
+    await db.exec("SET preserve_insertion_order = false");
     const range = [
       "f.status = 'loaded'",
       options.since ? `f.ingested_at >= ${sqlString(options.since)}::TIMESTAMP` : null,
@@ -204,7 +204,7 @@ async function writePartitions(
   table: string,
   exportId: string,
 ): Promise<ExportedTable> {
-  await db.conn.run(`CREATE OR REPLACE TEMP TABLE export_rows AS ${select} ORDER BY model, date`);
+  await db.exec(`CREATE OR REPLACE TEMP TABLE export_rows AS ${select} ORDER BY model, date`);
   try {
     const partitions = await db.rows(
       "SELECT model, strftime(date, '%Y-%m-%d') AS day, count(*)::BIGINT AS n FROM export_rows GROUP BY ALL ORDER BY 1, 2",
@@ -218,7 +218,7 @@ async function writePartitions(
         `${exportId}.parquet`,
       );
       await Deno.mkdir(join(staging, path, ".."), { recursive: true });
-      await db.conn.run(
+      await db.exec(
         // model and date stay in the file too: a file registered on its own (DuckLake) describes itself.
         `COPY (SELECT * FROM export_rows WHERE model = $1 AND date = $2::DATE)
          TO ${sqlString(join(staging, path))} (FORMAT parquet, COMPRESSION zstd)`,
@@ -229,7 +229,7 @@ async function writePartitions(
     }
     return out;
   } finally {
-    await db.conn.run("DROP TABLE IF EXISTS export_rows");
+    await db.exec("DROP TABLE IF EXISTS export_rows");
   }
 }
 

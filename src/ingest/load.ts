@@ -121,7 +121,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
     const fileId = known.file_id;
     if (options.replaces !== undefined) {
       // The retried file turned out to be loaded already: its quarantine record is resolved.
-      await db.conn.run("DELETE FROM files WHERE file_id = $1 AND status = 'quarantined'", [
+      await db.exec("DELETE FROM files WHERE file_id = $1 AND status = 'quarantined'", [
         options.replaces,
       ]);
     }
@@ -179,7 +179,7 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   // transaction rolls back.
   const fileId = retryOf ?? await reservedFileId(db);
   await db.transaction(async () => {
-    if (retryOf !== null) await db.conn.run("DELETE FROM files WHERE file_id = $1", [retryOf]);
+    if (retryOf !== null) await db.exec("DELETE FROM files WHERE file_id = $1", [retryOf]);
     await db.execOf(
       `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, system, model,
          serial, test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version, kind)
@@ -345,7 +345,7 @@ async function appendTrackMeta(db: Database, fileId: number, parsed: ParsedWorkb
 /** The bench's metadata per track; the pipeline's analysis fills in the verdict columns. */
 async function appendFinalTests(db: Database, fileId: number, parsed: ParsedFinalTest) {
   for (const t of parsed.tracks) {
-    await db.conn.run(
+    await db.exec(
       `INSERT INTO final_tests (file_id, track_id, format, sheet, n_points, position_column, skipped_rows,
          compensation, reported_linearity, reported_tests)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -385,7 +385,7 @@ async function recordQuarantine(
   },
 ): Promise<number> {
   if (f.retryOf !== null) {
-    await db.conn.run(
+    await db.exec(
       `UPDATE files SET reason_code = $2, reason = $3, quarantine_path = $4, ingested_at = now()::TIMESTAMP,
          parser_version = $5
        WHERE file_id = $1`,
@@ -394,7 +394,7 @@ async function recordQuarantine(
     return f.retryOf;
   }
   const fileId = await reservedFileId(db);
-  await db.conn.run(
+  await db.exec(
     `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, reason_code,
        reason, quarantine_path, ingested_at, parser_version)
      VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, 1, 'quarantined', $7, $8, $9, now()::TIMESTAMP, $10)`,

@@ -99,7 +99,8 @@ export async function exportExcel(db: Database, options: ExportOptions): Promise
   sheet.columns = TRACK_COLUMNS.map(([key, header, width]) => ({ key, header, width }));
   sheet.getRow(1).font = bold;
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: TRACK_COLUMNS.length } };
-  const result = await db.conn.run(
+  let count = 0;
+  await db.eachChunk(
     `SELECT ${
       TRACK_COLUMNS.map((
         [k],
@@ -107,31 +108,29 @@ export async function exportExcel(db: Database, options: ExportOptions): Promise
     }
      FROM v_tracks WHERE ${filter.sql} ORDER BY test_date, file_id, track_id`,
     filter.params,
+    (chunk) => {
+      const vectors = chunk.columnNames.map((_, c) => chunk.column(c));
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const values = Object.fromEntries(
+          chunk.columnNames.map((k, c) => [k, plainValue(vectors[c].getItem(i))]),
+        );
+        const row = sheet.addRow(values);
+        for (const [key] of TRACK_COLUMNS) {
+          if (looksLikeFormula(values[key])) row.getCell(key).numFmt = "@";
+        }
+        const fill = STATUS_FILL[String(values.overall_status)];
+        if (fill) {
+          row.getCell("overall_status").fill = {
+            type: "pattern",
+            pattern: "solid",
+            fgColor: { argb: fill },
+          };
+        }
+        row.commit();
+        count++;
+      }
+    },
   );
-  let count = 0;
-  for (
-    let chunk = await result.fetchChunk();
-    chunk && chunk.rowCount > 0;
-    chunk = await result.fetchChunk()
-  ) {
-    for (const raw of chunk.getRowObjects(result.columnNames())) {
-      const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, plainValue(v)]));
-      const row = sheet.addRow(values);
-      for (const [key] of TRACK_COLUMNS) {
-        if (looksLikeFormula(values[key])) row.getCell(key).numFmt = "@";
-      }
-      const fill = STATUS_FILL[String(values.overall_status)];
-      if (fill) {
-        row.getCell("overall_status").fill = {
-          type: "pattern",
-          pattern: "solid",
-          fgColor: { argb: fill },
-        };
-      }
-      row.commit();
-      count++;
-    }
-  }
   sheet.commit();
   await workbook.commit();
   return count;

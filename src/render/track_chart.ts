@@ -45,38 +45,34 @@ export async function trackChartData(
   );
   if (!t) return null;
   const offset = Number(t.offset);
-  const result = await db.conn.run(
+  const rows: TrackChartData["rows"] = [];
+  let failPoints = 0;
+  await db.eachChunk(
     `SELECT stage = $3 AS is_data, position, error + CASE WHEN stage = $3 THEN $4 ELSE 0 END AS value,
             upper_limit, lower_limit
      FROM points WHERE file_id = $1 AND track_id = $2 ORDER BY stage, row_index`,
     [fileId, trackId, String(t.stage), offset],
+    (chunk) => {
+      const [isData, positions, values, uppers, lowers] = [0, 1, 2, 3, 4].map((c) => chunk.column(c));
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const position = positions.getItem(i) as number;
+        const value = values.getItem(i) as number;
+        if (!isData.getItem(i)) {
+          rows.push({ position, value, series: "untrimmed" });
+          continue;
+        }
+        rows.push({ position, value, series: "shifted" });
+        const upper = uppers.getItem(i) as number | null;
+        const lower = lowers.getItem(i) as number | null;
+        if (upper !== null) rows.push({ position, value: upper, series: "upper" });
+        if (lower !== null) rows.push({ position, value: lower, series: "lower" });
+        if (upper !== null && lower !== null && (value > upper || value < lower)) {
+          rows.push({ position, value, series: "fail" });
+          failPoints++;
+        }
+      }
+    },
   );
-  const rows: TrackChartData["rows"] = [];
-  let failPoints = 0;
-  for (
-    let chunk = await result.fetchChunk();
-    chunk && chunk.rowCount > 0;
-    chunk = await result.fetchChunk()
-  ) {
-    const [isData, positions, values, uppers, lowers] = [0, 1, 2, 3, 4].map((c) => chunk.getColumnVector(c));
-    for (let i = 0; i < chunk.rowCount; i++) {
-      const position = positions.getItem(i) as number;
-      const value = values.getItem(i) as number;
-      if (!isData.getItem(i)) {
-        rows.push({ position, value, series: "untrimmed" });
-        continue;
-      }
-      rows.push({ position, value, series: "shifted" });
-      const upper = uppers.getItem(i) as number | null;
-      const lower = lowers.getItem(i) as number | null;
-      if (upper !== null) rows.push({ position, value: upper, series: "upper" });
-      if (lower !== null) rows.push({ position, value: lower, series: "lower" });
-      if (upper !== null && lower !== null && (value > upper || value < lower)) {
-        rows.push({ position, value, series: "fail" });
-        failPoints++;
-      }
-    }
-  }
   return {
     fileId,
     fileName: String(t.file_name),

@@ -97,7 +97,7 @@ function parquetJob(config: Config): Job {
         after: after === null ? undefined : String(after),
       });
       if (manifest.loadedUntil !== null) {
-        await db.conn.run("INSERT OR REPLACE INTO lta_meta VALUES ($1, $2)", [
+        await db.exec("INSERT OR REPLACE INTO lta_meta VALUES ($1, $2)", [
           PARQUET_WATERMARK,
           manifest.loadedUntil,
         ]);

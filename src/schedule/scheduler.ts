@@ -61,10 +61,10 @@ export class Scheduler {
   /** Marks runs left `running` by a crash as interrupted, runs the missed ones, then follows the schedule. */
   async start(now = new Date()): Promise<void> {
     await this.options.exclusive(async () => {
-      await this.db.conn.run("UPDATE schedule_runs SET status = 'interrupted' WHERE status = 'running'");
+      await this.db.exec("UPDATE schedule_runs SET status = 'interrupted' WHERE status = 'running'");
       const first = await this.db.value("SELECT value FROM lta_meta WHERE key = 'first_started_at'");
       if (first === null) {
-        await this.db.conn.run("INSERT INTO lta_meta VALUES ('first_started_at', $1)", [ts(now)]);
+        await this.db.exec("INSERT INTO lta_meta VALUES ('first_started_at', $1)", [ts(now)]);
       }
     });
     await this.catchUp(now);
@@ -116,7 +116,7 @@ export class Scheduler {
           [job.name, ts(scheduledFor)],
         );
         if (status === "ok" || status === "failed" || status === "running") return false;
-        await this.db.conn.run(
+        await this.db.exec(
           `INSERT INTO schedule_runs (job, scheduled_for, started_at, status) VALUES ($1, $2::TIMESTAMP, $3::TIMESTAMP, 'running')
            ON CONFLICT (job, scheduled_for) DO UPDATE SET started_at = excluded.started_at, status = 'running',
              attempts = schedule_runs.attempts + 1, error = NULL, finished_at = NULL`,
@@ -131,7 +131,7 @@ export class Scheduler {
           outcome = "failed";
           detail = (e as Error).message;
         }
-        await this.db.conn.run(
+        await this.db.exec(
           `UPDATE schedule_runs SET status = $3, finished_at = $4::TIMESTAMP, error = $5
            WHERE job = $1 AND scheduled_for = $2::TIMESTAMP`,
           [job.name, ts(scheduledFor), outcome, ts(new Date()), outcome === "failed" ? detail : null],

@@ -1,0 +1,64 @@
+/**
+ * The schema version a database file carries, and the steps that bring an older file up to this build's,
+ * all in one transaction.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Queryable } from "./connection.ts";
+import { databaseError } from "./errors.ts";
+
+/** The schema version this build writes; a database with a newer one is refused. */
+export const SCHEMA_VERSION = 2;
+
+const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql", "final_test_views.sql"];
+
+/**
+ * Steps that bring an older database up to the next version, keyed by the version they produce. They run
+ * before the schema files (which only create what is missing), inside the same transaction.
+ */
+const MIGRATIONS: Record<number, string> = {
+  // 2: Final Test files share the ledger; every file loaded before them was a trim file.
+  // DuckDB alters no table that an index depends on (schema.sql recreates them), and adds a column without
+  // constraints: NOT NULL follows once the default has filled it.
+  2: `DROP INDEX IF EXISTS files_sha256;
+      DROP INDEX IF EXISTS files_file_name;
+      ALTER TABLE files ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'trim';
+      ALTER TABLE files ALTER COLUMN kind SET NOT NULL;`,
+};
+
+/** The database's schema version (`null` for a new, empty file); refuses one newer than this build. */
+export async function schemaVersion(db: Queryable, path: string): Promise<number | null> {
+  const exists = await db.value(
+    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'lta_meta' AND table_schema = 'main'",
+  );
+  if (Number(exists) === 0) return null;
+  const version = Number(await db.value("SELECT value FROM lta_meta WHERE key = 'schema_version'") ?? 0);
+  if (version > SCHEMA_VERSION) {
+    throw databaseError(
+      "schema_too_new",
+      path,
+      `schema version ${version}, newer than this lta (${SCHEMA_VERSION}); upgrade lta to open it`,
+    );
+  }
+  return version;
+}
+
+/**
+ * Brings the database from `version` to this build's schema. All or nothing: a failed step leaves the
+ * database at its old version, readable by the old lta.
+ */
+export async function migrate(conn: DuckDBConnection, version: number | null): Promise<void> {
+  await conn.run("BEGIN TRANSACTION");
+  try {
+    for (let v = (version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) {
+      if (MIGRATIONS[v]) await conn.run(MIGRATIONS[v]);
+    }
+    for (const file of SCHEMA_FILES) {
+      await conn.run(await Deno.readTextFile(new URL(file, import.meta.url)));
+    }
+    await conn.run("INSERT OR REPLACE INTO lta_meta VALUES ('schema_version', $1)", [String(SCHEMA_VERSION)]);
+    await conn.run("COMMIT");
+  } catch (e) {
+    await conn.run("ROLLBACK");
+    throw e;
+  }
+}
