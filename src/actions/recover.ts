@@ -12,7 +12,7 @@ import { checkDatabase } from "../db/verify.ts";
 import { discoverFiles } from "../ingest/discover.ts";
 import { openBudgetedDatabase } from "../memory/budgeted_db.ts";
 import { loadFiles } from "./files.ts";
-import { exists } from "../fs.ts";
+import { exists, freeName } from "../fs.ts";
 
 export interface RecoveryReport {
   /** Where the damaged database (and its WAL) now are. */
@@ -88,8 +88,10 @@ export async function recoverDatabase(config: Config, log: (line: string) => voi
   // Kept beside the database, under a name no later recovery reuses.
   for (const [from, suffix] of [[db, ""], [`${db}.wal`, ".wal"]]) {
     if (!(await exists(from))) continue;
-    let target = `${db}.damaged-${stamp}${suffix}`;
-    for (let i = 1; await exists(target); i++) target = `${db}.damaged-${stamp}-${i}${suffix}`;
+    const target = await freeName(
+      `${db}.damaged-${stamp}${suffix}`,
+      (_, i) => `${db}.damaged-${stamp}-${i}${suffix}`,
+    );
     await Deno.rename(from, target);
     report.keptAs.push(target);
   }

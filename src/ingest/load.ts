@@ -14,7 +14,7 @@ import type { ParsedFinalTest } from "./layouts/final_test_layout.ts";
 import { excelSerialToDate } from "./layouts/columns.ts";
 import { ReadError, type ReadErrorCode } from "./readers/workbook.ts";
 import { CFB_MAGIC, type ParsedFile, type ReadRequest, stagesOf, startsWith } from "./parsed.ts";
-import { exists } from "../fs.ts";
+import { moveWithoutOverwrite } from "../fs.ts";
 import { collectGarbage } from "../memory/gate.ts";
 
 /** Bumped whenever a change to the readers or layouts would load a file differently. */
@@ -424,20 +424,7 @@ async function quarantine(
 ): Promise<string> {
   const dir = join(options.quarantineDir, code);
   if (path.startsWith(dir)) return path;
-  await Deno.mkdir(dir, { recursive: true });
-  let target = join(dir, fileName);
-  for (let i = 1; await exists(target); i++) target = join(dir, `${i}_${fileName}`);
-  if (options.quarantineMode === "copy") {
-    await Deno.copyFile(path, target);
-  } else {
-    try {
-      await Deno.rename(path, target);
-    } catch {
-      // Across file systems (a share into a local quarantine) a rename fails; copy then remove.
-      await Deno.copyFile(path, target);
-      await Deno.remove(path);
-    }
-  }
+  const target = await moveWithoutOverwrite(path, join(dir, fileName), options.quarantineMode === "copy");
   await Deno.writeTextFile(`${target}.reason.txt`, `${code}\n${reason}\n`);
   return target;
 }
