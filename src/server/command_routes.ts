@@ -75,8 +75,20 @@ export function addCommandRoutes(
   ctx: CommandContext,
   limited: (c: Context) => Response | null,
 ): void {
-  const read = <T>(work: (c: Connection) => Promise<T>) => withConnection(ctx.db, work);
+  const read: Read = (work) => withConnection(ctx.db, work);
+  addHistoryRoutes(app, ctx, read, limited);
+  addJobRoutes(app, ctx, read);
+}
 
+type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
+
+/** Adds the routes of the history commands: alarms, SPC, capability, charts, reports, Excel exports. */
+function addHistoryRoutes(
+  app: Hono,
+  ctx: CommandContext,
+  read: Read,
+  limited: (c: Context) => Response | null,
+): void {
   app.get("/api/alarms", async (c) => c.json(await read((r) => listAlarms(r, c.req.query("all") === "1"))));
 
   app.post("/api/alarms/:id/ack", async (c) => {
@@ -114,24 +126,11 @@ export function addCommandRoutes(
     return c.json(await read((r) => reportFor(r, ctx.config, date)));
   });
 
-  app.post("/api/exports/xlsx", async (c) => {
-    const refused = limited(c);
-    if (refused) return refused;
-    const body = await jsonBody(c);
-    const request = { model: optionalString(body, "model"), since: optionalString(body, "since", DATE) };
-    const dir = await Deno.makeTempDir({ dir: await tempParent(ctx.config), prefix: "xlsx-" });
-    try {
-      const out = join(dir, "export.xlsx");
-      const tracks = await read((r) => excelExport(r, out, request));
-      return c.body(await Deno.readFile(out), 200, {
-        "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "x-lta-tracks": String(tracks),
-      });
-    } finally {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    }
-  });
+  app.post("/api/exports/xlsx", async (c) => limited(c) ?? await excelAnswer(c, ctx, read));
+}
 
+/** Adds the routes of long work (answered with a job id) and the database check. */
+function addJobRoutes(app: Hono, ctx: CommandContext, read: Read): void {
   app.post("/api/analyze", async (c) => {
     const body = await jsonBody(c);
     const selection = {
@@ -163,6 +162,23 @@ export function addCommandRoutes(
     const job = ctx.jobs.get(Number(c.req.param("id")));
     return job ? c.json(job) : c.json({ error: `no job ${c.req.param("id")}`, code: "not_found" }, 404);
   });
+}
+
+/** `POST /api/exports/xlsx`: the workbook written to scratch space, sent, and removed. */
+async function excelAnswer(c: Context, ctx: CommandContext, read: Read): Promise<Response> {
+  const body = await jsonBody(c);
+  const request = { model: optionalString(body, "model"), since: optionalString(body, "since", DATE) };
+  const dir = await Deno.makeTempDir({ dir: await tempParent(ctx.config), prefix: "xlsx-" });
+  try {
+    const out = join(dir, "export.xlsx");
+    const tracks = await read((r) => excelExport(r, out, request));
+    return c.body(await Deno.readFile(out), 200, {
+      "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "x-lta-tracks": String(tracks),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
 }
 
 /** Scratch space for exports on their way to the client: beside the exports folder. */

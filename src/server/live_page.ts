@@ -1,23 +1,15 @@
 /** The live page at `/`: service state, latest files with their verdicts and charts, pass rates per model. */
 import type { Queryable } from "../db/database.ts";
 import { escapeXml } from "../render/svg.ts";
-import type { ServerContext } from "./http.ts";
+import type { ServerContext } from "./context.ts";
+import { latestFiles, modelSummaries } from "../db/history_reads.ts";
 
 const pct = (x: unknown) => (x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`);
 
 /** Renders the page from committed data. */
 export async function livePage(r: Queryable, ctx: ServerContext): Promise<string> {
-  const files = await r.rows(
-    `SELECT f.file_id, f.file_name, f.status, f.reason_code, f.model, f.serial, strftime(f.ingested_at, '%Y-%m-%d %H:%M:%S') AS at,
-            list(t.track_id || ':' || t.overall_status ORDER BY t.track_id) FILTER (WHERE t.track_id IS NOT NULL) AS tracks
-     FROM (SELECT * FROM files ORDER BY file_id DESC LIMIT 20) f LEFT JOIN tracks t USING (file_id)
-     GROUP BY ALL ORDER BY f.file_id DESC`,
-  );
-  const models = await r.rows(
-    `SELECT model, count(*) AS tracks, avg((overall_status = 'PASS')::INTEGER) AS pass_rate,
-            count(*) FILTER (WHERE near_miss) AS near_misses
-     FROM v_tracks GROUP BY model ORDER BY model`,
-  );
+  const files = await latestFiles(r);
+  const models = await modelSummaries(r);
   let latestReport: string | null = null;
   try {
     const days = [...Deno.readDirSync(ctx.config.reportsDir)]

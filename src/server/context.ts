@@ -1,0 +1,32 @@
+/** What the HTTP layer is given: the database, the settings, and a view of the running service. */
+import type { ExportManifest } from "../export/parquet.ts";
+import type { Config } from "../config/config.ts";
+import type { Database } from "../db/database.ts";
+import type { Metrics } from "../metrics.ts";
+import type { MemoryGate } from "../memory/gate.ts";
+import type { IngestPause, RetryBook } from "../ingest/retry.ts";
+import type { CommandContext } from "./command_routes.ts";
+
+export interface ServiceView {
+  gate: MemoryGate;
+  /** Files waiting out a backoff (permission denied, changed while read, a failed load). */
+  retries: RetryBook;
+  /** Claiming paused for storage that cannot take writes. */
+  pause: IngestPause;
+  startedAt: number;
+  watching: boolean;
+  stopping: boolean;
+  /** Files seen in the inbox and not yet claimed or finished. */
+  pending(): number;
+}
+
+export interface ServerContext extends CommandContext {
+  db: Database;
+  config: Config;
+  metrics: Metrics;
+  service: ServiceView;
+  /** Takes a consistent copy of the database file; returns its path. */
+  snapshot(): Promise<string>;
+  /** Writes a Parquet export of the files loaded since `since` (YYYY-MM-DD; all when absent). */
+  exportParquet(since?: string): Promise<ExportManifest>;
+}
