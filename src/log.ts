@@ -32,6 +32,17 @@ export function createLogger(format: "auto" | LogFormat, write: (line: string) =
   };
 }
 
-function errorLine(line: string): void {
-  console.error(line);
+let sink: (line: string) => void = (line) => console.error(line);
+
+/**
+ * Where log lines and CLI messages go: stderr, unless redirected. Tests that run commands in the test
+ * process send them elsewhere, so a passing run prints only its test lines.
+ */
+export function setMessageSink(write: (line: string) => void): void {
+  sink = write;
+}
+
+/** One line to the message sink (stderr). */
+export function errorLine(line: string): void {
+  sink(line);
 }

@@ -3,6 +3,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type FixtureEntry, generateFixtures } from "../fixtures/generate.ts";
 import { buildConfig, type Config } from "../src/config/config.ts";
+import { setMessageSink } from "../src/log.ts";
+
+/**
+ * What commands and services run in the test process print (log lines, summaries, quarantine notes), kept
+ * here instead of in the test output, where a newcomer would read them as failures. The newest 2,000.
+ */
+export const messages: string[] = [];
+setMessageSink((line) => {
+  messages.push(line);
+  if (messages.length > 2000) messages.shift();
+});
 
 let fixtures: Promise<{ dir: string; manifest: FixtureEntry[] }> | null = null;
 

@@ -2,6 +2,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { generatedFixtures, workspace } from "./_helpers.ts";
+import { Database } from "../src/db/database.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -94,4 +95,57 @@ Deno.test("lta rejects bad arguments and bad settings with a message that names 
   const help = await lta(["--help"]);
   equal(help.code, 0);
   for (const cmd of ["serve", "ingest", "query", "analyze", "reprocess"]) ok(help.stdout.includes(cmd), cmd);
+});
+
+Deno.test("lta serve on a taken port names the port and how to choose another, and creates nothing", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const root = await Deno.makeTempDir({ prefix: "lta-port-" });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    const r = await lta([
+      "serve",
+      "--port",
+      String(port),
+      "--inbox",
+      join(root, "inbox"),
+      "--db",
+      join(root, "data", "lta.duckdb"),
+    ]);
+    equal(r.code, 1, r.stderr);
+    ok(r.stderr.includes(`port ${port} on 127.0.0.1 is already in use`), r.stderr);
+    ok(r.stderr.includes("--port") && r.stderr.includes("LTA_HTTP_PORT"), r.stderr);
+    ok(!r.stderr.includes("stopped"), r.stderr);
+    deepEqual([...Deno.readDirSync(root)], [], "nothing created");
+  } finally {
+    taken.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("lta ingest of a path that does not exist says so in one line", async () => {
+  const root = await Deno.makeTempDir({ prefix: "lta-missing-" });
+  try {
+    const r = await lta(["ingest", join(root, "nope"), "--db", join(root, "lta.duckdb")]);
+    equal(r.code, 1);
+    equal(r.stderr.trim(), `lta: ${join(root, "nope")}: no such file or folder`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("lta query's table shows fractions to 6 significant digits, json and csv keep the raw value", async () => {
+  const root = await Deno.makeTempDir({ prefix: "lta-floats-" });
+  try {
+    const db = join(root, "lta.duckdb");
+    (await Database.open(db)).close();
+    const sql = "SELECT 0.1::DOUBLE * 3 - 0.25 AS x, 12 AS n";
+    const table = await lta(["query", "--db", db, sql]);
+    equal(table.code, 0, table.stderr);
+    ok(/^\s*0\.05\s+12$/m.test(table.stdout), table.stdout);
+    deepEqual(await queryJson(db, sql), [{ x: 0.1 * 3 - 0.25, n: 12 }]);
+    const csv = await lta(["query", "--db", db, "--format", "csv", sql]);
+    ok(csv.stdout.includes(String(0.1 * 3 - 0.25)), csv.stdout);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

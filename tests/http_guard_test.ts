@@ -8,6 +8,7 @@ import { buildConfig, type Config, ConfigError } from "../src/config/config.ts";
 import { withoutPaths } from "../src/db/query_guard.ts";
 import { runService } from "../src/service.ts";
 import { isLoopback } from "../src/config/addresses.ts";
+import "./_helpers.ts";
 
 /** The service in-process on a free port, with an empty inbox; `stop()` ends it. */
 async function serving(overrides: Partial<Config> = {}) {

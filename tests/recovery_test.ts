@@ -10,6 +10,7 @@ import { buildConfig } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
 import { loadedFiles, lta, serviceFolder, startService, until } from "./_service_process.ts";
+import "./_helpers.ts";
 
 /** What a database holds, keyed by content: the ledger, a checksum of each file's points, the verdicts. */
 async function contents(path: string) {

@@ -19,6 +19,7 @@ import {
   startService,
   until,
 } from "./_service_process.ts";
+import "./_helpers.ts";
 
 const LOCKED = { readOnly: "database_locked", readWrite: "database_locked" };
 

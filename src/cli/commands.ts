@@ -158,12 +158,30 @@ function printReprocess(summary: FilesSummary): void {
 
 /** `lta serve`: the service, until SIGINT/SIGTERM (or, with `once`, until the backlog is done). */
 export async function serveCommand(config: Config, once = false): Promise<void> {
+  if (!once) assertPortFree(config);
   const summary = await runService(config, {
     logger: createLogger(config.logFormat),
     once,
     handleSignals: true,
   });
   if (summary.recycled) Deno.exit(RECYCLE_EXIT_CODE);
+}
+
+/**
+ * Refuses to start when the HTTP port is taken, before anything is created: a plant's IT person should read
+ * which port, and how to pick another, not an OS error after a "stopped" line.
+ */
+function assertPortFree(config: Config): void {
+  if (!config.httpEnabled || config.httpPort === 0) return;
+  try {
+    Deno.listen({ hostname: config.httpHost, port: config.httpPort }).close();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AddrInUse)) throw e;
+    throw new Error(
+      `port ${config.httpPort} on ${config.httpHost} is already in use (another lta, or another program); ` +
+        `stop it, or choose a free port with --port N or LTA_HTTP_PORT=N (httpPort in the config file)`,
+    );
+  }
 }
 
 /** `lta config check`: validates the settings and prints the effective configuration. */

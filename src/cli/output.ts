@@ -1,9 +1,10 @@
 /** What the CLI prints besides its results: messages on stderr and a progress bar on a terminal. */
 import cliProgress from "cli-progress";
+import { errorLine } from "../log.ts";
 
 /** Prints to stderr, so stdout stays clean for query output and SVG. */
 export function log(message: string): void {
-  console.error(message);
+  errorLine(message);
 }
 
 export interface ProgressBar {

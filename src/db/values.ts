@@ -35,11 +35,42 @@ export function formatRows(columns: string[], rows: unknown[][], format: OutputF
     const quote = (s: string) => /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
     return [columns, ...rows].map((r) => r.map((v) => quote(text(v))).join(",")).join("\n");
   }
-  const cells = [columns, ...rows.map((r) => r.map(text))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join(
-    "\n",
-  ) +
-    `\n(${rows.length} row${rows.length === 1 ? "" : "s"})`;
+  return table(columns, rows.map((r) => r.map(tableCell)));
 }
+
+/** A table fits a terminal this wide; longer cells become numbered notes below it. */
+const TABLE_WIDTH = 120;
+/** Cells past this length are the ones moved to notes when a table is too wide. */
+const NOTE_AFTER = 24;
+
+/** A cell as a person reads it: fractions to 6 significant digits (raw values stay in json and csv). */
+function tableCell(v: unknown): string {
+  if (typeof v === "number" && !Number.isInteger(v)) return String(Number(v.toPrecision(6)));
+  return v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+/** Columns padded to their widest cell; over `TABLE_WIDTH`, long cells move to notes under the table. */
+function table(columns: string[], rows: string[][]): string {
+  const notes: string[] = [];
+  const widthOf = (r: string[][]) => columns.map((_, i) => Math.max(...r.map((row) => row[i].length)));
+  let cells = [columns, ...rows];
+  const total = widthOf(cells).reduce((a, w) => a + w + 2, 0);
+  if (total > TABLE_WIDTH) {
+    cells = [columns, ...rows.map((r) => r.map((v) => v.length > NOTE_AFTER ? `[${notes.push(v)}]` : v))];
+  }
+  const widths = widthOf(cells);
+  const numeric = columns.map((_, i) =>
+    rows.length > 0 && rows.every((r) => r[i] === "" || isNumberText(r[i]))
+  );
+  const line = (r: string[]) =>
+    r.map((v, i) => numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])).join("  ").trimEnd();
+  return [
+    line(cells[0]),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...cells.slice(1).map(line),
+    `(${rows.length} row${rows.length === 1 ? "" : "s"})`,
+    ...notes.map((n, i) => `[${i + 1}] ${n}`),
+  ].join("\n");
+}
+
+const isNumberText = (v: string) => /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v);

@@ -26,7 +26,11 @@ export async function discoverFiles(paths: string[], skipDirs: string[] = []): P
     }
   };
   for (const p of paths) {
-    const info = await Deno.stat(p);
+    const info = await Deno.stat(p).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) throw new Error(`${p}: no such file or folder`);
+      if (e instanceof Deno.errors.PermissionDenied) throw new Error(`${p}: permission denied`);
+      throw e;
+    });
     if (info.isDirectory) await walk(p);
     else found.push({ path: p, mtime: info.mtime?.getTime() ?? 0 });
   }
