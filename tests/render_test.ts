@@ -108,3 +108,47 @@ Deno.test("the Excel export has a summary and a track sheet, frozen headers, and
     db.close();
   }
 });
+
+Deno.test("the Excel export writes test dates as date cells, numbers with formats, and prints landscape on one page's width", async () => {
+  const { db, root } = await loadedFixtures();
+  try {
+    const out = join(root, "dates.xlsx");
+    await exportExcel(db, { out });
+    const { default: ExcelJS } = await import("exceljs");
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(out);
+    const sheet = wb.getWorksheet("Tracks")!;
+    const header = (sheet.getRow(1).values as unknown[]).map(String);
+    const dateCol = header.indexOf("test date");
+    const idCol = header.indexOf("file id");
+    const trackCol = header.indexOf("track");
+    const sigmaCol = header.indexOf("sigma gradient");
+    const first = sheet.getRow(2);
+    const written = first.getCell(dateCol).value;
+    ok(written instanceof Date, `a date cell, got ${typeof written}`);
+    const expected = await db.value(
+      "SELECT strftime(test_date, '%Y-%m-%d %H:%M') FROM v_tracks WHERE file_id = $1 AND track_id = $2",
+      [Number(first.getCell(idCol).value), String(first.getCell(trackCol).value)],
+    );
+    equal(
+      (written as Date).toISOString().slice(0, 16).replace("T", " "),
+      expected,
+      "the station's wall-clock time",
+    );
+    equal(first.getCell(dateCol).numFmt, "yyyy-mm-dd hh:mm");
+    equal(first.getCell(sigmaCol).numFmt, "0.000000");
+    equal(typeof first.getCell(sigmaCol).value, "number");
+    for (const name of ["Summary", "Tracks"]) {
+      const setup = wb.getWorksheet(name)!.pageSetup;
+      deepEqual([setup.orientation, setup.fitToPage, setup.fitToWidth, setup.fitToHeight], [
+        "landscape",
+        true,
+        1,
+        0,
+      ]);
+    }
+    ok(wb.getWorksheet("Summary")!.getRow(2).getCell(6).value instanceof Date, "first test is a date too");
+  } finally {
+    db.close();
+  }
+});

@@ -14,6 +14,24 @@ export interface ExportOptions {
   since?: string;
 }
 
+/**
+ * Test dates are the stations' own wall-clock times (the plant's zone, no offset stored). Excel keeps dates
+ * without a zone, so they are written as that same wall-clock time and filter and sort as dates.
+ */
+const DATE_FORMAT = "yyyy-mm-dd hh:mm";
+
+/** Printed on A4 or Letter: landscape, every column on one page's width, the header row on every page. */
+const PAGE_SETUP = {
+  orientation: "landscape",
+  fitToPage: true,
+  fitToWidth: 1,
+  fitToHeight: 0,
+  printTitlesRow: "1:1",
+} as const;
+
+/** A wall-clock timestamp from DuckDB (epoch ms of the naive time) as the Date exceljs writes as that time. */
+const wallClock = (ms: unknown) => ms === null || ms === undefined ? null : new Date(Number(ms));
+
 const STATUS_FILL: Record<string, string> = {
   PASS: "FFC8E6C9",
   WARNING: "FFFFE0B2",
@@ -21,28 +39,29 @@ const STATUS_FILL: Record<string, string> = {
   ERROR: "FFE0E0E0",
 };
 
-const TRACK_COLUMNS = [
-  ["file_id", "file id", 8],
+/** Key, header, width and number format of each column of the Tracks sheet. */
+const TRACK_COLUMNS: ReadonlyArray<readonly [string, string, number, string?]> = [
+  ["file_id", "file id", 8, "0"],
   ["file_name", "file", 44],
   ["model", "model", 12],
   ["serial", "serial", 10],
-  ["test_date", "test date", 19],
+  ["test_date", "test date", 17, DATE_FORMAT],
   ["track_id", "track", 7],
   ["overall_status", "status", 9],
   ["status_reason", "reason", 40],
-  ["n_points", "points", 7],
-  ["sigma_gradient", "sigma gradient", 14],
-  ["sigma_threshold", "sigma threshold", 14],
-  ["linearity_spec", "linearity spec", 13],
-  ["optimal_offset", "offset", 11],
-  ["linearity_error", "linearity error", 14],
-  ["fail_points", "fail points", 10],
-  ["margin_to_spec", "margin %", 9],
-  ["resistance_change_pct", "ΔR %", 8],
-  ["failure_probability", "risk p", 7],
+  ["n_points", "points", 7, "0"],
+  ["sigma_gradient", "sigma gradient", 14, "0.000000"],
+  ["sigma_threshold", "sigma threshold", 14, "0.000000"],
+  ["linearity_spec", "linearity spec", 13, "0.0000"],
+  ["optimal_offset", "offset", 11, "0.000000"],
+  ["linearity_error", "linearity error", 14, "0.000000"],
+  ["fail_points", "fail points", 10, "0"],
+  ["margin_to_spec", "margin %", 9, "0.0"],
+  ["resistance_change_pct", "ΔR %", 8, "0.00"],
+  ["failure_probability", "risk p", 7, "0.00"],
   ["risk_category", "risk", 8],
   ["offset_search", "offset search", 12],
-] as const;
+];
 
 /** Text that a spreadsheet would evaluate if typed in; such values keep the text number format. */
 function looksLikeFormula(v: unknown): boolean {
@@ -69,34 +88,51 @@ export async function exportExcel(db: Database, options: ExportOptions): Promise
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: options.out, useStyles: true });
   const bold = { bold: true };
 
-  const summary = workbook.addWorksheet("Summary", { views: [{ state: "frozen", ySplit: 1 }] });
+  const summary = workbook.addWorksheet("Summary", {
+    views: [{ state: "frozen", ySplit: 1 }],
+    pageSetup: PAGE_SETUP,
+  });
   summary.columns = [
     { header: "model", key: "model", width: 14 },
     { header: "tracks", key: "tracks", width: 9 },
     { header: "pass rate", key: "pass_rate", width: 10, style: { numFmt: "0.0%" } },
     { header: "sigma pass rate", key: "sigma_pass_rate", width: 15, style: { numFmt: "0.0%" } },
     { header: "near misses", key: "near_misses", width: 11 },
-    { header: "first test", key: "first", width: 19 },
-    { header: "last test", key: "last", width: 19 },
+    { header: "first test", key: "first", width: 17, style: { numFmt: DATE_FORMAT } },
+    { header: "last test", key: "last", width: 17, style: { numFmt: DATE_FORMAT } },
   ];
   summary.getRow(1).font = bold;
   for (
     const r of await db.rows(
       `SELECT model, count(*) AS tracks, avg((overall_status = 'PASS')::INTEGER) AS pass_rate,
               avg(sigma_pass::INTEGER) AS sigma_pass_rate, count(*) FILTER (WHERE near_miss) AS near_misses,
-              strftime(min(test_date), '%Y-%m-%d %H:%M') AS first, strftime(max(test_date), '%Y-%m-%d %H:%M') AS last
+              epoch_ms(min(test_date)) AS first, epoch_ms(max(test_date)) AS last
        FROM v_tracks WHERE ${filter.sql} GROUP BY model ORDER BY model`,
       filter.params,
     )
   ) {
-    const row = summary.addRow({ ...r, tracks: Number(r.tracks), near_misses: Number(r.near_misses) });
+    const row = summary.addRow({
+      ...r,
+      tracks: Number(r.tracks),
+      near_misses: Number(r.near_misses),
+      first: wallClock(r.first),
+      last: wallClock(r.last),
+    });
     if (looksLikeFormula(r.model)) row.getCell("model").numFmt = "@";
     row.commit();
   }
   summary.commit();
 
-  const sheet = workbook.addWorksheet("Tracks", { views: [{ state: "frozen", ySplit: 1 }] });
-  sheet.columns = TRACK_COLUMNS.map(([key, header, width]) => ({ key, header, width }));
+  const sheet = workbook.addWorksheet("Tracks", {
+    views: [{ state: "frozen", ySplit: 1 }],
+    pageSetup: PAGE_SETUP,
+  });
+  sheet.columns = TRACK_COLUMNS.map(([key, header, width, numFmt]) => ({
+    key,
+    header,
+    width,
+    ...(numFmt ? { style: { numFmt } } : {}),
+  }));
   sheet.getRow(1).font = bold;
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: TRACK_COLUMNS.length } };
   let count = 0;
@@ -104,7 +140,7 @@ export async function exportExcel(db: Database, options: ExportOptions): Promise
     `SELECT ${
       TRACK_COLUMNS.map((
         [k],
-      ) => (k === "test_date" ? "strftime(test_date, '%Y-%m-%d %H:%M') AS test_date" : k)).join(", ")
+      ) => (k === "test_date" ? "epoch_ms(test_date) AS test_date" : k)).join(", ")
     }
      FROM v_tracks WHERE ${filter.sql} ORDER BY test_date, file_id, track_id`,
     filter.params,
@@ -114,6 +150,7 @@ export async function exportExcel(db: Database, options: ExportOptions): Promise
         const values = Object.fromEntries(
           chunk.columnNames.map((k, c) => [k, plainValue(vectors[c].getItem(i))]),
         );
+        values.test_date = wallClock(values.test_date);
         const row = sheet.addRow(values);
         for (const [key] of TRACK_COLUMNS) {
           if (looksLikeFormula(values[key])) row.getCell(key).numFmt = "@";
