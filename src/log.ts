@@ -38,8 +38,10 @@ let sink: (line: string) => void = (line) => console.error(line);
  * Where log lines and CLI messages go: stderr, unless redirected. Tests that run commands in the test
  * process send them elsewhere, so a passing run prints only its test lines.
  */
-export function setMessageSink(write: (line: string) => void): void {
+export function setMessageSink(write: (line: string) => void): (line: string) => void {
+  const previous = sink;
   sink = write;
+  return previous;
 }
 
 /** One line to the message sink (stderr). */
