@@ -6,6 +6,7 @@ import type {
   DuckDBConnection,
   DuckDBMaterializedResult,
   DuckDBPreparedStatement,
+  DuckDBResult,
   DuckDBValue,
 } from "@duckdb/node-api";
 import { plainValue } from "./values.ts";
@@ -116,30 +117,42 @@ export class Connection implements Queryable {
   /**
    * Hands the result of `sql` to `each` chunk by chunk, its columns read by index. Converting whole rows to
    * JS objects cost several times the query on wide reads (analysis batches, chart points), and each
-   * column vector read is one more N-API object, so callers read only the columns they use. With
-   * `streaming`, DuckDB produces chunks as they are fetched instead of materializing the result first.
+   * column vector read is one more N-API object, so callers read only the columns they use.
    */
   async eachChunk(
     sql: string,
     params: DuckDBValue[],
     each: (chunk: ResultChunk) => void | Promise<void>,
-    streaming = false,
   ): Promise<void> {
-    const result = streaming && params.length === 0
-      ? await this.conn.stream(sql)
-      : await materialized(this.conn, sql, params);
-    const columnNames = result.columnNames();
-    for (
-      let chunk = await result.fetchChunk();
-      chunk && chunk.rowCount > 0;
-      chunk = await result.fetchChunk()
-    ) {
-      const data = chunk;
-      await each({ rowCount: data.rowCount, columnNames, column: (i) => data.getColumnVector(i) });
-    }
+    await readChunks(await materialized(this.conn, sql, params), each);
+  }
+
+  /**
+   * `eachChunk` for a statement without parameters whose result DuckDB produces as it is fetched, never
+   * materialized whole (the ledger's known files). A prepared statement cannot be freed while its stream is
+   * read, so parameters would leave one behind.
+   */
+  async eachChunkStreamed(sql: string, each: (chunk: ResultChunk) => void | Promise<void>): Promise<void> {
+    await readChunks(await this.conn.stream(sql), each);
   }
 
   close(): void {
     this.conn.closeSync();
+  }
+}
+
+/** Every non-empty chunk of `result`, in order. */
+async function readChunks(
+  result: DuckDBResult,
+  each: (chunk: ResultChunk) => void | Promise<void>,
+): Promise<void> {
+  const columnNames = result.columnNames();
+  for (
+    let chunk = await result.fetchChunk();
+    chunk && chunk.rowCount > 0;
+    chunk = await result.fetchChunk()
+  ) {
+    const data = chunk;
+    await each({ rowCount: data.rowCount, columnNames, column: (i) => data.getColumnVector(i) });
   }
 }

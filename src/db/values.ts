@@ -29,11 +29,9 @@ export function formatRows(columns: string[], rows: unknown[][], format: OutputF
   if (format === "json") {
     return JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]]))));
   }
-  const text = (v: unknown) =>
-    v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
   if (format === "csv") {
     const quote = (s: string) => /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-    return [columns, ...rows].map((r) => r.map((v) => quote(text(v))).join(",")).join("\n");
+    return [columns, ...rows].map((r) => r.map((v) => quote(cellText(v))).join(",")).join("\n");
   }
   return table(columns, rows.map((r) => r.map(tableCell)));
 }
@@ -45,7 +43,11 @@ const NOTE_AFTER = 24;
 
 /** A cell as a person reads it: fractions to 6 significant digits (raw values stay in json and csv). */
 function tableCell(v: unknown): string {
-  if (typeof v === "number" && !Number.isInteger(v)) return String(Number(v.toPrecision(6)));
+  return typeof v === "number" && !Number.isInteger(v) ? String(Number(v.toPrecision(6))) : cellText(v);
+}
+
+/** A cell as written: nothing for null, JSON for lists and structs, else its text. */
+function cellText(v: unknown): string {
   return v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 

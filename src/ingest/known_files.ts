@@ -17,16 +17,14 @@ export function knownKey(path: string, size: number, mtimeMs: number): string {
  */
 export async function knownFiles(db: Database): Promise<Set<string>> {
   const known = new Set<string>();
-  await db.eachChunk(
+  await db.eachChunkStreamed(
     `SELECT path || chr(10) || size_bytes || chr(10) || epoch_ms(source_mtime) FROM files WHERE source_mtime IS NOT NULL
      UNION ALL
      SELECT path || chr(10) || size_bytes || chr(10) || epoch_ms(source_mtime) FROM duplicates WHERE source_mtime IS NOT NULL`,
-    [],
     (chunk) => {
       const keys = chunk.column(0);
       for (let i = 0; i < chunk.rowCount; i++) known.add(String(keys.getItem(i)));
     },
-    true,
   );
   return known;
 }

@@ -11,7 +11,7 @@ import { isIsoDate } from "./command_routes.ts";
 import type { ServerContext } from "./context.ts";
 
 /** A whole number from a query parameter, within [0, max]; `fallback` when absent or not a number. */
-export const num = (v: string | undefined, fallback: number, max: number) => {
+const num = (v: string | undefined, fallback: number, max: number) => {
   const n = Number(v);
   return Number.isFinite(n) && n >= 0 ? Math.min(Math.floor(n), max) : fallback;
 };

@@ -11,6 +11,7 @@ import type { BudgetedDatabase } from "../memory/budgeted_db.ts";
 import type { FloorPolicy } from "../memory/floor_policy.ts";
 import type { SpcFollower } from "../analyze/spc_follow.ts";
 import type { Metrics } from "../metrics.ts";
+import type { Logger } from "../log.ts";
 import { processFile } from "../pipeline.ts";
 import { type FailureBook, loadFailed, loadSucceeded } from "./failures.ts";
 
@@ -70,7 +71,7 @@ export function fileTurn(ctx: FileTurnContext): (path: string) => Promise<void> 
     ctx.known.add(knownKey(path, info.size, info.mtime?.getTime() ?? 0));
     watcher.done(path);
     if (outcome.kind !== "quarantined") await disposeSource(path, config);
-    logOutcome(failures, path, outcome, seconds * 1000, waited);
+    logOutcome(failures.logger, path, outcome, seconds * 1000, waited);
     // SPC watches the trim process; a final test adds no point to its charts.
     if (outcome.kind === "loaded" && outcome.fileKind === "trim" && outcome.model !== null) {
       ctx.spc.touched(outcome.model);
@@ -80,8 +81,8 @@ export function fileTurn(ctx: FileTurnContext): (path: string) => Promise<void> 
 }
 
 /** The file is done here: one line for it (SPC has events of its own). */
-function logOutcome(book: FailureBook, path: string, outcome: LoadOutcome, ms: number, waited: number): void {
-  book.logger.event(`file_${outcome.kind}`, {
+function logOutcome(logger: Logger, path: string, outcome: LoadOutcome, ms: number, waited: number): void {
+  logger.event(`file_${outcome.kind}`, {
     path,
     file_id: outcome.fileId,
     sha256: outcome.sha256,
