@@ -379,11 +379,14 @@ for (const isolation of section(10) ? ["process", "thread"] : []) {
 
 // 11. Ingest while 200 clients read the API, against ingest alone (goal ≥ 0.8×).
 if (section(11)) {
-  console.log("\n== 600 typical files through lta serve, alone and under 200 concurrent API readers ==");
+  console.log(
+    "\n== 600 typical files through lta serve, alone and under 200 concurrent API readers (2 rounds) ==",
+  );
   const r = (await benchScript("readers.ts", ["--files", "600"])).json;
   row("ingest alone", `${r.solo.toFixed(0)} files/s`);
   row("ingest with 200 readers", `${r.withReaders.toFixed(0)} files/s (${r.ratio.toFixed(2)}×, goal ≥ 0.8×)`);
   row("readers' answers by status", JSON.stringify(r.statuses));
+  row("server errors (500) logged", r.errors.length ? r.errors.join(" | ") : "none");
 }
 
 await Deno.remove(root, { recursive: true });

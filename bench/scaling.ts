@@ -101,7 +101,11 @@ const copySeconds = await timed(() => copyDatabase(big, join(root, "big", "copy.
 const bigDbBytes = Deno.statSync(bigDb).size;
 big.close();
 const bigExportSeconds = await timed(() =>
-  exportParquet(join(root, "big", "copy.duckdb"), { outDir: join(root, "big-lake"), site: "bench" })
+  exportParquet(join(root, "big", "copy.duckdb"), {
+    outDir: join(root, "big-lake"),
+    site: "bench",
+    keepDays: 0,
+  })
 );
 const bigLakeBytes = folderBytes(join(root, "big-lake"));
 await Deno.remove(root, { recursive: true });

@@ -67,6 +67,7 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     watching: false,
     stopping: false,
     pending: () => 0,
+    loading: () => false,
     gate,
     retries: failures.retries,
     pause: failures.pause,
@@ -82,11 +83,12 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   let http: { port: number; close(): Promise<void> } | null = null;
   try {
     const known = await knownFiles(db);
-    const watcher = inboxWatcher(config, known, !options.once);
+    const watcher = inboxWatcher(config, known, !options.once, logger);
     view.pending = () => watcher.pendingCount;
+    view.loading = () => watcher.busy;
     const metrics = new Metrics();
     if (config.httpEnabled && !options.once) {
-      http = await serveHttp(config, budgeted, metrics, view, scheduler);
+      http = await serveHttp(config, budgeted, { metrics, view, scheduler, logger });
       summary.port = http.port;
       options.onListening?.(http.port);
     }
@@ -168,7 +170,7 @@ function signalListeners(
 }
 
 /** The inbox watcher, skipping lta's own folders and what the ledger already holds. */
-function inboxWatcher(config: Config, known: Set<string>, useEvents: boolean): InboxWatcher {
+function inboxWatcher(config: Config, known: Set<string>, useEvents: boolean, logger: Logger): InboxWatcher {
   return new InboxWatcher({
     inbox: config.inbox,
     skipDirs: [
@@ -183,6 +185,7 @@ function inboxWatcher(config: Config, known: Set<string>, useEvents: boolean): I
     stuckMs: config.incompleteSeconds * 1000,
     useEvents: config.watchEvents && useEvents,
     isKnown: (path, size, mtimeMs) => known.has(knownKey(path, size, mtimeMs)),
+    notice: (event, fields) => logger.event(event, fields, "warn"),
   });
 }
 
@@ -206,17 +209,17 @@ async function drainOnce(
 async function serveHttp(
   config: Config,
   budgeted: BudgetedDatabase,
-  metrics: Metrics,
-  view: ServiceView,
-  scheduler: Scheduler | null,
+  parts: { metrics: Metrics; view: ServiceView; scheduler: Scheduler | null; logger: Logger },
 ): Promise<{ port: number; close(): Promise<void> }> {
   const { db } = budgeted;
+  const { metrics, view, scheduler, logger } = parts;
   const exclusive = <T>(work: () => Promise<T>) => db.exclusive(work);
   const http = startHttpServer({
     db,
     config,
     metrics,
     service: view,
+    logger,
     exclusive,
     jobs: new JobRegistry(),
     reprocess: (progress) => reprocessQuarantined(budgeted, config, exclusive, progress),
@@ -226,7 +229,12 @@ async function serveHttp(
     },
     snapshot: () => exclusive(() => takeSnapshot(db, config.snapshotKeep)),
     exportParquet: (since) =>
-      exportParquetFromLive(db, exclusive, { outDir: config.exportDir, site: config.site, since }),
+      exportParquetFromLive(db, exclusive, {
+        outDir: config.exportDir,
+        site: config.site,
+        keepDays: config.exportKeepDays,
+        since,
+      }),
   });
   await writeServiceState(config.db, {
     pid: Deno.pid,

@@ -12,7 +12,8 @@ import { runService } from "../src/service.ts";
 import { findRunningService } from "../src/server/state_file.ts";
 import { parquetExportCommand } from "../src/cli/history_commands.ts";
 import { nightlyJobs, PARQUET_WATERMARK } from "../src/schedule/jobs.ts";
-import { type ExportManifest, manifestPath } from "../src/export/parquet.ts";
+import { type ExportManifest, exportParquet, manifestPath } from "../src/export/parquet.ts";
+import { pruneSupersededExports } from "../src/export/prune.ts";
 import { generatedFixtures } from "./_helpers.ts";
 import { openLake } from "../src/export/lake.ts";
 import { capability, type CapabilityRow } from "../src/analyze/capability.ts";
@@ -278,4 +279,43 @@ Deno.test("the nightly Parquet export writes only what was loaded since the prev
   );
   equal(all.n, all.k);
   equal(all.n, trims.reduce((n, m) => n + m.tracks!.length, 0));
+});
+
+Deno.test("exports the lake no longer reads are deleted once older than exportKeepDays; the rest stay", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const trims = manifest.filter((m) => m.system);
+  const root = await Deno.makeTempDir({ prefix: "lta-lake-prune-" });
+  const lake = join(root, "lake");
+  const config = await instanceConfig(root, "plant-p", lake);
+  const half = Math.floor(trims.length / 2);
+  const options = { outDir: lake, site: config.site, keepDays: 30 };
+  await ingestCommand(trims.slice(0, half).map((m) => join(dir, m.file)), config);
+  const first = await exportParquet(config.db, options);
+  await ingestCommand(trims.slice(half).map((m) => join(dir, m.file)), config);
+  const second = await exportParquet(config.db, { ...options, after: first.loadedUntil! });
+  const later = Date.now() + 40 * 86_400_000;
+  const union = () => lakeRows(`SELECT count(*)::INT AS n FROM read_parquet('${lake}/tracks/**/*.parquet')`);
+  const manifests = () => [...Deno.readDirSync(join(lake, "_manifests"))].map((e) => e.name).sort();
+
+  deepEqual(await pruneSupersededExports(lake, config.site, 30, later), [], "old, but each is still read");
+  const full = await exportParquet(config.db, options);
+  deepEqual(full.pruned, [], "superseded, but not yet 30 days old");
+  deepEqual(await pruneSupersededExports(lake, config.site, 0, later), [], "0 keeps every export");
+  const lakeBefore = await openLake(lake);
+  const before = await lakeBefore.rows(
+    "SELECT file_id, track_id, sigma_gradient FROM v_tracks ORDER BY 1, 2",
+  );
+  lakeBefore.close();
+
+  const pruned = await pruneSupersededExports(lake, config.site, 30, later);
+  deepEqual(pruned.sort(), [first.exportId, second.exportId].sort());
+  deepEqual(manifests(), [`${full.exportId}.json`]);
+  equal((await union())[0].n, trims.reduce((n, m) => n + m.tracks!.length, 0), "no file left twice");
+  const lakeAfter = await openLake(lake);
+  deepEqual(
+    await lakeAfter.rows("SELECT file_id, track_id, sigma_gradient FROM v_tracks ORDER BY 1, 2"),
+    before,
+  );
+  lakeAfter.close();
+  await Deno.remove(root, { recursive: true });
 });

@@ -7,6 +7,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
 import { loadedFiles, postQuery, serviceFolder, startService } from "./_service_process.ts";
+import { ReaderGate } from "../src/server/reader_gate.ts";
 
 const QUERY = `SELECT model, count(*) AS tracks, avg(sigma_gradient) AS sigma, max(linearity_error) AS worst
                FROM v_tracks GROUP BY model ORDER BY model`;
@@ -51,4 +52,36 @@ Deno.test("200 concurrent readers while files load get data or 503 with Retry-Af
   } finally {
     equal(await service.stop(), 0, service.log().slice(-1500));
   }
+});
+
+Deno.test("while files load, one reader at a time holds the database for at most its share of the time", async () => {
+  let loading = false;
+  const gate = new ReaderGate({ active: 4, waiting: 2, shareWhileLoading: 0.25, loading: () => loading });
+  // Idle: four read at once, two wait, the seventh is turned away at once.
+  const admitted = await Promise.all([1, 2, 3, 4].map(() => gate.enter()));
+  deepEqual(admitted, [true, true, true, true]);
+  const waiters = [gate.enter(), gate.enter()];
+  equal(await gate.enter(), false, "the line is full");
+  equal(gate.waiting, 2);
+  for (let i = 0; i < 4; i++) gate.leave(1);
+  deepEqual(await Promise.all(waiters), [true, true]);
+  gate.leave(1);
+  gate.leave(1);
+  equal(gate.running, 0);
+
+  // Loading: a read of 40 ms keeps the next out for 40 × (1 − 0.25) / 0.25 = 120 ms.
+  loading = true;
+  equal(await gate.enter(), true);
+  const second = gate.enter();
+  equal(gate.running, 1, "one reader at a time while files load");
+  await new Promise((r) => setTimeout(r, 40));
+  const left = performance.now();
+  gate.leave(40);
+  equal(await second, true);
+  const paused = performance.now() - left;
+  ok(paused >= 115, `the next read waited ${paused.toFixed(0)} ms`);
+  gate.leave(1);
+  loading = false;
+  equal(await gate.enter(), true, "loading over: no pause");
+  gate.leave(1);
 });

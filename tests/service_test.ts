@@ -77,6 +77,48 @@ Deno.test("files dropped into the watched folder are loaded; ~$ owner files and 
   }
 });
 
+Deno.test("a path longer than the system allows and a file dated in the future are each told once in the log", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { config } = await serviceRoot();
+  const [a, b] = manifest.filter((m) => m.system);
+  // 23 nested folders of 200 characters: 4,600 bytes, past Linux's 4,096. Only a shell that walks in with
+  // relative paths can make it; the file inside cannot be reached by its full path.
+  const deep = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      `cd "$1" && for i in $(seq 23); do mkdir "$2" && cd "$2"; done && cp "$3" .`,
+      "_",
+      config.inbox,
+      "d".repeat(200),
+      join(dir, b.file),
+    ],
+  }).output();
+  equal(deep.code, 0, new TextDecoder().decode(deep.stderr));
+  const future = join(config.inbox, a.file);
+  await Deno.copyFile(join(dir, a.file), future);
+  const ahead = new Date(Date.now() + 3_600_000);
+  await Deno.utime(future, ahead, ahead);
+  const svc = start(config);
+  try {
+    await until("the file dated in the future to load", () => svc.loaded().length === 1);
+    // Several more scans: each notice must stay a single line.
+    await new Promise((r) => setTimeout(r, 600));
+    const dated = svc.events.filter((e) => e.name === "future_mtime");
+    equal(dated.length, 1);
+    equal(dated[0].fields.path, future);
+    ok(Number(dated[0].fields.ahead_s) > 3500, JSON.stringify(dated[0].fields));
+    const skipped = svc.events.filter((e) => e.name === "inbox_path_skipped");
+    equal(skipped.length, 1, JSON.stringify(skipped));
+    ok(Number(skipped[0].fields.path_bytes) > 4096);
+    ok(
+      String(skipped[0].fields.reason).includes("longer than the system allows"),
+      String(skipped[0].fields.reason),
+    );
+  } finally {
+    await svc.stop();
+  }
+});
+
 Deno.test("a file written slowly in chunks is claimed only once complete", async () => {
   const { dir, manifest } = await generatedFixtures();
   const { config } = await serviceRoot({ minAgeSeconds: 1 });

@@ -20,7 +20,7 @@ import { trackChart } from "../actions/history.ts";
 import type { TrackSelection } from "../analyze/analyze.ts";
 import type { AnalyzeSummary } from "../analyze/analyze.ts";
 import type { ExportOptions } from "../render/excel.ts";
-import type { ExportManifest } from "../export/parquet.ts";
+import type { ExportResult } from "../export/parquet.ts";
 import { resolve } from "node:path";
 import { ServiceClient } from "./client.ts";
 import { log, progressBar } from "./output.ts";
@@ -121,9 +121,9 @@ export async function exportCommand(options: ExportOptions, config: Config): Pro
 export async function parquetExportCommand(
   options: { out?: string; since?: string },
   config: Config,
-): Promise<ExportManifest> {
+): Promise<ExportResult> {
   const service = await ServiceClient.find(config);
-  let manifest: ExportManifest;
+  let manifest: ExportResult;
   if (service) {
     if (options.out && resolve(options.out) !== resolve(config.exportDir)) {
       throw new Error(
@@ -137,11 +137,18 @@ export async function parquetExportCommand(
     manifest = await exportParquet(config.db, {
       outDir: options.out ?? config.exportDir,
       site: config.site,
+      keepDays: config.exportKeepDays,
       since: options.since,
     });
   }
   const rows = Object.entries(manifest.tables).map(([t, v]) => `${v.rows} ${t}`).join(", ");
   log(`wrote export ${manifest.exportId} to ${options.out ?? config.exportDir}: ${rows}`);
+  const pruned = manifest.pruned ?? [];
+  if (pruned.length) {
+    log(
+      `removed ${pruned.length} export(s) older than ${config.exportKeepDays} days that a newer one replaces`,
+    );
+  }
   return manifest;
 }
 

@@ -65,6 +65,8 @@ export interface Config {
   exportsPerHour: number;
   /** Snapshots of the database kept (oldest removed first). */
   snapshotKeep: number;
+  /** Days an export the lake no longer reads (every file in it exported again since) is kept; 0: forever. */
+  exportKeepDays: number;
   /** Rows returned at most by `POST /api/query`. */
   queryMaxRows: number;
   /** A query running longer is stopped. */
@@ -73,6 +75,8 @@ export interface Config {
   httpReaders: number;
   /** Requests that may wait in line; past that the API answers 503 with Retry-After. */
   httpReaderQueue: number;
+  /** The share of the time API readers may hold the database while files are loading (the writer first). */
+  httpReaderShare: number;
   /** Points per model that control limits and the drift baseline are computed from. */
   spcBaseline: number;
   /** Nelson rules (1–8) evaluated on sigma gradient. */
@@ -126,10 +130,12 @@ export const DEFAULTS: Config = {
   httpAllowedHosts: [],
   exportsPerHour: 12,
   snapshotKeep: 7,
+  exportKeepDays: 30,
   queryMaxRows: 10_000,
   queryTimeoutSeconds: 30,
   httpReaders: 4,
   httpReaderQueue: 64,
+  httpReaderShare: 0.2,
   spcBaseline: 30,
   nelsonRulesSigma: [1, 2, 3, 4, 5, 6, 7, 8],
   nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
@@ -192,8 +198,10 @@ const KINDS: { [K in keyof Config]: Kind } = {
   httpAllowedHosts: { type: "hostNames" },
   exportsPerHour: { type: "number", min: 1, max: 3600 },
   snapshotKeep: { type: "number", min: 1, max: 1000 },
+  exportKeepDays: { type: "number", min: 0, max: 36_500 },
   httpReaders: { type: "number", min: 1, max: 256 },
   httpReaderQueue: { type: "number", min: 0, max: 100_000 },
+  httpReaderShare: { type: "number", min: 0.01, max: 1 },
   queryMaxRows: { type: "number", min: 1, max: 10_000_000 },
   queryTimeoutSeconds: { type: "number", min: 0.01, max: 86_400 },
   spcBaseline: { type: "number", min: 5, max: 10_000 },

@@ -14,6 +14,9 @@ import { sqlString } from "../db/values.ts";
 
 const TYPES = "hive_types = {'model': VARCHAR, 'date': DATE}";
 
+/** An export's UTC stamp from its id (`<site>-<stamp>[-n]`): the newest export of a file is the one read. */
+export const EXPORT_STAMP = "regexp_extract(export_id, '[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$')";
+
 /** Opens `lakeDir` (an `exportDir` that one or many sites export to); close the result when done. */
 export async function openLake(lakeDir: string): Promise<Database> {
   if (!await hasParquet(join(lakeDir, "tracks")) && !await hasParquet(join(lakeDir, "files"))) {
@@ -28,7 +31,7 @@ export async function openLake(lakeDir: string): Promise<Database> {
       `(SELECT * FROM read_parquet(${
         sqlString(`${join(lakeDir, table)}/**/*.parquet`)
       }, hive_partitioning = true, ${TYPES}, union_by_name = true)
-        QUALIFY export_id = arg_max(export_id, regexp_extract(export_id, '[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$'))
+        QUALIFY export_id = arg_max(export_id, ${EXPORT_STAMP})
                               OVER (PARTITION BY sha256))`;
     await db.exec(`CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("files")}`);
     await db.exec(`CREATE VIEW tracks AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("tracks")}`);

@@ -11,6 +11,7 @@ import { Database, SCHEMA_VERSION } from "../db/database.ts";
 import { copyDatabase } from "../db/snapshot.ts";
 import { exists } from "../fs.ts";
 import { sqlString } from "../db/values.ts";
+import { pruneSupersededExports } from "./prune.ts";
 
 /** Which files' rows an export holds, by when they were loaded (`files.ingested_at`). */
 export interface ExportRange {
@@ -24,7 +25,12 @@ export interface ParquetExportOptions extends ExportRange {
   /** The lake folder (shared by every site's exports). */
   outDir: string;
   site: string;
+  /** This site's exports that the lake no longer reads are deleted after this many days (0: never). */
+  keepDays: number;
 }
+
+/** A written export, and the superseded exports deleted after it. */
+export type ExportResult = ExportManifest & { pruned: string[] };
 
 export interface ExportedTable {
   rows: number;
@@ -97,7 +103,7 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
  * database while no service runs). Files are staged in `<lake>/_staging/` and moved into their partitions
  * once all are written; the manifest comes last (readers that want whole exports go by manifests).
  */
-export async function exportParquet(source: string, options: ParquetExportOptions): Promise<ExportManifest> {
+export async function exportParquet(source: string, options: ParquetExportOptions): Promise<ExportResult> {
   if (options.since !== undefined && !DAY.test(options.since)) {
     throw new Error(`since must be YYYY-MM-DD, got "${options.since}"`);
   }
@@ -161,7 +167,10 @@ export async function exportParquet(source: string, options: ParquetExportOption
     const target = join(manifests, `${exportId}.json`);
     await Deno.writeTextFile(`${target}.part`, JSON.stringify(manifest, null, 2) + "\n");
     await Deno.rename(`${target}.part`, target);
-    return manifest;
+    return {
+      ...manifest,
+      pruned: await pruneSupersededExports(options.outDir, options.site, options.keepDays),
+    };
   } finally {
     db.close();
     await Deno.remove(staging, { recursive: true }).catch(() => {});
@@ -177,7 +186,7 @@ export async function exportParquetFromLive(
   db: Database,
   exclusive: <T>(work: () => Promise<T>) => Promise<T>,
   options: ParquetExportOptions,
-): Promise<ExportManifest> {
+): Promise<ExportResult> {
   const staging = join(options.outDir, STAGING);
   await Deno.mkdir(staging, { recursive: true });
   const copy = join(staging, `${basename(db.path)}-${crypto.randomUUID()}.duckdb`);

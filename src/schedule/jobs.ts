@@ -94,6 +94,7 @@ function parquetJob(config: Config): Job {
       const manifest = await exportParquetFromLive(db, (work) => work(), {
         outDir: config.exportDir,
         site: config.site,
+        keepDays: config.exportKeepDays,
         after: after === null ? undefined : String(after),
       });
       if (manifest.loadedUntil !== null) {
@@ -102,7 +103,8 @@ function parquetJob(config: Config): Job {
           manifest.loadedUntil,
         ]);
       }
-      return `${manifest.exportId}: ${manifest.tables.tracks.rows} tracks, ${manifest.tables.final_tests.rows} final tests`;
+      const pruned = manifest.pruned.length ? `; removed ${manifest.pruned.length} superseded export(s)` : "";
+      return `${manifest.exportId}: ${manifest.tables.tracks.rows} tracks, ${manifest.tables.final_tests.rows} final tests${pruned}`;
     },
   };
 }

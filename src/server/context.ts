@@ -1,7 +1,8 @@
 /** What the HTTP layer is given: the database, the settings, and a view of the running service. */
-import type { ExportManifest } from "../export/parquet.ts";
+import type { ExportResult } from "../export/parquet.ts";
 import type { Config } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
+import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MemoryGate } from "../memory/gate.ts";
 import type { IngestPause, RetryBook } from "../ingest/retry.ts";
@@ -18,6 +19,8 @@ export interface ServiceView {
   stopping: boolean;
   /** Files seen in the inbox and not yet claimed or finished. */
   pending(): number;
+  /** Whether claimed files are being read or loaded now (readers then yield to the writer). */
+  loading(): boolean;
 }
 
 export interface ServerContext extends CommandContext {
@@ -25,8 +28,10 @@ export interface ServerContext extends CommandContext {
   config: Config;
   metrics: Metrics;
   service: ServiceView;
+  /** Where unexpected errors are reported (the service's log). */
+  logger?: Logger;
   /** Takes a consistent copy of the database file; returns its path. */
   snapshot(): Promise<string>;
   /** Writes a Parquet export of the files loaded since `since` (YYYY-MM-DD; all when absent). */
-  exportParquet(since?: string): Promise<ExportManifest>;
+  exportParquet(since?: string): Promise<ExportResult>;
 }

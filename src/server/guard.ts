@@ -96,35 +96,3 @@ export class RateLimit {
     return 0;
   }
 }
-
-/**
- * At most `active` requests read the database at once and `waiting` more wait their turn; past that a
- * request is answered 503 with `Retry-After` at once. 200 unbounded readers drove DuckDB out of memory
- * at a 194.5 MiB limit and slowed ingest to 0.35× (measured); the writer must keep its share.
- */
-export function readerQueue(active: number, waiting: number): MiddlewareHandler {
-  let running = 0;
-  const queue: Array<() => void> = [];
-  return async (c, next) => {
-    if (!c.req.path.startsWith("/api/") && c.req.path !== "/") return await next();
-    if (running >= active) {
-      if (queue.length >= waiting) {
-        c.header("retry-after", "1");
-        return c.json({
-          error: "the service is busy with other readers; try again in a second",
-          code: "busy",
-        }, 503);
-      }
-      await new Promise<void>((resolve) => queue.push(resolve));
-    } else {
-      running++;
-    }
-    try {
-      await next();
-    } finally {
-      const following = queue.shift();
-      if (following) following();
-      else running--;
-    }
-  };
-}

@@ -14,7 +14,8 @@ import { serviceGauges } from "./metrics_gauges.ts";
 import type { ServerContext } from "./context.ts";
 import { ActionError } from "../actions/errors.ts";
 import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
-import { bodyCap, hostGuard, pageHeaders, RateLimit, readerQueue, writeGuard } from "./guard.ts";
+import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.ts";
+import { readerAdmission, ReaderGate } from "./reader_gate.ts";
 
 export type { ServerContext, ServiceView } from "./context.ts";
 
@@ -25,7 +26,13 @@ export function createApp(ctx: ServerContext): Hono {
   app.use("*", hostGuard(ctx.config.httpAllowedHosts), bodyCap(), pageHeaders());
   if (ctx.config.httpToken) app.use("*", bearerToken(ctx.config.httpToken));
   app.use("*", writeGuard());
-  app.use("*", readerQueue(ctx.config.httpReaders, ctx.config.httpReaderQueue));
+  const gate = new ReaderGate({
+    active: ctx.config.httpReaders,
+    waiting: ctx.config.httpReaderQueue,
+    shareWhileLoading: ctx.config.httpReaderShare,
+    loading: () => ctx.service.loading(),
+  });
+  app.use("*", readerAdmission(gate));
   const limited = copyLimit(ctx.config.exportsPerHour);
   app.get("/health", (c) => c.json({ status: "ok" }));
   // Browsers ask for it on every page; without an answer they log a 404 in the console.
@@ -42,7 +49,14 @@ export function createApp(ctx: ServerContext): Hono {
   app.get("/reports/*", (c) => reportFile(c, ctx.config.reportsDir));
   addCommandRoutes(app, ctx, limited);
   app.get("/", async (c) => c.html(await read((r) => livePage(r, ctx))));
-  app.onError((e, c) => errorAnswer(e, c, ctx.db.path));
+  app.onError((e, c) => {
+    const answer = errorAnswer(e, c, ctx.db.path);
+    // A 500 is lta's fault, not the client's: the IT person finds it in the service's log.
+    if (answer.status === 500) {
+      ctx.logger?.event("http_error", { method: c.req.method, path: c.req.path, error: e.message }, "error");
+    }
+    return answer;
+  });
   return app;
 }
 
