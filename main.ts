@@ -186,21 +186,25 @@ program.command("export")
     "xlsx: tracks tested on or after YYYY-MM-DD; parquet: files loaded on or after YYYY-MM-DD [default: all]",
     isoDate,
   )
+  .option("--until <date>", "xlsx: tracks tested on or before YYYY-MM-DD [default: all]", isoDate)
   .option(
     "--site <name>",
     "parquet: this installation's name in the export [default: site setting, the host name]",
   )
   .action(async (format, opts) => {
-    const { out, model, since, site, ...rest } = opts;
+    const { out, model, since, until, site, ...rest } = opts;
     const config = await configFrom({ ...rest, site });
     if (format === "parquet") {
       if (model) {
         throw new InvalidArgumentError("--model applies to xlsx exports; a Parquet export holds every model");
       }
+      if (until) {
+        throw new InvalidArgumentError("--until applies to xlsx exports; Parquet exports go by load date");
+      }
       await parquetExportCommand({ out, since }, config);
     } else {
       if (!out) throw new InvalidArgumentError("an xlsx export needs --out FILE.xlsx");
-      await exportCommand({ out, model, since }, config);
+      await exportCommand({ out, model, since, until }, config);
     }
   });
 

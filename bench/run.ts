@@ -10,7 +10,7 @@ import XLSX from "xlsx";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
 import { systemAFile } from "../fixtures/generate.ts";
 import { workbookBytes } from "../fixtures/workbooks.ts";
-import { parseTrimWorkbook } from "../src/ingest/layouts/trim_layout.ts";
+import { parseTrimWorkbook } from "../src/ingest/layouts/registry.ts";
 import { openXls } from "../src/ingest/readers/xls.ts";
 import { openXlsx } from "../src/ingest/readers/xlsx.ts";
 import { Database } from "../src/db/database.ts";

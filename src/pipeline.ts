@@ -8,7 +8,7 @@ import type { Database } from "./db/database.ts";
 import { type FileReader, loadFile, type LoadOutcome } from "./ingest/load.ts";
 import type { ParsedWorkbook } from "./ingest/layouts/trim_layout.ts";
 import { analyzeLoadedFile, type LoadedTrack } from "./analyze/analyze.ts";
-import { analyzeFinalTests } from "./analyze/final_test.ts";
+import { analyzeFinalTests } from "./analyze/final_test_verdict.ts";
 import { join } from "node:path";
 
 /**

@@ -1,5 +1,5 @@
 /** Final Test files: detection, loading, the linearity verdict, the link to trims, and schema migration. */
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { Database, SCHEMA_VERSION } from "../src/db/database.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
@@ -108,6 +108,64 @@ Deno.test("a trim loaded after its final test links to it: the match is computed
   equal(await linked(), null);
   await ingestCommand([join(dir, final.finalTest!.trimFile!)], config);
   equal(await linked(), final.finalTest!.trimFile);
+});
+
+Deno.test("a version 2 database is migrated in place: files.system becomes a lookup in station_layouts", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const { root, config } = await workspace();
+  const v2 = join(root, "v2.duckdb");
+  {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const instance = await DuckDBInstance.create(v2);
+    const conn = await instance.connect();
+    await conn.run(await Deno.readTextFile(new URL("./data/schema_v2.sql", import.meta.url)));
+    await conn.run(
+      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, test_date,
+         ingested_at, parser_version, reason_code)
+       VALUES (nextval('file_id_seq'), '/old/a.xls', 'a.xls', 'a', 10, 1, 'loaded', 'A', '2475-10',
+                 '2024-03-14 09:00:00', now()::TIMESTAMP, '1.1.0', NULL),
+              (nextval('file_id_seq'), '/old/b.xls', 'b.xls', 'b', 10, 1, 'loaded', 'B', '8340-1',
+                 '2024-03-14 10:00:00', now()::TIMESTAMP, '1.1.0', NULL),
+              (nextval('file_id_seq'), '/old/c.xls', 'c.xls', 'c', 10, 1, 'quarantined', NULL, NULL,
+                 NULL, now()::TIMESTAMP, '1.1.0', 'no_data')`,
+    );
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const db = await Database.open(v2);
+  try {
+    equal(db.openedAtVersion, 2);
+    deepEqual(await db.rows("SELECT file_id::INT AS id, file_name, system, status FROM files ORDER BY 1"), [
+      { id: 1, file_name: "a.xls", system: "A", status: "loaded" },
+      { id: 2, file_name: "b.xls", system: "B", status: "loaded" },
+      { id: 3, file_name: "c.xls", system: null, status: "quarantined" },
+    ]);
+    deepEqual(await db.rows("SELECT system, station FROM station_layouts ORDER BY 1"), [
+      { system: "A", station: "DLTS" },
+      { system: "B", station: "LTS" },
+    ]);
+    // A system no layout row names is refused, as the CHECK did; with its row it is taken.
+    await rejects(
+      db.exec(`INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system,
+                 ingested_at, parser_version) VALUES (99, '/x', 'x.xls', 'x', 1, 1, 'loaded', 'Z', now(), '1')`),
+      /foreign key/i,
+    );
+    await db.exec("INSERT INTO station_layouts VALUES ('Z', 'new station', 'a third layout')");
+    await db.exec(`INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system,
+               ingested_at, parser_version) VALUES (99, '/x', 'x.xls', 'x', 1, 1, 'loaded', 'Z', now(), '1')`);
+  } finally {
+    db.close();
+  }
+  // New files load into the migrated ledger, its id sequence going on from the old rows.
+  const trims = manifest.filter((m) => m.system).slice(0, 2).map((m) => join(dir, m.file));
+  equal((await ingestCommand(trims, { ...config, db: v2 })).loaded, 2);
+  const again = await Database.open(v2);
+  try {
+    equal(again.openedAtVersion, SCHEMA_VERSION);
+    equal(Number(await again.value("SELECT min(file_id) FROM files WHERE file_id > 3 AND file_id <> 99")), 4);
+  } finally {
+    again.close();
+  }
 });
 
 Deno.test("a version 1 database is migrated in place: its rows kept, marked as trims, final test tables added", async () => {

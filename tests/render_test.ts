@@ -85,10 +85,10 @@ Deno.test("the Excel export has a summary and a track sheet, frozen headers, and
   try {
     await db.conn.run("UPDATE files SET serial = '=HYPERLINK(\"http://x\")' WHERE file_id = 1");
     const out = join(root, "export.xlsx");
-    const rows = await exportExcel(db, { out, since: "2024-01-01" });
+    const rows = await exportExcel(db, { out, since: "2024-01-01", capabilityMinN: 5 });
     equal(rows, Number(await db.value("SELECT count(*) FROM tracks")));
     const wb = XLSX.read(await Deno.readFile(out), { cellFormula: true, cellStyles: true });
-    deepEqual(wb.SheetNames, ["Summary", "Tracks"]);
+    deepEqual(wb.SheetNames, ["Summary", "Tracks", "Alarms", "Capability"]);
     const tracks = wb.Sheets.Tracks;
     const header = XLSX.utils.sheet_to_json<string[]>(tracks, { header: 1 })[0];
     equal(header[6], "status");
@@ -102,7 +102,11 @@ Deno.test("the Excel export has a summary and a track sheet, frozen headers, and
     deepEqual([cell.t, cell.f], ["s", undefined], "as a string, never a formula");
     const xml = new TextDecoder().decode(await Deno.readFile(out));
     ok(xml.length > 0);
-    const filtered = await exportExcel(db, { out: join(root, "model.xlsx"), model: "8340-1" });
+    const filtered = await exportExcel(db, {
+      out: join(root, "model.xlsx"),
+      model: "8340-1",
+      capabilityMinN: 5,
+    });
     equal(filtered, Number(await db.value("SELECT count(*) FROM v_tracks WHERE model = '8340-1'")));
   } finally {
     db.close();
@@ -113,7 +117,7 @@ Deno.test("the Excel export writes test dates as date cells, numbers with format
   const { db, root } = await loadedFixtures();
   try {
     const out = join(root, "dates.xlsx");
-    await exportExcel(db, { out });
+    await exportExcel(db, { out, capabilityMinN: 5 });
     const { default: ExcelJS } = await import("exceljs");
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(out);
@@ -148,6 +152,57 @@ Deno.test("the Excel export writes test dates as date cells, numbers with format
       ]);
     }
     ok(wb.getWorksheet("Summary")!.getRow(2).getCell(6).value instanceof Date, "first test is a date too");
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("the Excel export's Alarms and Capability sheets cover the range --since to --until, both days included", async () => {
+  const { db, root } = await loadedFixtures();
+  try {
+    const [row] = await db.rows(
+      "SELECT strftime(test_date::DATE, '%Y-%m-%d') AS day FROM v_tracks GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+    );
+    const day = String(row.day);
+    const alarm = (id: number, at: string, acknowledged: boolean) =>
+      db.exec(
+        `INSERT INTO spc_alarms (alarm_id, model, metric, rule, description, first_at, last_at, first_file_id,
+           last_file_id, file_ids, points, created_at, acknowledged_by, acknowledged_at)
+         VALUES ($1, '8340-1', 'sigma_gradient', 'nelson_1', 'one point beyond 3 sigma', $2::TIMESTAMP,
+                 $2::TIMESTAMP, 1, 1, [1], 1, now(), $3, $4::TIMESTAMP)`,
+        [id, at, acknowledged ? "qe" : null, acknowledged ? at : null],
+      );
+    await alarm(1, `${day} 23:59:00`, false); // the last minute of the range
+    await alarm(2, "2020-01-01 08:00:00", true); // long before it
+    const out = join(root, "range.xlsx");
+    const tracks = await exportExcel(db, { out, since: day, until: day, capabilityMinN: 5 });
+    equal(
+      tracks,
+      Number(await db.value("SELECT count(*) FROM v_tracks WHERE test_date::DATE = $1::DATE", [day])),
+    );
+    const { default: ExcelJS } = await import("exceljs");
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(out);
+    const alarms = wb.getWorksheet("Alarms")!;
+    equal(alarms.rowCount, 2, "the header and the alarm inside the range");
+    equal(alarms.getRow(2).getCell(1).value, 1);
+    ok(alarms.getRow(2).getCell(6).value instanceof Date, "first point is a date cell");
+    equal(
+      (alarms.getRow(2).getCell(1).fill as { fgColor?: { argb?: string } }).fgColor?.argb,
+      "FFFFE0B2",
+      "open",
+    );
+    const capability = wb.getWorksheet("Capability")!;
+    const header = (capability.getRow(1).values as unknown[]).map(String);
+    ok(header.includes("Cpk") && header.includes("rating"), header.join(","));
+    const expected = Number(
+      await db.value(
+        "SELECT count(DISTINCT model) * 2 FROM v_tracks WHERE test_date::DATE = $1::DATE AND overall_status <> 'ERROR'",
+        [day],
+      ),
+    );
+    equal(capability.rowCount - 1, expected, "one row per model and metric of that day");
+    equal(capability.pageSetup.orientation, "landscape");
   } finally {
     db.close();
   }

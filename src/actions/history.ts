@@ -98,13 +98,24 @@ export async function reportFor(db: Queryable, config: Config, date?: string) {
 
 export interface ExcelRequest {
   model?: string;
+  /** Tracks tested from this day, `YYYY-MM-DD`. */
   since?: string;
+  /** Tracks tested through this day, `YYYY-MM-DD`. */
+  until?: string;
 }
 
 /** The engineers' workbook written to `out`; returns its track count. */
-export async function excelExport(db: Queryable, out: string, request: ExcelRequest): Promise<number> {
+export async function excelExport(
+  db: Queryable,
+  config: Config,
+  out: string,
+  request: ExcelRequest,
+): Promise<number> {
+  if (request.since && request.until && request.until < request.since) {
+    throw new ActionError("bad_request", `--until ${request.until} is before --since ${request.since}`);
+  }
   const { exportExcel } = await import("../render/excel.ts");
-  return await exportExcel(db, { ...request, out });
+  return await exportExcel(db, { ...request, out, capabilityMinN: config.capabilityMinN });
 }
 
 /**

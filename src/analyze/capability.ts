@@ -10,6 +10,8 @@ export interface CapabilityOptions {
   model?: string;
   /** Tracks tested on or after this date. */
   since?: string;
+  /** Tracks tested on or before this date (the whole day). */
+  until?: string;
   byTrack?: boolean;
   minN: number;
 }
@@ -52,6 +54,7 @@ export async function capability(db: Queryable, options: CapabilityOptions): Pro
        FROM v_tracks
        WHERE overall_status <> 'ERROR' AND model IS NOT NULL
          AND ($1::VARCHAR IS NULL OR model = $1) AND ($2::VARCHAR IS NULL OR test_date >= $2::TIMESTAMP)
+         AND ($3::VARCHAR IS NULL OR test_date < $3::DATE + 1)
      ),
      metrics AS (
        SELECT model, track_id, test_date, file_id, t, 'sigma_gradient' AS metric, sigma_gradient AS x,
@@ -83,7 +86,7 @@ export async function capability(db: Queryable, options: CapabilityOptions): Pro
             CASE WHEN lsl IS NOT NULL AND so > 0 THEN (usl - lsl) / (6 * so) END AS pp,
             CASE WHEN so > 0 THEN least(usl - mean, coalesce(mean - lsl, 'infinity'::DOUBLE)) / (3 * so) END AS ppk
      FROM stats ORDER BY model, track_id, metric`,
-    [options.model ?? null, options.since ?? null],
+    [options.model ?? null, options.since ?? null, options.until ?? null],
   );
   return rows.map((r) => {
     const n = Number(r.n);

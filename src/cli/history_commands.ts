@@ -19,7 +19,7 @@ import {
 import { trackChart } from "../actions/history.ts";
 import type { TrackSelection } from "../analyze/analyze.ts";
 import type { AnalyzeSummary } from "../analyze/analyze.ts";
-import type { ExportOptions } from "../render/excel.ts";
+import type { ExcelRequest } from "../actions/history.ts";
 import type { ExportResult } from "../export/parquet.ts";
 import { resolve } from "node:path";
 import { ServiceClient } from "./client.ts";
@@ -98,7 +98,7 @@ export async function reportCommand(date: string | undefined, config: Config): P
 }
 
 /** `lta export`: the Excel workbook for engineers. */
-export async function exportCommand(options: ExportOptions, config: Config): Promise<void> {
+export async function exportCommand(options: ExcelRequest & { out: string }, config: Config): Promise<void> {
   const { out, ...request } = options;
   const service = await ServiceClient.find(config);
   let tracks: number;
@@ -109,7 +109,7 @@ export async function exportCommand(options: ExportOptions, config: Config): Pro
     await Deno.writeFile(`${out}.part`, new Uint8Array(await res.arrayBuffer()));
     await Deno.rename(`${out}.part`, out);
   } else {
-    tracks = await onFile(config, true, (db) => excelExport(db, out, request));
+    tracks = await onFile(config, true, (db) => excelExport(db, config, out, request));
   }
   log(`wrote ${out}: ${tracks} track(s)`);
 }

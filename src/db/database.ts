@@ -61,7 +61,8 @@ export class Database extends Connection {
       }
     } catch (e) {
       db.close();
-      throw e;
+      // A failure while migrating is the file's (damaged, read-only, full): said as such, with its remedy.
+      throw asDatabaseError(e, path);
     }
     return db;
   }

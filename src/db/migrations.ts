@@ -7,7 +7,7 @@ import type { Queryable } from "./connection.ts";
 import { databaseError } from "./errors.ts";
 
 /** The schema version this build writes; a database with a newer one is refused. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql", "final_test_views.sql"];
 
@@ -23,6 +23,29 @@ const MIGRATIONS: Record<number, string> = {
       DROP INDEX IF EXISTS files_file_name;
       ALTER TABLE files ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'trim';
       ALTER TABLE files ALTER COLUMN kind SET NOT NULL;`,
+  // 3: files.system names a row of station_layouts instead of a CHECK listing 'A' and 'B', so a new station
+  // layout needs no migration. DuckDB drops no constraint in place: the ledger moves aside, the schema
+  // files create it anew, and FINISH[3] copies it back.
+  3: `DROP INDEX IF EXISTS files_sha256;
+      DROP INDEX IF EXISTS files_file_name;
+      ALTER TABLE files RENAME TO files_v2;`,
+};
+
+/**
+ * The layouts that shipped when `station_layouts` came, written once when the table is made (never on a
+ * plain open: a statement that reads the table on every start failed on damaged files before `lta doctor`
+ * could be named). Rows written by other tools then find them.
+ */
+const SHIPPED_LAYOUTS = `INSERT INTO station_layouts VALUES
+    ('A', 'DLTS', 'sheets SEC1 TRKn 0 (untrimmed) and SEC1 TRKn 1 TRMm (trimmed), a pair per track'),
+    ('B', 'LTS', 'sheets test (untrimmed) and Lin Error or Trim N (trimmed), one track')
+  ON CONFLICT DO NOTHING;`;
+
+/** Steps that finish a migration once the schema files have created what it made room for. */
+const FINISH: Record<number, string> = {
+  3: `${SHIPPED_LAYOUTS}
+      INSERT INTO files BY NAME SELECT * FROM files_v2;
+      DROP TABLE files_v2;`,
 };
 
 /** The database's schema version (`null` for a new, empty file); refuses one newer than this build. */
@@ -49,12 +72,14 @@ export async function schemaVersion(db: Queryable, path: string): Promise<number
 export async function migrate(conn: DuckDBConnection, version: number | null): Promise<void> {
   await conn.run("BEGIN TRANSACTION");
   try {
-    for (let v = (version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) {
-      if (MIGRATIONS[v]) await conn.run(MIGRATIONS[v]);
-    }
+    const steps = [];
+    for (let v = (version ?? SCHEMA_VERSION) + 1; v <= SCHEMA_VERSION; v++) steps.push(v);
+    for (const v of steps) if (MIGRATIONS[v]) await conn.run(MIGRATIONS[v]);
     for (const file of SCHEMA_FILES) {
       await conn.run(await Deno.readTextFile(new URL(file, import.meta.url)));
     }
+    for (const v of steps) if (FINISH[v]) await conn.run(FINISH[v]);
+    if (version === null) await conn.run(SHIPPED_LAYOUTS);
     await conn.run("INSERT OR REPLACE INTO lta_meta VALUES ('schema_version', $1)", [String(SCHEMA_VERSION)]);
     await conn.run("COMMIT");
   } catch (e) {

@@ -1,6 +1,14 @@
 -- lta's public schema (version: SCHEMA_VERSION in database.ts; older files are migrated there). Every column is documented in docs/schema.md.
 CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1;
 
+-- The station layouts files.system may name. A layout added later writes its row with its first file
+-- (ingest/ledger.ts); the two shipped layouts are written when the database is made (migrations.ts).
+CREATE TABLE IF NOT EXISTS station_layouts (
+  system      VARCHAR PRIMARY KEY,
+  station     VARCHAR NOT NULL,
+  description VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS files (
   file_id        BIGINT PRIMARY KEY,
   path           VARCHAR NOT NULL,
@@ -13,7 +21,7 @@ CREATE TABLE IF NOT EXISTS files (
   reason_code    VARCHAR,
   reason         VARCHAR,
   quarantine_path VARCHAR,
-  system         VARCHAR CHECK (system IN ('A', 'B')),
+  system         VARCHAR REFERENCES station_layouts (system),
   model          VARCHAR,
   serial         VARCHAR,
   test_date      TIMESTAMP,

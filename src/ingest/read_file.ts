@@ -4,7 +4,7 @@
  * must pass. It touches no database, so it runs in the parse worker (`parse_worker.ts`) as well as here.
  */
 import { extname } from "node:path";
-import { detectSystem, parseTrimWorkbook } from "./layouts/trim_layout.ts";
+import { detectLayout, parseTrimWorkbook } from "./layouts/registry.ts";
 import { detectFinalTest, finalTestSheet, parseFinalTest } from "./layouts/final_test_layout.ts";
 import { openXls } from "./readers/xls.ts";
 import { CFB_MAGIC, type ParsedFile, type ReadRequest, stagesOf, startsWith, ZIP_MAGIC } from "./parsed.ts";
@@ -59,7 +59,7 @@ async function readWorkbook(
   try {
     // A trim layout wins unless the name or folder says Final Test (test benches name their files so).
     const finalTest = await detectFinalTest(fileName, path, book.sheetNames, async () => {
-      if (detectSystem(book.sheetNames)) return null;
+      if (detectLayout(book.sheetNames)) return null;
       const sheet = finalTestSheet("standard", book.sheetNames)!;
       for await (const r of book.rows(sheet, { maxColumns: 12 })) return r.row === 0 ? r.cells[11] : null;
       return null;

@@ -1,36 +1,27 @@
 /**
- * The engineers' Excel export: a summary sheet per model and a sheet of tracks, written with exceljs's
- * streaming writer (rows are committed as they are read, never all held). Headers are frozen, verdicts
- * coloured, and text that Excel could take for a formula (`=`, `+`, `-`, `@` first) is stored as text.
+ * The engineers' Excel export: a summary per model, the tracks, the SPC alarms and the capability of the
+ * range, written with exceljs's streaming writer (rows are committed as they are read, never all held).
+ * Headers are frozen, verdicts coloured, and text that Excel could take for a formula (`=`, `+`, `-`, `@`
+ * first) is stored as text.
  */
 import ExcelJS from "exceljs";
 import type { Queryable as Database } from "../db/database.ts";
 import { plainValue } from "../db/values.ts";
+import {
+  addSheet,
+  DATE_FORMAT,
+  type SheetColumn,
+  type SheetRange,
+  wallClock,
+  writeAlarms,
+  writeCapability,
+} from "./excel_sheets.ts";
 
-export interface ExportOptions {
+export interface ExportOptions extends SheetRange {
   out: string;
-  model?: string;
-  /** Tracks tested on or after this date, `YYYY-MM-DD`. */
-  since?: string;
+  /** Fewer tracks than this get no capability rating (`capabilityMinN`). */
+  capabilityMinN: number;
 }
-
-/**
- * Test dates are the stations' own wall-clock times (the plant's zone, no offset stored). Excel keeps dates
- * without a zone, so they are written as that same wall-clock time and filter and sort as dates.
- */
-const DATE_FORMAT = "yyyy-mm-dd hh:mm";
-
-/** Printed on A4 or Letter: landscape, every column on one page's width, the header row on every page. */
-const PAGE_SETUP = {
-  orientation: "landscape",
-  fitToPage: true,
-  fitToWidth: 1,
-  fitToHeight: 0,
-  printTitlesRow: "1:1",
-} as const;
-
-/** A wall-clock timestamp from DuckDB (epoch ms of the naive time) as the Date exceljs writes as that time. */
-const wallClock = (ms: unknown) => ms === null || ms === undefined ? null : new Date(Number(ms));
 
 const STATUS_FILL: Record<string, string> = {
   PASS: "FFC8E6C9",
@@ -40,7 +31,7 @@ const STATUS_FILL: Record<string, string> = {
 };
 
 /** Key, header, width and number format of each column of the Tracks sheet. */
-const TRACK_COLUMNS: ReadonlyArray<readonly [string, string, number, string?]> = [
+const TRACK_COLUMNS: ReadonlyArray<SheetColumn> = [
   ["file_id", "file id", 8, "0"],
   ["file_name", "file", 44],
   ["model", "model", 12],
@@ -68,7 +59,7 @@ function looksLikeFormula(v: unknown): boolean {
   return typeof v === "string" && /^[=+\-@]/.test(v);
 }
 
-function where(options: ExportOptions): { sql: string; params: string[] } {
+function where(options: SheetRange): { sql: string; params: string[] } {
   const clauses = ["true"];
   const params: string[] = [];
   if (options.model) {
@@ -79,29 +70,38 @@ function where(options: ExportOptions): { sql: string; params: string[] } {
     params.push(options.since);
     clauses.push(`test_date >= $${params.length}::DATE`);
   }
+  if (options.until) {
+    params.push(options.until);
+    clauses.push(`test_date < $${params.length}::DATE + 1`);
+  }
   return { sql: clauses.join(" AND "), params };
 }
 
 /** Writes the export; returns the number of track rows. */
 export async function exportExcel(db: Database, options: ExportOptions): Promise<number> {
-  const filter = where(options);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: options.out, useStyles: true });
-  const bold = { bold: true };
+  await writeSummary(db, workbook, options);
+  const tracks = await writeTracks(db, workbook, options);
+  await writeAlarms(db, workbook, options);
+  await writeCapability(db, workbook, { ...options, minN: options.capabilityMinN });
+  await workbook.commit();
+  return tracks;
+}
 
-  const summary = workbook.addWorksheet("Summary", {
-    views: [{ state: "frozen", ySplit: 1 }],
-    pageSetup: PAGE_SETUP,
-  });
-  summary.columns = [
-    { header: "model", key: "model", width: 14 },
-    { header: "tracks", key: "tracks", width: 9 },
-    { header: "pass rate", key: "pass_rate", width: 10, style: { numFmt: "0.0%" } },
-    { header: "sigma pass rate", key: "sigma_pass_rate", width: 15, style: { numFmt: "0.0%" } },
-    { header: "near misses", key: "near_misses", width: 11 },
-    { header: "first test", key: "first", width: 17, style: { numFmt: DATE_FORMAT } },
-    { header: "last test", key: "last", width: 17, style: { numFmt: DATE_FORMAT } },
-  ];
-  summary.getRow(1).font = bold;
+const SUMMARY_COLUMNS: ReadonlyArray<SheetColumn> = [
+  ["model", "model", 14],
+  ["tracks", "tracks", 9, "0"],
+  ["pass_rate", "pass rate", 10, "0.0%"],
+  ["sigma_pass_rate", "sigma pass rate", 15, "0.0%"],
+  ["near_misses", "near misses", 11, "0"],
+  ["first", "first test", 17, DATE_FORMAT],
+  ["last", "last test", 17, DATE_FORMAT],
+];
+
+/** One row per model: tracks, pass rates, near misses, first and last test. */
+async function writeSummary(db: Database, workbook: ExcelJS.stream.xlsx.WorkbookWriter, range: SheetRange) {
+  const filter = where(range);
+  const summary = addSheet(workbook, "Summary", SUMMARY_COLUMNS);
   for (
     const r of await db.rows(
       `SELECT model, count(*) AS tracks, avg((overall_status = 'PASS')::INTEGER) AS pass_rate,
@@ -122,27 +122,20 @@ export async function exportExcel(db: Database, options: ExportOptions): Promise
     row.commit();
   }
   summary.commit();
+}
 
-  const sheet = workbook.addWorksheet("Tracks", {
-    views: [{ state: "frozen", ySplit: 1 }],
-    pageSetup: PAGE_SETUP,
-  });
-  sheet.columns = TRACK_COLUMNS.map(([key, header, width, numFmt]) => ({
-    key,
-    header,
-    width,
-    ...(numFmt ? { style: { numFmt } } : {}),
-  }));
-  sheet.getRow(1).font = bold;
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: TRACK_COLUMNS.length } };
+/** Every track of the range, oldest first, its verdict shaded; returns how many. */
+async function writeTracks(
+  db: Database,
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  range: SheetRange,
+): Promise<number> {
+  const filter = where(range);
+  const sheet = addSheet(workbook, "Tracks", TRACK_COLUMNS);
   let count = 0;
+  const select = TRACK_COLUMNS.map(([k]) => k === "test_date" ? "epoch_ms(test_date) AS test_date" : k);
   await db.eachChunk(
-    `SELECT ${
-      TRACK_COLUMNS.map((
-        [k],
-      ) => (k === "test_date" ? "epoch_ms(test_date) AS test_date" : k)).join(", ")
-    }
-     FROM v_tracks WHERE ${filter.sql} ORDER BY test_date, file_id, track_id`,
+    `SELECT ${select.join(", ")} FROM v_tracks WHERE ${filter.sql} ORDER BY test_date, file_id, track_id`,
     filter.params,
     (chunk) => {
       const vectors = chunk.columnNames.map((_, c) => chunk.column(c));
@@ -151,24 +144,23 @@ export async function exportExcel(db: Database, options: ExportOptions): Promise
           chunk.columnNames.map((k, c) => [k, plainValue(vectors[c].getItem(i))]),
         );
         values.test_date = wallClock(values.test_date);
-        const row = sheet.addRow(values);
-        for (const [key] of TRACK_COLUMNS) {
-          if (looksLikeFormula(values[key])) row.getCell(key).numFmt = "@";
-        }
-        const fill = STATUS_FILL[String(values.overall_status)];
-        if (fill) {
-          row.getCell("overall_status").fill = {
-            type: "pattern",
-            pattern: "solid",
-            fgColor: { argb: fill },
-          };
-        }
-        row.commit();
+        trackRow(sheet, values);
         count++;
       }
     },
   );
   sheet.commit();
-  await workbook.commit();
   return count;
+}
+
+function trackRow(sheet: ExcelJS.Worksheet, values: Record<string, unknown>): void {
+  const row = sheet.addRow(values);
+  for (const [key] of TRACK_COLUMNS) {
+    if (looksLikeFormula(values[key])) row.getCell(key).numFmt = "@";
+  }
+  const fill = STATUS_FILL[String(values.overall_status)];
+  if (fill) {
+    row.getCell("overall_status").fill = { type: "pattern", pattern: "solid", fgColor: { argb: fill } };
+  }
+  row.commit();
 }

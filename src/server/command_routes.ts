@@ -167,11 +167,15 @@ function addJobRoutes(app: Hono, ctx: CommandContext, read: Read): void {
 /** `POST /api/exports/xlsx`: the workbook written to scratch space, sent, and removed. */
 async function excelAnswer(c: Context, ctx: CommandContext, read: Read): Promise<Response> {
   const body = await jsonBody(c);
-  const request = { model: optionalString(body, "model"), since: optionalString(body, "since", DATE) };
+  const request = {
+    model: optionalString(body, "model"),
+    since: optionalString(body, "since", DATE),
+    until: optionalString(body, "until", DATE),
+  };
   const dir = await Deno.makeTempDir({ dir: await tempParent(ctx.config), prefix: "xlsx-" });
   try {
     const out = join(dir, "export.xlsx");
-    const tracks = await read((r) => excelExport(r, out, request));
+    const tracks = await read((r) => excelExport(r, ctx.config, out, request));
     return c.body(await Deno.readFile(out), 200, {
       "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
       "x-lta-tracks": String(tracks),

@@ -5,13 +5,9 @@
  * tokenizer (htmlparser2's, measured) walks every character through a state machine and made the read
  * of a 1,000,000-row sheet three quarters of its load time.
  */
-import type { CellValue } from "./workbook.ts";
+import type { CellSink, CellValue } from "./workbook.ts";
 
-/** Receives each non-blank cell, in sheet order, and the end of each row that had one. */
-export interface CellSink {
-  cell(row: number, col: number, value: Exclude<CellValue, null>): void;
-  rowEnd?(row: number): void;
-}
+export type { CellSink };
 
 const SLASH = 47; // /
 const GT = 62; // >

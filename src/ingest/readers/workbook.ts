@@ -3,10 +3,14 @@
  * yields one sheet's rows one at a time, so no reader ever builds the whole workbook as objects.
  */
 
-import type { CellSink } from "./sheet_xml.ts";
-
 /** One cell's value. Blank cells and Excel error cells (`#N/A`, `#DIV/0!`, …) are `null`. */
 export type CellValue = number | string | boolean | null;
+
+/** Receives each non-blank cell, in sheet order, and the end of each row that had one. */
+export interface CellSink {
+  cell(row: number, col: number, value: Exclude<CellValue, null>): void;
+  rowEnd?(row: number): void;
+}
 
 /** One row of a sheet: its 0-based row number and its cells by 0-based column (sparse). */
 export interface SheetRow {
