@@ -2,7 +2,7 @@
  * lta's command line: parses arguments, builds the configuration (defaults < LTA_* environment < config
  * file < flags) and calls one entry function per command.
  */
-import { Argument, Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import {
   configCheckCommand,
   ingestCommand,
@@ -12,17 +12,9 @@ import {
   serveCommand,
   snapshotCommand,
 } from "./src/cli/commands.ts";
-import {
-  alarmsCommand,
-  analyzeCommand,
-  capabilityCommand,
-  chartCommand,
-  exportCommand,
-  lakeCommand,
-  parquetExportCommand,
-  reportCommand,
-  spcCommand,
-} from "./src/cli/history_commands.ts";
+import { analyzeCommand } from "./src/cli/history_commands.ts";
+import { addHistoryCommands } from "./src/cli/history_program.ts";
+import { configOption, dbOption, isoDate } from "./src/cli/options.ts";
 import { doctorCommand, recoverCommand } from "./src/cli/maintenance_commands.ts";
 import { buildConfig, type Config, ConfigError, readConfigFile } from "./src/config/config.ts";
 
@@ -41,17 +33,6 @@ async function configFrom(
   const flagLayer = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   return buildConfig(Deno.env.toObject(), fileLayer, flagLayer);
 }
-
-function isoDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${value}"`);
-  }
-  return value;
-}
-
-const configOption = () => new Option("--config <file>", "JSON config file (keys as in README)");
-const dbOption = () =>
-  new Option("--db <file>", "DuckDB database file [default: ./data/lta.duckdb, env LTA_DB]");
 
 const program = new Command()
   .name("lta")
@@ -144,133 +125,7 @@ program.command("snapshot")
   .addOption(dbOption())
   .action(async (opts) => await snapshotCommand(await configFrom(opts)));
 
-program.command("chart")
-  .description("draw one track's chart (error vs position, limits, offset, fail points) as SVG")
-  .argument("<file>", "file name or file_id")
-  .addOption(configOption())
-  .addOption(dbOption())
-  .option("--track <track>", "TRK1, TRK2 … [default: the first]")
-  .option("--out <file.svg>", "write here instead of stdout")
-  .action(async (file, opts) => {
-    const { track, out, ...rest } = opts;
-    await chartCommand(file, track, out, await configFrom(rest));
-  });
-
-program.command("report")
-  .description("build the report folder <reportsDir>/<date>/index.html (summary, trends, failing tracks)")
-  .addOption(configOption())
-  .addOption(dbOption())
-  .option("--date <date>", "the day reported on, YYYY-MM-DD [default: yesterday]", isoDate)
-  .action(async (opts) => {
-    const { date, ...rest } = opts;
-    await reportCommand(date, await configFrom(rest));
-  });
-
-program.command("export")
-  .description(
-    "xlsx: tracks in an Excel workbook (summary per model + one row per track); parquet: the history as " +
-      "Hive-partitioned Parquet (model=/date=) with a manifest, one new folder per export, for a data lake",
-  )
-  .addArgument(
-    new Argument("[format]", "what to write").choices(["xlsx", "parquet"] as const).default("xlsx"),
-  )
-  .addOption(configOption())
-  .addOption(dbOption())
-  .option(
-    "--out <path>",
-    "xlsx: the workbook to write (required); parquet: the lake folder [default: exportDir]",
-  )
-  .option("--model <model>", "xlsx: only this model")
-  .option(
-    "--since <date>",
-    "xlsx: tracks tested on or after YYYY-MM-DD; parquet: files loaded on or after YYYY-MM-DD [default: all]",
-    isoDate,
-  )
-  .option("--until <date>", "xlsx: tracks tested on or before YYYY-MM-DD [default: all]", isoDate)
-  .option(
-    "--site <name>",
-    "parquet: this installation's name in the export [default: site setting, the host name]",
-  )
-  .action(async (format, opts) => {
-    const { out, model, since, until, site, ...rest } = opts;
-    const config = await configFrom({ ...rest, site });
-    if (format === "parquet") {
-      if (model) {
-        throw new InvalidArgumentError("--model applies to xlsx exports; a Parquet export holds every model");
-      }
-      if (until) {
-        throw new InvalidArgumentError("--until applies to xlsx exports; Parquet exports go by load date");
-      }
-      await parquetExportCommand({ out, since }, config);
-    } else {
-      if (!out) throw new InvalidArgumentError("an xlsx export needs --out FILE.xlsx");
-      await exportCommand({ out, model, since, until }, config);
-    }
-  });
-
-const formatOption = () =>
-  new Option("--format <format>", "output format").choices(["table", "csv", "json"] as const).default(
-    "table",
-  );
-
-program.command("lake")
-  .description(
-    "query every site's Parquet exports in the lake folder with lta's relations (files, tracks, v_tracks, " +
-      "points, final_tests, v_trim_vs_final, v_final_tests_unmatched); file_id is the file's sha256 there",
-  )
-  .argument("<sql>", 'one reading statement, e.g. "SELECT site, model, count(*) FROM v_tracks GROUP BY ALL"')
-  .addOption(configOption())
-  .option("--lake <dir>", "the lake folder [default: exportDir]")
-  .addOption(formatOption())
-  .action(async (sql, opts) => {
-    const { lake, format, ...rest } = opts;
-    await lakeCommand(sql, lake, format, await configFrom(rest));
-  });
-
-program.command("spc")
-  .description(
-    "compute control limits (first time), evaluate Nelson rules and CUSUM/EWMA drift, store alarms",
-  )
-  .addOption(configOption())
-  .addOption(dbOption())
-  .option("--model <model>", "only this model")
-  .option("--recompute-limits", "add a new version of the control limits from the newest baseline points")
-  .action(async (opts) => {
-    const { model, recomputeLimits, ...rest } = opts;
-    await spcCommand(model, recomputeLimits ?? false, await configFrom(rest));
-  });
-
-program.command("alarms")
-  .description("list open SPC and drift alarms, or acknowledge one")
-  .addOption(configOption())
-  .addOption(dbOption())
-  .option("--all", "include acknowledged alarms")
-  .option("--ack <id>", "acknowledge this alarm", (v) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected an alarm id, got "${v}"`);
-    return Number(v);
-  })
-  .option("--cause <text>", "the assignable cause (with --ack)")
-  .option("--by <name>", "who acknowledges [default: $USER]")
-  .addOption(formatOption())
-  .action(async (opts) => {
-    const { all, ack, cause, by, format, ...rest } = opts;
-    await alarmsCommand({ all, ack, cause, by, format }, await configFrom(rest));
-  });
-
-program.command("capability")
-  .description(
-    "Cp, Cpk (within, moving range), Pp, Ppk (overall) per model for sigma gradient and linearity error",
-  )
-  .addOption(configOption())
-  .addOption(dbOption())
-  .option("--model <model>", "only this model")
-  .option("--since <date>", "tracks tested on or after YYYY-MM-DD", isoDate)
-  .option("--by-track", "per model and track")
-  .addOption(formatOption())
-  .action(async (opts) => {
-    const { model, since, byTrack, format, ...rest } = opts;
-    await capabilityCommand({ model, since, byTrack, format }, await configFrom(rest));
-  });
+addHistoryCommands(program, configFrom);
 
 program.command("doctor")
   .description(

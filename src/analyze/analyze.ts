@@ -3,16 +3,10 @@
  * threshold overrides and streams their points in order; the numerics that SQL expresses badly (zero-phase
  * filter, offset search) run in TypeScript one track at a time; results go back through the Appender.
  */
-import { type DuckDBAppender, type DuckDBValue, listValue, timestampValue } from "@duckdb/node-api";
+import { type DuckDBValue, listValue } from "@duckdb/node-api";
 import type { Database } from "../db/database.ts";
-import type { OffsetSearch } from "./offset.ts";
-import {
-  ANALYSIS_VERSION,
-  analyzeTrack,
-  type TrackInput,
-  type TrackResult,
-  type TrackSettings,
-} from "./track.ts";
+import { analyzeTrack, type TrackInput, type TrackResult, type TrackSettings } from "./track.ts";
+import { appendResults, type TrackRow } from "./result_rows.ts";
 
 /** Which tracks to (re-)analyse. With nothing set, tracks that have no result yet. */
 export interface TrackSelection {
@@ -35,16 +29,6 @@ export interface AnalyzeSummary {
   tracks: number;
   byStatus: Record<string, number>;
   seconds: number;
-}
-
-interface TrackRow {
-  fileId: number;
-  trackId: string;
-  hasTrimmed: boolean;
-  untrimmedResistance: number | null;
-  trimmedResistance: number | null;
-  unitLength: number | null;
-  override: number | null;
 }
 
 /** A just-loaded track handed over in memory, so the pipeline need not read its points back. */
@@ -188,24 +172,45 @@ async function nextBatch(
   }));
 }
 
+/** The batch's points, each track's data stage and untrimmed errors, in point order. */
+interface BatchInput {
+  data: TrackInput & {
+    position: number[];
+    error: number[];
+    upper: Array<number | null>;
+    lower: Array<number | null>;
+  };
+  untrimmed: number[];
+}
+
 async function computeBatch(
   db: Database,
   batch: TrackRow[],
   settings: TrackSettings,
 ): Promise<TrackResult[]> {
-  const inputs = batch.map((t) => ({
+  const inputs: BatchInput[] = batch.map((t) => ({
     data: {
-      position: [] as number[],
-      error: [] as number[],
-      upper: [] as Array<number | null>,
-      lower: [] as Array<number | null>,
-      untrimmedError: null as number[] | null,
+      position: [],
+      error: [],
+      upper: [],
+      lower: [],
+      untrimmedError: null,
       untrimmedResistance: t.untrimmedResistance,
       trimmedResistance: t.trimmedResistance,
       thresholdOverride: t.override,
-    } satisfies TrackInput,
-    untrimmed: [] as number[],
+    },
+    untrimmed: [],
   }));
+  await readBatchPoints(db, batch, inputs);
+  return batch.map((t, i) => {
+    const entry = inputs[i];
+    if (t.hasTrimmed && entry.untrimmed.length) entry.data.untrimmedError = entry.untrimmed;
+    return analyzeTrack(entry.data, settings);
+  });
+}
+
+/** Fills `inputs` (one per track of `batch`) from `points`, in one streamed query. */
+async function readBatchPoints(db: Database, batch: TrackRow[], inputs: BatchInput[]): Promise<void> {
   // SQL picks each track's data stage and numbers the tracks, so the loop below reads only numbers.
   await db.eachChunk(
     `SELECT b.ord, p.stage = 'trimmed' OR NOT b.has_trimmed AS is_data,
@@ -242,71 +247,4 @@ async function computeBatch(
       }
     },
   );
-  return batch.map((t, i) => {
-    const entry = inputs[i];
-    if (t.hasTrimmed && entry.untrimmed.length) entry.data.untrimmedError = entry.untrimmed;
-    return analyzeTrack(entry.data, settings);
-  });
-}
-
-/** Appends one `tracks` row per result (inside the caller's transaction). */
-async function appendResults(
-  db: Database,
-  tracks: TrackRow[],
-  results: TrackResult[],
-  offsetSearch: OffsetSearch,
-): Promise<void> {
-  const appender = await db.appender("tracks");
-  const now = timestampValue(BigInt(Date.now()) * 1000n);
-  tracks.forEach((t, i) => appendResult(appender, t, results[i], offsetSearch, now));
-  appender.flushSync();
-}
-
-function appendResult(
-  a: DuckDBAppender,
-  t: TrackRow,
-  r: TrackResult,
-  offsetSearch: OffsetSearch,
-  now: ReturnType<typeof timestampValue>,
-): void {
-  const num = (v: number | null) => v === null || !Number.isFinite(v) ? a.appendNull() : a.appendDouble(v);
-  const int = (v: number | null) => v === null ? a.appendNull() : a.appendInteger(v);
-  const bool = (v: boolean | null) => v === null ? a.appendNull() : a.appendBoolean(v);
-  const text = (v: string | null) => v === null ? a.appendNull() : a.appendVarchar(v);
-  a.appendBigInt(BigInt(t.fileId));
-  a.appendVarchar(t.trackId);
-  a.appendVarchar(t.hasTrimmed ? "trimmed" : "untrimmed");
-  a.appendInteger(r.nPoints);
-  num(r.travelLength);
-  num(r.linearitySpec);
-  num(r.sigmaGradient);
-  num(r.sigmaThreshold);
-  text(r.thresholdSource);
-  bool(r.sigmaPass);
-  num(r.optimalOffset);
-  num(r.linearityError);
-  bool(r.linearityPass);
-  int(r.failPoints);
-  int(r.rawFailPoints);
-  num(r.rawLinearityError);
-  num(r.marginToSpec);
-  num(r.maxViolation);
-  num(r.avgViolation);
-  bool(r.nearMiss);
-  num(t.unitLength);
-  num(t.untrimmedResistance);
-  num(t.trimmedResistance);
-  num(r.resistanceChangePct);
-  num(r.trimImprovementPct);
-  num(r.failureProbability);
-  text(r.riskCategory);
-  a.appendVarchar(r.status);
-  text(r.statusReason);
-  a.appendVarchar(offsetSearch);
-  num(r.other?.offset ?? null);
-  int(r.other?.failPoints ?? null);
-  text(r.other?.status ?? null);
-  a.appendVarchar(ANALYSIS_VERSION);
-  a.appendTimestamp(now);
-  a.endRow();
 }

@@ -3,8 +3,10 @@
  * once here. Nothing below `main.ts` reads the environment or the command line.
  */
 import { isLoopback } from "./addresses.ts";
-import { Cron } from "croner";
 import type { OffsetSearch } from "../analyze/offset.ts";
+import { ConfigError, convert, type Kind } from "./setting_kinds.ts";
+
+export { ConfigError };
 
 export interface Config {
   /** The DuckDB database file. */
@@ -156,18 +158,6 @@ function defaultSite(): string {
   }
 }
 
-type Kind =
-  | { type: "path" }
-  | { type: "text" }
-  | { type: "site" }
-  | { type: "rules" }
-  | { type: "hostNames" }
-  | { type: "choice"; values: readonly string[] }
-  | { type: "number"; min: number; max: number }
-  | { type: "boolean" }
-  | { type: "cron" }
-  | { type: "timeZone" };
-
 const KINDS: { [K in keyof Config]: Kind } = {
   db: { type: "path" },
   inbox: { type: "path" },
@@ -220,83 +210,7 @@ export function envName(key: string): string {
   return `LTA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
-/** A setting with a bad value; the message names the key, where it came from and the expected form. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
 type Layer = Partial<Record<string, unknown>>;
-
-function convert(key: string, kind: Kind, value: unknown, where: string): unknown {
-  const bad = (expected: string) =>
-    new ConfigError(`${key} (from ${where}) must be ${expected}, got ${JSON.stringify(value)}`);
-  switch (kind.type) {
-    case "path":
-      if (typeof value !== "string" || value.trim() === "") throw bad("a non-empty path");
-      return value;
-    case "rules": {
-      const list = Array.isArray(value) ? value : String(value).split(/[\s,]+/).filter(Boolean);
-      const rules = list.map(Number);
-      if (rules.some((r) => !Number.isInteger(r) || r < 1 || r > 8)) {
-        throw bad('Nelson rule numbers 1–8, e.g. "1,2,5"');
-      }
-      return [...new Set(rules)].sort();
-    }
-    case "text":
-      if (typeof value !== "string") throw bad("text");
-      return value;
-    case "hostNames": {
-      const names = Array.isArray(value) ? value.map(String) : String(value).split(",");
-      const trimmed = names.map((n) => n.trim().toLowerCase()).filter(Boolean);
-      if (trimmed.some((n) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(n))) {
-        throw bad('host names separated by commas, e.g. "lta.plant.local,quality-pc"');
-      }
-      return trimmed;
-    }
-    case "site":
-      // It names folders and files in the lake.
-      if (typeof value !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) {
-        throw bad("a name of letters, digits, '-', '_' or '.' (at most 64), e.g. \"plant-2-line-3\"");
-      }
-      return value;
-    case "choice":
-      if (!kind.values.includes(String(value))) throw bad(`one of ${kind.values.join(", ")}`);
-      return String(value);
-    case "number": {
-      const n = typeof value === "number"
-        ? value
-        : typeof value === "string" && value.trim()
-        ? Number(value)
-        : NaN;
-      if (!Number.isFinite(n) || n < kind.min || n > kind.max) {
-        throw bad(`a number from ${kind.min} to ${kind.max}`);
-      }
-      return n;
-    }
-    case "boolean":
-      if (typeof value === "boolean") return value;
-      if (/^(true|1|yes|on)$/i.test(String(value))) return true;
-      if (/^(false|0|no|off)$/i.test(String(value))) return false;
-      throw bad("true or false");
-    case "cron":
-      try {
-        new Cron(String(value), { paused: true }).stop();
-        return String(value).trim();
-      } catch (e) {
-        throw bad(`a cron expression such as "0 2 * * *" (${(e as Error).message})`);
-      }
-    case "timeZone":
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: String(value) });
-        return String(value);
-      } catch {
-        throw bad('an IANA time zone such as "Europe/Berlin"');
-      }
-  }
-}
 
 /** Merges the layers in order of precedence and validates every value. */
 export function buildConfig(env: Record<string, string | undefined>, file: Layer, flags: Layer): Config {

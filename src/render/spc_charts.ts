@@ -1,5 +1,6 @@
 /** SPC charts for a model: I-MR with limits and alarm points, and CUSUM/EWMA against their limits. */
-import { driftSeries, seriesCte, type SpcMetric } from "../analyze/spc.ts";
+import { driftSeries } from "../analyze/spc_drift.ts";
+import { seriesCte, type SpcMetric } from "../analyze/spc_series.ts";
 import type { Queryable } from "../db/database.ts";
 import { DRIFT_CHART, IMR_CHART } from "./specs.ts";
 import { renderSvg } from "./svg.ts";

@@ -1,0 +1,63 @@
+/** Drift on sigma gradient: CUSUM and EWMA after the baseline, point by point (recursive, so TypeScript). */
+import type { Queryable } from "../db/database.ts";
+import { AlarmTracker, type Episode, reachingNewest, seriesCte } from "./spc_series.ts";
+
+/** The CUSUM and EWMA statistics of a model's sigma gradient, point by point after the baseline. */
+export interface DriftSeries {
+  mu: number;
+  sd: number;
+  /** Decision interval h = 5σ for both CUSUM sums. */
+  h: number;
+  ewmaUcl: number;
+  ewmaLcl: number;
+  points: Array<{ i: number; cusumHi: number; cusumLo: number; ewma: number }>;
+}
+
+/** CUSUM (k = 0.5σ, h = 5σ) and EWMA (λ = 0.2, ±3σ√(λ/(2−λ))) after a baseline of `baseline` points. */
+export async function driftSeries(
+  db: Queryable,
+  model: string,
+  baseline: number,
+): Promise<DriftSeries | null> {
+  const xs = (await db.rows(`WITH ${seriesCte("sigma_gradient")} SELECT x FROM series ORDER BY i`, [model]))
+    .map((r) => r.x as number);
+  if (xs.length <= baseline) return null;
+  const base = xs.slice(0, baseline);
+  const mu = base.reduce((s, x) => s + x, 0) / baseline;
+  const sd = Math.sqrt(base.reduce((s, x) => s + (x - mu) ** 2, 0) / (baseline - 1));
+  // A constant baseline (up to rounding) has no σ to measure drift against.
+  if (!(sd > 1e-9 * Math.abs(mu))) return null;
+  const k = 0.5 * sd;
+  const lambda = 0.2;
+  const ewmaLimit = 3 * sd * Math.sqrt(lambda / (2 - lambda));
+  const points: DriftSeries["points"] = [];
+  let hi = 0;
+  let lo = 0;
+  let ewma = mu;
+  for (let n = baseline; n < xs.length; n++) {
+    hi = Math.max(0, hi + (xs[n] - mu) - k);
+    lo = Math.max(0, lo + (mu - xs[n]) - k);
+    ewma = lambda * xs[n] + (1 - lambda) * ewma;
+    points.push({ i: n + 1, cusumHi: hi, cusumLo: lo, ewma });
+  }
+  return { mu, sd, h: 5 * sd, ewmaUcl: mu + ewmaLimit, ewmaLcl: mu - ewmaLimit, points };
+}
+
+/** Drift alarms (episodes) from the drift statistics. */
+export async function driftEpisodes(
+  db: Queryable,
+  model: string,
+  baseline: number,
+  recent?: number,
+): Promise<Episode[]> {
+  const series = await driftSeries(db, model, baseline);
+  if (!series) return [];
+  const tracker = new AlarmTracker();
+  for (const p of series.points) {
+    tracker.step("cusum_upper", "CUSUM: sigma gradient drifting up", p.cusumHi > series.h, p.i);
+    tracker.step("cusum_lower", "CUSUM: sigma gradient drifting down", p.cusumLo > series.h, p.i);
+    tracker.step("ewma_upper", "EWMA above its upper limit", p.ewma > series.ewmaUcl, p.i);
+    tracker.step("ewma_lower", "EWMA below its lower limit", p.ewma < series.ewmaLcl, p.i);
+  }
+  return reachingNewest(tracker.done(), series.points.at(-1)?.i ?? 0, recent);
+}

@@ -1,0 +1,53 @@
+/**
+ * A model's SPC series and the episodes found on it: the ordered values of a metric, and runs of
+ * out-of-control points that the Nelson rules and the drift statistics both report as episodes.
+ */
+export type SpcMetric = "sigma_gradient" | "linearity_error";
+export const SPC_METRICS: SpcMetric[] = ["sigma_gradient", "linearity_error"];
+
+/** The ordered series of `metric` for `model` (analysable tracks), as a CTE named `series`. */
+export function seriesCte(metric: SpcMetric): string {
+  if (!SPC_METRICS.includes(metric)) throw new Error(`unknown SPC metric ${metric}`);
+  return `series AS (
+    SELECT row_number() OVER (ORDER BY test_date, file_id, track_id) AS i, file_id, test_date, ${metric} AS x
+    FROM v_tracks WHERE model = $1 AND overall_status <> 'ERROR' AND ${metric} IS NOT NULL AND isfinite(${metric}))`;
+}
+
+/** A run of points breaking one rule, by their positions `i` in the series. */
+export interface Episode {
+  rule: string;
+  description: string;
+  firstI: number;
+  lastI: number;
+}
+
+/** With `recent`, only the episodes that reach the newest `recent` of `total` points (the others cannot have changed). */
+export function reachingNewest(episodes: Episode[], total: number, recent?: number): Episode[] {
+  return recent ? episodes.filter((e) => e.lastI > total - recent) : episodes;
+}
+
+/** Turns per-point out-of-control flags into episodes that close after 5 in-control points in a row. */
+export class AlarmTracker {
+  #open = new Map<string, Episode & { calm: number }>();
+  #closed: Episode[] = [];
+
+  step(rule: string, description: string, out: boolean, i: number): void {
+    const open = this.#open.get(rule);
+    if (out) {
+      if (open) {
+        open.lastI = i;
+        open.calm = 0;
+      } else {
+        this.#open.set(rule, { rule, description, firstI: i, lastI: i, calm: 0 });
+      }
+    } else if (open && ++open.calm >= 5) {
+      this.#closed.push({ rule, description, firstI: open.firstI, lastI: open.lastI });
+      this.#open.delete(rule);
+    }
+  }
+
+  done(): Episode[] {
+    const all = [...this.#closed, ...[...this.#open.values()].map(({ calm: _, ...e }) => e)];
+    return all.sort((a, b) => a.firstI - b.firstI || a.rule.localeCompare(b.rule));
+  }
+}

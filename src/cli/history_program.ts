@@ -1,0 +1,169 @@
+/**
+ * The command line's history commands: charts, reports, exports, the lake, SPC, alarms and capability.
+ * Each parses its flags and calls its entry function in `history_commands.ts`.
+ */
+import { Argument, type Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import {
+  alarmsCommand,
+  capabilityCommand,
+  chartCommand,
+  exportCommand,
+  lakeCommand,
+  parquetExportCommand,
+  reportCommand,
+  spcCommand,
+} from "./history_commands.ts";
+import { type ConfigFrom, configOption, dbOption, formatOption, isoDate } from "./options.ts";
+
+/** Adds the history commands to `program`. */
+export function addHistoryCommands(program: Command, configFrom: ConfigFrom): void {
+  addChartCommand(program, configFrom);
+  addReportCommand(program, configFrom);
+  addExportCommand(program, configFrom);
+  addLakeCommand(program, configFrom);
+  addSpcCommand(program, configFrom);
+  addAlarmsCommand(program, configFrom);
+  addCapabilityCommand(program, configFrom);
+}
+
+function addChartCommand(program: Command, configFrom: ConfigFrom): void {
+  program.command("chart")
+    .description("draw one track's chart (error vs position, limits, offset, fail points) as SVG")
+    .argument("<file>", "file name or file_id")
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option("--track <track>", "TRK1, TRK2 … [default: the first]")
+    .option("--out <file.svg>", "write here instead of stdout")
+    .action(async (file, opts) => {
+      const { track, out, ...rest } = opts;
+      await chartCommand(file, track, out, await configFrom(rest));
+    });
+}
+
+function addReportCommand(program: Command, configFrom: ConfigFrom): void {
+  program.command("report")
+    .description("build the report folder <reportsDir>/<date>/index.html (summary, trends, failing tracks)")
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option("--date <date>", "the day reported on, YYYY-MM-DD [default: yesterday]", isoDate)
+    .action(async (opts) => {
+      const { date, ...rest } = opts;
+      await reportCommand(date, await configFrom(rest));
+    });
+}
+
+function addExportCommand(program: Command, configFrom: ConfigFrom): void {
+  program.command("export")
+    .description(
+      "xlsx: an Excel workbook (summary per model, one row per track, SPC alarms, capability); parquet: the history as " +
+        "Hive-partitioned Parquet (model=/date=) with a manifest, one new folder per export, for a data lake",
+    )
+    .addArgument(
+      new Argument("[format]", "what to write").choices(["xlsx", "parquet"] as const).default("xlsx"),
+    )
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option(
+      "--out <path>",
+      "xlsx: the workbook to write (required); parquet: the lake folder [default: exportDir]",
+    )
+    .option("--model <model>", "xlsx: only this model")
+    .option(
+      "--since <date>",
+      "xlsx: tracks tested on or after YYYY-MM-DD; parquet: files loaded on or after YYYY-MM-DD [default: all]",
+      isoDate,
+    )
+    .option("--until <date>", "xlsx: tracks tested on or before YYYY-MM-DD [default: all]", isoDate)
+    .option(
+      "--site <name>",
+      "parquet: this installation's name in the export [default: site setting, the host name]",
+    )
+    .action(async (format, opts) => {
+      const { out, model, since, until, site, ...rest } = opts;
+      const config = await configFrom({ ...rest, site });
+      if (format === "parquet") {
+        if (model) {
+          throw new InvalidArgumentError(
+            "--model applies to xlsx exports; a Parquet export holds every model",
+          );
+        }
+        if (until) {
+          throw new InvalidArgumentError("--until applies to xlsx exports; Parquet exports go by load date");
+        }
+        await parquetExportCommand({ out, since }, config);
+      } else {
+        if (!out) throw new InvalidArgumentError("an xlsx export needs --out FILE.xlsx");
+        await exportCommand({ out, model, since, until }, config);
+      }
+    });
+}
+
+function addLakeCommand(program: Command, configFrom: ConfigFrom): void {
+  program.command("lake")
+    .description(
+      "query every site's Parquet exports in the lake folder with lta's relations (files, tracks, v_tracks, " +
+        "points, final_tests, v_trim_vs_final, v_final_tests_unmatched); file_id is the file's sha256 there",
+    )
+    .argument(
+      "<sql>",
+      'one reading statement, e.g. "SELECT site, model, count(*) FROM v_tracks GROUP BY ALL"',
+    )
+    .addOption(configOption())
+    .option("--lake <dir>", "the lake folder [default: exportDir]")
+    .addOption(formatOption())
+    .action(async (sql, opts) => {
+      const { lake, format, ...rest } = opts;
+      await lakeCommand(sql, lake, format, await configFrom(rest));
+    });
+}
+
+function addSpcCommand(program: Command, configFrom: ConfigFrom): void {
+  program.command("spc")
+    .description(
+      "compute control limits (first time), evaluate Nelson rules and CUSUM/EWMA drift, store alarms",
+    )
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option("--model <model>", "only this model")
+    .option("--recompute-limits", "add a new version of the control limits from the newest baseline points")
+    .action(async (opts) => {
+      const { model, recomputeLimits, ...rest } = opts;
+      await spcCommand(model, recomputeLimits ?? false, await configFrom(rest));
+    });
+}
+
+function addAlarmsCommand(program: Command, configFrom: ConfigFrom): void {
+  program.command("alarms")
+    .description("list open SPC and drift alarms, or acknowledge one")
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option("--all", "include acknowledged alarms")
+    .option("--ack <id>", "acknowledge this alarm", (v) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected an alarm id, got "${v}"`);
+      return Number(v);
+    })
+    .option("--cause <text>", "the assignable cause (with --ack)")
+    .option("--by <name>", "who acknowledges [default: $USER]")
+    .addOption(formatOption())
+    .action(async (opts) => {
+      const { all, ack, cause, by, format, ...rest } = opts;
+      await alarmsCommand({ all, ack, cause, by, format }, await configFrom(rest));
+    });
+}
+
+function addCapabilityCommand(program: Command, configFrom: ConfigFrom): void {
+  program.command("capability")
+    .description(
+      "Cp, Cpk (within, moving range), Pp, Ppk (overall) per model for sigma gradient and linearity error",
+    )
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option("--model <model>", "only this model")
+    .option("--since <date>", "tracks tested on or after YYYY-MM-DD", isoDate)
+    .option("--by-track", "per model and track")
+    .addOption(formatOption())
+    .action(async (opts) => {
+      const { model, since, byTrack, format, ...rest } = opts;
+      await capabilityCommand({ model, since, byTrack, format }, await configFrom(rest));
+    });
+}

@@ -1,0 +1,107 @@
+/**
+ * The kind of each setting and how a value from the environment, a config file or a flag becomes it:
+ * every value is checked here, and a bad one named with where it came from.
+ */
+import { Cron } from "croner";
+
+/** A setting with a bad value; the message names the key, where it came from and the expected form. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export type Kind =
+  | { type: "path" }
+  | { type: "text" }
+  | { type: "site" }
+  | { type: "rules" }
+  | { type: "hostNames" }
+  | { type: "choice"; values: readonly string[] }
+  | { type: "number"; min: number; max: number }
+  | { type: "boolean" }
+  | { type: "cron" }
+  | { type: "timeZone" };
+
+type Converter<K extends Kind> = (value: unknown, kind: K, bad: (expected: string) => ConfigError) => unknown;
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+const CONVERTERS: { [T in Kind["type"]]: Converter<Extract<Kind, { type: T }>> } = {
+  path: (value, _, bad) => {
+    if (typeof value !== "string" || value.trim() === "") throw bad("a non-empty path");
+    return value;
+  },
+  rules: (value, _, bad) => {
+    const list = Array.isArray(value) ? value : String(value).split(/[\s,]+/).filter(Boolean);
+    const rules = list.map(Number);
+    if (rules.some((r) => !Number.isInteger(r) || r < 1 || r > 8)) {
+      throw bad('Nelson rule numbers 1–8, e.g. "1,2,5"');
+    }
+    return [...new Set(rules)].sort();
+  },
+  text: (value, _, bad) => {
+    if (typeof value !== "string") throw bad("text");
+    return value;
+  },
+  hostNames: (value, _, bad) => {
+    const names = Array.isArray(value) ? value.map(String) : String(value).split(",");
+    const trimmed = names.map((n) => n.trim().toLowerCase()).filter(Boolean);
+    if (trimmed.some((n) => !HOST_NAME.test(n))) {
+      throw bad('host names separated by commas, e.g. "lta.plant.local,quality-pc"');
+    }
+    return trimmed;
+  },
+  // It names folders and files in the lake.
+  site: (value, _, bad) => {
+    if (typeof value !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) {
+      throw bad("a name of letters, digits, '-', '_' or '.' (at most 64), e.g. \"plant-2-line-3\"");
+    }
+    return value;
+  },
+  choice: (value, kind, bad) => {
+    if (!kind.values.includes(String(value))) throw bad(`one of ${kind.values.join(", ")}`);
+    return String(value);
+  },
+  number: (value, kind, bad) => {
+    const n = typeof value === "number"
+      ? value
+      : typeof value === "string" && value.trim()
+      ? Number(value)
+      : NaN;
+    if (!Number.isFinite(n) || n < kind.min || n > kind.max) {
+      throw bad(`a number from ${kind.min} to ${kind.max}`);
+    }
+    return n;
+  },
+  boolean: (value, _, bad) => {
+    if (typeof value === "boolean") return value;
+    if (/^(true|1|yes|on)$/i.test(String(value))) return true;
+    if (/^(false|0|no|off)$/i.test(String(value))) return false;
+    throw bad("true or false");
+  },
+  cron: (value, _, bad) => {
+    try {
+      new Cron(String(value), { paused: true }).stop();
+      return String(value).trim();
+    } catch (e) {
+      throw bad(`a cron expression such as "0 2 * * *" (${(e as Error).message})`);
+    }
+  },
+  timeZone: (value, _, bad) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: String(value) });
+      return String(value);
+    } catch {
+      throw bad('an IANA time zone such as "Europe/Berlin"');
+    }
+  },
+};
+
+/** `value` as setting `key` of `kind` wants it; `where` names its source in the error. */
+export function convert(key: string, kind: Kind, value: unknown, where: string): unknown {
+  const bad = (expected: string) =>
+    new ConfigError(`${key} (from ${where}) must be ${expected}, got ${JSON.stringify(value)}`);
+  return (CONVERTERS[kind.type] as Converter<Kind>)(value, kind, bad);
+}
