@@ -12,20 +12,17 @@ import { InboxWatcher } from "./ingest/watch.ts";
 import { knownFiles, knownKey } from "./ingest/known_files.ts";
 import type { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
-import { takeSnapshot } from "./db/snapshot.ts";
-import { exportParquetFromLive } from "./export/parquet.ts";
-import { type ServiceView, startHttpServer } from "./server/http.ts";
-import { removeServiceState, writeServiceState } from "./server/state_file.ts";
+import type { ServiceView } from "./server/http.ts";
+import { removeServiceState } from "./server/state_file.ts";
 import { nightlyJobs } from "./schedule/jobs.ts";
 import { Scheduler } from "./schedule/scheduler.ts";
-import { JobRegistry } from "./actions/jobs.ts";
-import { reprocessQuarantined } from "./actions/files.ts";
 import { databaseErrorCode } from "./db/errors.ts";
 import { verifyBlocks } from "./db/verify.ts";
 import { IngestPause, RetryBook } from "./ingest/retry.ts";
 import { DEFAULT_RECYCLE_AFTER, FloorPolicy, type RecycleAfter } from "./memory/floor_policy.ts";
 import { SpcFollower } from "./analyze/spc_follow.ts";
 import { type FileCounts, fileTurn } from "./service/file_turn.ts";
+import { serveHttp } from "./service/serve_http.ts";
 
 export { RECYCLE_EXIT_CODE } from "./memory/floor_policy.ts";
 
@@ -58,31 +55,14 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   const listeners = signalListeners(options, stop, logger);
   await Deno.mkdir(config.inbox, { recursive: true });
   const budgeted = await openVerified(config, logger);
-  const { db, gate, budgetBytes: budget } = budgeted;
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   const summary: ServiceSummary = { loaded: 0, duplicate: 0, quarantined: 0 };
   const failures = { db: config.db, pause: new IngestPause(), retries: new RetryBook(), logger };
-  const view: ServiceView = {
-    startedAt: Date.now(),
-    watching: false,
-    stopping: false,
-    pending: () => 0,
-    loading: () => false,
-    gate,
-    retries: failures.retries,
-    pause: failures.pause,
-  };
-  stop.signal.addEventListener("abort", () => (view.stopping = true), { once: true });
-  const scheduler = options.once ? null : new Scheduler(db, nightlyJobs(config), {
-    cron: config.nightlyCron,
-    timeZone: config.timeZone,
-    catchUp: config.catchUp,
-    catchUpMax: config.catchUpMax,
-    exclusive: (work) => db.exclusive(work),
-  }, logger);
+  const view = serviceView(budgeted, failures, stop.signal);
+  const scheduler = options.once ? null : nightlyScheduler(config, budgeted, logger);
   let http: { port: number; close(): Promise<void> } | null = null;
   try {
-    const known = await knownFiles(db);
+    const known = await knownFiles(budgeted.db);
     const watcher = inboxWatcher(config, known, !options.once, logger);
     view.pending = () => watcher.pendingCount;
     view.loading = () => watcher.busy;
@@ -92,35 +72,12 @@ export async function runService(config: Config, options: ServiceOptions): Promi
       summary.port = http.port;
       options.onListening?.(http.port);
     }
-    logger.event("started", {
-      inbox: config.inbox,
-      db: config.db,
-      after_load: config.afterLoad,
-      poll_s: config.pollSeconds,
-      known_files: known.size,
-      memory_budget_mb: Math.round(budget / 1e6),
-      http: http ? `http://${config.httpHost}:${http.port}/` : null,
+    await announce(config, logger, { budgeted, known: known.size, http, scheduler });
+    const floor = floorPolicy(budgeted, options, logger, () => {
+      summary.recycled = true;
+      stop.abort();
     });
-    if (scheduler) {
-      await scheduler.start();
-      logger.event("schedule", {
-        cron: config.nightlyCron,
-        time_zone: config.timeZone,
-        next: scheduler.nextRun(),
-      });
-    }
-    const floor = new FloorPolicy(
-      db,
-      gate,
-      budget,
-      logger,
-      options.recycleAfter ?? DEFAULT_RECYCLE_AFTER,
-      () => {
-        summary.recycled = true;
-        stop.abort();
-      },
-    );
-    const spc = new SpcFollower(db, gate, budget, config, logger);
+    const spc = new SpcFollower(budgeted.db, budgeted.gate, budgeted.budgetBytes, config, logger);
     const handle = fileTurn({
       config,
       budgeted,
@@ -150,6 +107,83 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     logger.event("stopped", { ...summary });
   }
   return summary;
+}
+
+/** When to reopen the database or recycle the process; `recycle` ends the service to be restarted. */
+function floorPolicy(
+  budgeted: BudgetedDatabase,
+  options: ServiceOptions,
+  logger: Logger,
+  recycle: () => void,
+): FloorPolicy {
+  const { db, gate, budgetBytes } = budgeted;
+  return new FloorPolicy(
+    db,
+    gate,
+    budgetBytes,
+    logger,
+    options.recycleAfter ?? DEFAULT_RECYCLE_AFTER,
+    recycle,
+  );
+}
+
+/** What the HTTP layer sees of the service; the watcher's counts are filled in once it exists. */
+function serviceView(
+  budgeted: BudgetedDatabase,
+  failures: { pause: IngestPause; retries: RetryBook },
+  stop: AbortSignal,
+): ServiceView {
+  const view: ServiceView = {
+    startedAt: Date.now(),
+    watching: false,
+    stopping: false,
+    pending: () => 0,
+    loading: () => false,
+    gate: budgeted.gate,
+    retries: failures.retries,
+    pause: failures.pause,
+  };
+  stop.addEventListener("abort", () => (view.stopping = true), { once: true });
+  return view;
+}
+
+function nightlyScheduler(config: Config, budgeted: BudgetedDatabase, logger: Logger): Scheduler {
+  return new Scheduler(budgeted.db, nightlyJobs(config), {
+    cron: config.nightlyCron,
+    timeZone: config.timeZone,
+    catchUp: config.catchUp,
+    catchUpMax: config.catchUpMax,
+    exclusive: (work) => budgeted.db.exclusive(work),
+  }, logger);
+}
+
+/** The "started" line (what a plant checks first), then the schedule, started and logged. */
+async function announce(
+  config: Config,
+  logger: Logger,
+  parts: {
+    budgeted: BudgetedDatabase;
+    known: number;
+    http: { port: number } | null;
+    scheduler: Scheduler | null;
+  },
+): Promise<void> {
+  logger.event("started", {
+    inbox: config.inbox,
+    db: config.db,
+    after_load: config.afterLoad,
+    poll_s: config.pollSeconds,
+    known_files: parts.known,
+    memory_budget_mb: Math.round(parts.budgeted.budgetBytes / 1e6),
+    http: parts.http ? `http://${config.httpHost}:${parts.http.port}/` : null,
+  });
+  if (!parts.scheduler) return;
+  await parts.scheduler.start();
+  logger.event("schedule", {
+    cron: config.nightlyCron,
+    time_zone: config.timeZone,
+    next: parts.scheduler.nextRun(),
+  });
 }
 
 /** SIGINT/SIGTERM (SIGBREAK on Windows) stop the service after the file in hand. */
@@ -203,46 +237,6 @@ async function drainOnce(
     }
     if (watcher.quietScans < 1) await new Promise((r) => setTimeout(r, Math.min(pollSeconds * 1000, 200)));
   }
-}
-
-/** The HTTP API with every command's route, and the state file that lets the CLI find it. */
-async function serveHttp(
-  config: Config,
-  budgeted: BudgetedDatabase,
-  parts: { metrics: Metrics; view: ServiceView; scheduler: Scheduler | null; logger: Logger },
-): Promise<{ port: number; close(): Promise<void> }> {
-  const { db } = budgeted;
-  const { metrics, view, scheduler, logger } = parts;
-  const exclusive = <T>(work: () => Promise<T>) => db.exclusive(work);
-  const http = startHttpServer({
-    db,
-    config,
-    metrics,
-    service: view,
-    logger,
-    exclusive,
-    jobs: new JobRegistry(),
-    reprocess: (progress) => reprocessQuarantined(budgeted, config, exclusive, progress),
-    runJobs: (names) => {
-      if (!scheduler) throw new Error("the nightly jobs are not scheduled in this service");
-      return scheduler.runNow(names);
-    },
-    snapshot: () => exclusive(() => takeSnapshot(db, config.snapshotKeep)),
-    exportParquet: (since) =>
-      exportParquetFromLive(db, exclusive, {
-        outDir: config.exportDir,
-        site: config.site,
-        keepDays: config.exportKeepDays,
-        since,
-      }),
-  });
-  await writeServiceState(config.db, {
-    pid: Deno.pid,
-    host: config.httpHost,
-    port: http.port,
-    startedAt: new Date().toISOString(),
-  });
-  return http;
 }
 
 /**

@@ -10,7 +10,7 @@ import { Database } from "../db/database.ts";
 import { fileStamp, listSnapshots } from "../db/snapshot.ts";
 import { checkDatabase } from "../db/verify.ts";
 import { discoverFiles } from "../ingest/discover.ts";
-import { openBudgetedDatabase } from "../memory/budgeted_db.ts";
+import { type BudgetedDatabase, openBudgetedDatabase } from "../memory/budgeted_db.ts";
 import { loadFiles } from "./files.ts";
 import { exists, freeName } from "../fs.ts";
 
@@ -67,7 +67,6 @@ async function sha256Of(path: string): Promise<string> {
 /** Rebuilds `config.db`; the caller has made sure no service holds it. */
 export async function recoverDatabase(config: Config, log: (line: string) => void): Promise<RecoveryReport> {
   const db = config.db;
-  const stamp = fileStamp();
   const expected = await ledgerOf(db);
   const report: RecoveryReport = {
     keptAs: [],
@@ -77,24 +76,8 @@ export async function recoverDatabase(config: Config, log: (line: string) => voi
     quarantined: 0,
     missing: null,
   };
-  for (const candidate of (await listSnapshots(db)).reverse()) {
-    const problem = await soundness(candidate);
-    if (!problem) {
-      report.snapshot = candidate;
-      break;
-    }
-    report.rejectedSnapshots.push(`${candidate}: ${problem}`);
-  }
-  // Kept beside the database, under a name no later recovery reuses.
-  for (const [from, suffix] of [[db, ""], [`${db}.wal`, ".wal"]]) {
-    if (!(await exists(from))) continue;
-    const target = await freeName(
-      `${db}.damaged-${stamp}${suffix}`,
-      (_, i) => `${db}.damaged-${stamp}-${i}${suffix}`,
-    );
-    await Deno.rename(from, target);
-    report.keptAs.push(target);
-  }
+  await chooseSnapshot(db, report);
+  report.keptAs = await keepDamaged(db);
   if (report.snapshot) {
     await Deno.copyFile(report.snapshot, `${db}.part`);
     await Deno.rename(`${db}.part`, db);
@@ -102,45 +85,70 @@ export async function recoverDatabase(config: Config, log: (line: string) => voi
   } else {
     log("no sound snapshot: starting from an empty database");
   }
-
-  const budgeted = await openBudgetedDatabase(
-    db,
-    config.memoryBudgetMb,
-    { event() {} },
-    config,
-  );
+  const budgeted = await openBudgetedDatabase(db, config.memoryBudgetMb, { event() {} }, config);
   try {
-    const have = new Set(
-      (await budgeted.db.rows("SELECT sha256 FROM files WHERE status = 'loaded'")).map((r) =>
-        String(r.sha256)
-      ),
-    );
-    const folders = [config.inbox, config.archiveDir];
-    const present = [];
-    for (const folder of folders) if (await exists(folder)) present.push(folder);
-    const candidates = await discoverFiles(present, [config.quarantineDir]);
-    const items: Array<{ path: string }> = [];
-    const found = new Set(have);
-    for (const path of candidates) {
-      const sha = await sha256Of(path);
-      if (found.has(sha)) continue;
-      found.add(sha);
-      items.push({ path });
-    }
-    log(`${items.length} source file(s) in ${present.join(" and ")} not in the snapshot; loading them`);
+    const { items, folders } = await sourcesNotHeld(budgeted, config);
+    log(`${items.length} source file(s) in ${folders.join(" and ")} not in the snapshot; loading them`);
     const summary = await loadFiles(items, budgeted, config);
     report.reloaded = summary.loaded;
     report.quarantined = summary.quarantined;
     if (expected) {
-      const now = new Set(
-        (await budgeted.db.rows("SELECT sha256 FROM files WHERE status = 'loaded'")).map((r) =>
-          String(r.sha256)
-        ),
-      );
+      const now = await loadedHashes(budgeted);
       report.missing = expected.filter((f) => !now.has(f.sha256)).map((f) => f.path);
     }
   } finally {
     await budgeted.close();
   }
   return report;
+}
+
+/** The newest snapshot that is sound; those that are not are listed with why. */
+async function chooseSnapshot(db: string, report: RecoveryReport): Promise<void> {
+  for (const candidate of (await listSnapshots(db)).reverse()) {
+    const problem = await soundness(candidate);
+    if (!problem) {
+      report.snapshot = candidate;
+      return;
+    }
+    report.rejectedSnapshots.push(`${candidate}: ${problem}`);
+  }
+}
+
+/** Moves the damaged file and its WAL aside, under names no later recovery reuses; where they went. */
+async function keepDamaged(db: string): Promise<string[]> {
+  const stamp = fileStamp();
+  const kept: string[] = [];
+  for (const [from, suffix] of [[db, ""], [`${db}.wal`, ".wal"]]) {
+    if (!(await exists(from))) continue;
+    const target = await freeName(
+      `${db}.damaged-${stamp}${suffix}`,
+      (_, i) => `${db}.damaged-${stamp}-${i}${suffix}`,
+    );
+    await Deno.rename(from, target);
+    kept.push(target);
+  }
+  return kept;
+}
+
+async function loadedHashes(budgeted: BudgetedDatabase): Promise<Set<string>> {
+  const rows = await budgeted.db.rows("SELECT sha256 FROM files WHERE status = 'loaded'");
+  return new Set(rows.map((r) => String(r.sha256)));
+}
+
+/** Files in the inbox and archive whose content the database does not hold, each content once. */
+async function sourcesNotHeld(
+  budgeted: BudgetedDatabase,
+  config: Config,
+): Promise<{ items: Array<{ path: string }>; folders: string[] }> {
+  const folders = [];
+  for (const folder of [config.inbox, config.archiveDir]) if (await exists(folder)) folders.push(folder);
+  const found = await loadedHashes(budgeted);
+  const items: Array<{ path: string }> = [];
+  for (const path of await discoverFiles(folders, [config.quarantineDir])) {
+    const sha = await sha256Of(path);
+    if (found.has(sha)) continue;
+    found.add(sha);
+    items.push({ path });
+  }
+  return { items, folders };
 }

@@ -88,30 +88,33 @@ export async function capability(db: Queryable, options: CapabilityOptions): Pro
      FROM stats ORDER BY model, track_id, metric`,
     [options.model ?? null, options.since ?? null, options.until ?? null],
   );
-  return rows.map((r) => {
-    const n = Number(r.n);
-    const enough = n >= options.minN;
-    const cpk = enough && r.cpk !== null ? Number(r.cpk) : null;
-    const half = cpk === null ? null : 1.96 * Math.sqrt(1 / (9 * n) + cpk ** 2 / (2 * (n - 1)));
-    const value = (v: unknown) => (enough && v !== null && v !== undefined ? Number(v) : null);
-    return {
-      model: String(r.model),
-      track_id: r.track_id === null ? null : String(r.track_id),
-      metric: String(r.metric),
-      n,
-      mean: value(r.mean),
-      sigma_within: value(r.sigma_within),
-      sigma_overall: value(r.sigma_overall),
-      lsl: value(r.lsl),
-      usl: value(r.usl),
-      cp: value(r.cp),
-      cpk,
-      cpk_ci_low: half === null ? null : cpk! - half,
-      cpk_ci_high: half === null ? null : cpk! + half,
-      pp: value(r.pp),
-      ppk: value(r.ppk),
-      rating: enough ? rating(cpk) : `not reported: ${n} samples, at least ${options.minN} needed`,
-      near_misses: Number(r.near_misses),
-    };
-  });
+  return rows.map((r) => capabilityRow(r, options.minN));
+}
+
+/** One stats row as reported: indices only from `minN` samples, Cpk with its 95% interval (Bissell). */
+function capabilityRow(r: Record<string, unknown>, minN: number): CapabilityRow {
+  const n = Number(r.n);
+  const enough = n >= minN;
+  const cpk = enough && r.cpk !== null ? Number(r.cpk) : null;
+  const half = cpk === null ? null : 1.96 * Math.sqrt(1 / (9 * n) + cpk ** 2 / (2 * (n - 1)));
+  const value = (v: unknown) => (enough && v !== null && v !== undefined ? Number(v) : null);
+  return {
+    model: String(r.model),
+    track_id: r.track_id === null ? null : String(r.track_id),
+    metric: String(r.metric),
+    n,
+    mean: value(r.mean),
+    sigma_within: value(r.sigma_within),
+    sigma_overall: value(r.sigma_overall),
+    lsl: value(r.lsl),
+    usl: value(r.usl),
+    cp: value(r.cp),
+    cpk,
+    cpk_ci_low: half === null ? null : cpk! - half,
+    cpk_ci_high: half === null ? null : cpk! + half,
+    pp: value(r.pp),
+    ppk: value(r.ppk),
+    rating: enough ? rating(cpk) : `not reported: ${n} samples, at least ${minN} needed`,
+    near_misses: Number(r.near_misses),
+  };
 }

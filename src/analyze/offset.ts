@@ -114,7 +114,28 @@ export function legacyOffset(p: LimitedPoints): number {
   return boundedBrent((c) => failPoints(p, c), m - r, m + r, 1e-5, 500);
 }
 
-/** Port of SciPy's `_minimize_scalar_bounded` (Forsythe–Malcolm–Moler fmin), ties accepted as upstream did. */
+const SQRT_EPS = Math.sqrt(2.2e-16);
+const GOLDEN = 0.5 * (3 - Math.sqrt(5));
+const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
+
+/** fmin's state: the bracket [a, b], the best three points and their values, and the last two steps. */
+interface Bracket {
+  a: number;
+  b: number;
+  xf: number;
+  fx: number;
+  nfc: number;
+  fnfc: number;
+  fulc: number;
+  ffulc: number;
+  e: number;
+  rat: number;
+}
+
+/**
+ * Port of SciPy's `_minimize_scalar_bounded` (Forsythe–Malcolm–Moler fmin), ties accepted as upstream did.
+ * The steps are SciPy's, in its order, so the offsets match upstream's to the last bit.
+ */
 export function boundedBrent(
   f: (x: number) => number,
   lower: number,
@@ -122,77 +143,87 @@ export function boundedBrent(
   xatol: number,
   maxfun: number,
 ) {
-  const sqrtEps = Math.sqrt(2.2e-16);
-  const golden = 0.5 * (3 - Math.sqrt(5));
-  let a = lower;
-  let b = upper;
-  let fulc = a + golden * (b - a);
-  let nfc = fulc;
-  let xf = fulc;
-  let rat = 0;
-  let e = 0;
-  let x = xf;
-  let fx = f(x);
+  const first = lower + GOLDEN * (upper - lower);
+  const f0 = f(first);
+  const s: Bracket = {
+    a: lower,
+    b: upper,
+    xf: first,
+    fx: f0,
+    nfc: first,
+    fnfc: f0,
+    fulc: first,
+    ffulc: f0,
+    e: 0,
+    rat: 0,
+  };
   let num = 1;
-  let ffulc = fx;
-  let fnfc = fx;
-  let xm = 0.5 * (a + b);
-  let tol1 = sqrtEps * Math.abs(xf) + xatol / 3;
+  let xm = 0.5 * (s.a + s.b);
+  let tol1 = SQRT_EPS * Math.abs(s.xf) + xatol / 3;
   let tol2 = 2 * tol1;
-  const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
-  while (Math.abs(xf - xm) > tol2 - 0.5 * (b - a)) {
-    let useGolden = true;
-    if (Math.abs(e) > tol1) {
-      useGolden = false;
-      let r = (xf - nfc) * (fx - ffulc);
-      let q = (xf - fulc) * (fx - fnfc);
-      let p = (xf - fulc) * q - (xf - nfc) * r;
-      q = 2 * (q - r);
-      if (q > 0) p = -p;
-      q = Math.abs(q);
-      r = e;
-      e = rat;
-      if (Math.abs(p) < Math.abs(0.5 * q * r) && p > q * (a - xf) && p < q * (b - xf)) {
-        rat = p / q;
-        x = xf + rat;
-        if (x - a < tol2 || b - x < tol2) rat = tol1 * (sign(xm - xf) + (xm - xf === 0 ? 1 : 0));
-      } else {
-        useGolden = true;
-      }
-    }
-    if (useGolden) {
-      e = xf >= xm ? a - xf : b - xf;
-      rat = golden * e;
-    }
-    x = xf + (sign(rat) + (rat === 0 ? 1 : 0)) * Math.max(Math.abs(rat), tol1);
+  while (Math.abs(s.xf - xm) > tol2 - 0.5 * (s.b - s.a)) {
+    nextStep(s, xm, tol1, tol2);
+    const x = s.xf + (sign(s.rat) + (s.rat === 0 ? 1 : 0)) * Math.max(Math.abs(s.rat), tol1);
     const fu = f(x);
     num++;
-    if (fu <= fx) {
-      if (x >= xf) a = xf;
-      else b = xf;
-      fulc = nfc;
-      ffulc = fnfc;
-      nfc = xf;
-      fnfc = fx;
-      xf = x;
-      fx = fu;
-    } else {
-      if (x < xf) a = x;
-      else b = x;
-      if (fu <= fnfc || nfc === xf) {
-        fulc = nfc;
-        ffulc = fnfc;
-        nfc = x;
-        fnfc = fu;
-      } else if (fu <= ffulc || fulc === xf || fulc === nfc) {
-        fulc = x;
-        ffulc = fu;
-      }
-    }
-    xm = 0.5 * (a + b);
-    tol1 = sqrtEps * Math.abs(xf) + xatol / 3;
+    narrow(s, x, fu);
+    xm = 0.5 * (s.a + s.b);
+    tol1 = SQRT_EPS * Math.abs(s.xf) + xatol / 3;
     tol2 = 2 * tol1;
     if (num >= maxfun) break;
   }
-  return xf;
+  return s.xf;
+}
+
+/** The next step `rat`: parabolic through the best three points when it is trusted, else golden section. */
+function nextStep(s: Bracket, xm: number, tol1: number, tol2: number): void {
+  let useGolden = true;
+  if (Math.abs(s.e) > tol1) {
+    useGolden = false;
+    let r = (s.xf - s.nfc) * (s.fx - s.ffulc);
+    let q = (s.xf - s.fulc) * (s.fx - s.fnfc);
+    let p = (s.xf - s.fulc) * q - (s.xf - s.nfc) * r;
+    q = 2 * (q - r);
+    if (q > 0) p = -p;
+    q = Math.abs(q);
+    r = s.e;
+    s.e = s.rat;
+    if (Math.abs(p) < Math.abs(0.5 * q * r) && p > q * (s.a - s.xf) && p < q * (s.b - s.xf)) {
+      s.rat = p / q;
+      const x = s.xf + s.rat;
+      if (x - s.a < tol2 || s.b - x < tol2) s.rat = tol1 * (sign(xm - s.xf) + (xm - s.xf === 0 ? 1 : 0));
+    } else {
+      useGolden = true;
+    }
+  }
+  if (useGolden) {
+    s.e = s.xf >= xm ? s.a - s.xf : s.b - s.xf;
+    s.rat = GOLDEN * s.e;
+  }
+}
+
+/** Takes the new point `x` (value `fu`) into the bracket and the best three. */
+function narrow(s: Bracket, x: number, fu: number): void {
+  if (fu <= s.fx) {
+    if (x >= s.xf) s.a = s.xf;
+    else s.b = s.xf;
+    s.fulc = s.nfc;
+    s.ffulc = s.fnfc;
+    s.nfc = s.xf;
+    s.fnfc = s.fx;
+    s.xf = x;
+    s.fx = fu;
+  } else {
+    if (x < s.xf) s.a = x;
+    else s.b = x;
+    if (fu <= s.fnfc || s.nfc === s.xf) {
+      s.fulc = s.nfc;
+      s.ffulc = s.fnfc;
+      s.nfc = x;
+      s.fnfc = fu;
+    } else if (fu <= s.ffulc || s.fulc === s.xf || s.fulc === s.nfc) {
+      s.fulc = x;
+      s.ffulc = fu;
+    }
+  }
 }

@@ -119,19 +119,14 @@ function limitedOnly(t: TrackInput, count: number): LimitedPoints {
   return { error, upper, lower };
 }
 
-/** Analyses one track; never throws for bad data (the result says ERROR with a reason). */
-export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
-  const n = t.position.length;
-  if (n < MIN_POINTS) return errorResult(n, `insufficient data: ${n} points, at least ${MIN_POINTS} needed`);
-  if (!some(t.error, Number.isFinite) || !every(t.position, Number.isFinite)) {
-    return errorResult(n, "no finite error values or a non-finite position");
-  }
-  let count = 0;
+/** How many points have both limits, and each limit's mean over the points that have it. */
+function limitSummary(t: TrackInput): { both: number; spec: number } {
+  let both = 0;
   let upperSum = 0;
   let upperN = 0;
   let lowerSum = 0;
   let lowerN = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < t.position.length; i++) {
     const u = t.upper[i];
     const l = t.lower[i];
     if (hasLimit(u)) {
@@ -142,38 +137,24 @@ export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
       lowerSum += l;
       lowerN++;
     }
-    if (hasLimit(u) && hasLimit(l)) count++;
+    if (hasLimit(u) && hasLimit(l)) both++;
   }
-  if (count === 0) {
-    return errorResult(n, "no spec limits: no point has both an upper and a lower limit");
-  }
-  // Every point limited (the usual case) needs no copy: a million-point track saves 24 MB.
-  const limited: LimitedPoints = count === n
-    ? { error: t.error, upper: t.upper as ArrayLike<number>, lower: t.lower as ArrayLike<number> }
-    : limitedOnly(t, count);
+  return { both, spec: upperN && lowerN ? (upperSum / upperN - lowerSum / lowerN) / 2 : 0.01 };
+}
 
+/** The span of positions (0.001 when all are equal, as upstream). */
+function travelOf(position: ArrayLike<number>): number {
   let pMin = Infinity;
   let pMax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    pMin = Math.min(pMin, t.position[i]);
-    pMax = Math.max(pMax, t.position[i]);
+  for (let i = 0; i < position.length; i++) {
+    pMin = Math.min(pMin, position[i]);
+    pMax = Math.max(pMax, position[i]);
   }
-  const travel = pMax - pMin || 0.001;
-  const spec = upperN && lowerN ? (upperSum / upperN - lowerSum / lowerN) / 2 : 0.01;
-  const sigma = sigmaGradient(t.position, t.error);
-  const threshold = t.thresholdOverride ?? sigmaThreshold(spec, travel);
-  const sigmaPass = sigma <= threshold;
+  return pMax - pMin || 0.001;
+}
 
-  const verdict = (search: OffsetSearch) => {
-    const c = optimalOffset(limited, search);
-    const fails = failPoints(limited, c);
-    const status: Status = fails > 0 ? "FAIL" : sigmaPass ? "PASS" : "WARNING";
-    return { c, fails, status };
-  };
-  const chosen = verdict(s.offsetSearch);
-  const other = verdict(s.offsetSearch === "exact" ? "legacy" : "exact");
-  const c = chosen.c;
-
+/** After offset `c`: how far each failing point lies outside, and the smallest margin of the others (% of band). */
+function marginsAfter(limited: LimitedPoints, c: number): { marginPct: number; violations: number[] } {
   let marginPct = Infinity;
   const violations: number[] = [];
   for (let i = 0; i < limited.error.length; i++) {
@@ -184,14 +165,60 @@ export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
     else if (v < l) violations.push(l - v);
     else if (u - l > 0) marginPct = Math.min(marginPct, (Math.min(u - v, v - l) / (u - l)) * 100);
   }
-  const linearityPass = chosen.fails === 0;
-  const marginToSpec = linearityPass && Number.isFinite(marginPct) ? marginPct : null;
+  return { marginPct, violations };
+}
 
+/** Upstream's failure probability: from sigma against its threshold, raised by a linearity failure. */
+function failureProbability(sigma: number, threshold: number, linearityPass: boolean): number {
   const ratio = threshold > 0 ? sigma / threshold : 1;
   let p = ratio >= 1 ? 0.9 + Math.min(0.1, (ratio - 1) * 0.1) : ratio * 0.8;
   if (!linearityPass) p += 0.2;
-  p = Math.min(1, Math.max(0, p));
+  return Math.min(1, Math.max(0, p));
+}
 
+/** Why a track is not PASS, in a sentence. */
+function statusReason(v: Verdict, sigma: number, threshold: number): string | null {
+  if (v.status === "FAIL") return `${v.fails} point(s) outside the limits after offset ${v.c.toPrecision(6)}`;
+  if (v.status === "WARNING") {
+    return `sigma gradient ${sigma.toPrecision(4)} above threshold ${threshold.toPrecision(4)}`;
+  }
+  return null;
+}
+
+interface Verdict {
+  c: number;
+  fails: number;
+  status: Status;
+}
+
+/** Analyses one track; never throws for bad data (the result says ERROR with a reason). */
+export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
+  const n = t.position.length;
+  if (n < MIN_POINTS) return errorResult(n, `insufficient data: ${n} points, at least ${MIN_POINTS} needed`);
+  if (!some(t.error, Number.isFinite) || !every(t.position, Number.isFinite)) {
+    return errorResult(n, "no finite error values or a non-finite position");
+  }
+  const { both, spec } = limitSummary(t);
+  if (both === 0) return errorResult(n, "no spec limits: no point has both an upper and a lower limit");
+  // Every point limited (the usual case) needs no copy: a million-point track saves 24 MB.
+  const limited: LimitedPoints = both === n
+    ? { error: t.error, upper: t.upper as ArrayLike<number>, lower: t.lower as ArrayLike<number> }
+    : limitedOnly(t, both);
+  const travel = travelOf(t.position);
+  const sigma = sigmaGradient(t.position, t.error);
+  const threshold = t.thresholdOverride ?? sigmaThreshold(spec, travel);
+  const sigmaPass = sigma <= threshold;
+  const verdict = (search: OffsetSearch): Verdict => {
+    const c = optimalOffset(limited, search);
+    const fails = failPoints(limited, c);
+    return { c, fails, status: fails > 0 ? "FAIL" : sigmaPass ? "PASS" : "WARNING" };
+  };
+  const chosen = verdict(s.offsetSearch);
+  const other = verdict(s.offsetSearch === "exact" ? "legacy" : "exact");
+  const { marginPct, violations } = marginsAfter(limited, chosen.c);
+  const linearityPass = chosen.fails === 0;
+  const marginToSpec = linearityPass && Number.isFinite(marginPct) ? marginPct : null;
+  const p = failureProbability(sigma, threshold, linearityPass);
   const untrimmedMax = t.untrimmedError?.length
     ? maxAbs(Array.from(t.untrimmedError).filter(Number.isFinite))
     : null;
@@ -204,8 +231,8 @@ export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
     sigmaThreshold: threshold,
     thresholdSource: t.thresholdOverride !== null ? "model" : "formula",
     sigmaPass,
-    optimalOffset: c,
-    linearityError: maxAbs(t.error, c),
+    optimalOffset: chosen.c,
+    linearityError: maxAbs(t.error, chosen.c),
     linearityPass,
     failPoints: chosen.fails,
     rawFailPoints: failPoints(limited, 0),
@@ -221,11 +248,7 @@ export function analyzeTrack(t: TrackInput, s: TrackSettings): TrackResult {
     failureProbability: p,
     riskCategory: p >= 0.7 ? "High" : p >= 0.4 ? "Medium" : "Low",
     status: chosen.status,
-    statusReason: chosen.status === "FAIL"
-      ? `${chosen.fails} point(s) outside the limits after offset ${c.toPrecision(6)}`
-      : chosen.status === "WARNING"
-      ? `sigma gradient ${sigma.toPrecision(4)} above threshold ${threshold.toPrecision(4)}`
-      : null,
+    statusReason: statusReason(chosen, sigma, threshold),
     other: { offset: other.c, failPoints: other.fails, status: other.status },
   };
 }

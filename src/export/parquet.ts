@@ -128,23 +128,7 @@ export async function exportParquet(source: string, options: ParquetExportOption
       options.since ? `f.ingested_at >= ${sqlString(options.since)}::TIMESTAMP` : null,
       options.after ? `f.ingested_at > ${sqlString(options.after)}::TIMESTAMP` : null,
     ].filter(Boolean).join(" AND ");
-    const until = await db.value(
-      `SELECT strftime(max(ingested_at), '%Y-%m-%d %H:%M:%S.%f') FROM files f WHERE ${range}`,
-    );
-    const manifest: ExportManifest = {
-      format: "lta-parquet-export",
-      formatVersion: 1,
-      exportId,
-      site: options.site,
-      createdAt: new Date().toISOString(),
-      schemaVersion: SCHEMA_VERSION,
-      loadedSince: options.since ?? null,
-      loadedAfter: options.after ?? null,
-      loadedUntil: until === null ? null : String(until),
-      partitioning: ["model", "date"],
-      keys: Object.fromEntries(Object.entries(TABLES).map(([t, d]) => [t, d.keys])),
-      tables: {},
-    };
+    const manifest = await emptyManifest(db, exportId, range, options);
     // A file with no model still has a partition; every loaded file has a test date.
     const partition = `coalesce(f.model, 'unknown') AS model, f.test_date::DATE AS date`;
     for (const [table, def] of Object.entries(TABLES)) {
@@ -156,17 +140,7 @@ export async function exportParquet(source: string, options: ParquetExportOption
         .replace("{range}", range);
       manifest.tables[table] = await writePartitions(db, select, staging, table, exportId);
     }
-    for (const t of Object.values(manifest.tables)) {
-      for (const f of t.files) {
-        await Deno.mkdir(join(options.outDir, f.path, ".."), { recursive: true });
-        await Deno.rename(join(staging, f.path), join(options.outDir, f.path));
-      }
-    }
-    const manifests = join(options.outDir, MANIFESTS);
-    await Deno.mkdir(manifests, { recursive: true });
-    const target = join(manifests, `${exportId}.json`);
-    await Deno.writeTextFile(`${target}.part`, JSON.stringify(manifest, null, 2) + "\n");
-    await Deno.rename(`${target}.part`, target);
+    await publish(manifest, staging, options.outDir);
     return {
       ...manifest,
       pruned: await pruneSupersededExports(options.outDir, options.site, options.keepDays),
@@ -176,6 +150,47 @@ export async function exportParquet(source: string, options: ParquetExportOption
     await Deno.remove(staging, { recursive: true }).catch(() => {});
     await Deno.remove(join(options.outDir, STAGING)).catch(() => {}); // only when nothing else is staged
   }
+}
+
+/** The manifest of an export of the files in `range`, its tables still to be written. */
+async function emptyManifest(
+  db: Database,
+  exportId: string,
+  range: string,
+  options: ParquetExportOptions,
+): Promise<ExportManifest> {
+  const until = await db.value(
+    `SELECT strftime(max(ingested_at), '%Y-%m-%d %H:%M:%S.%f') FROM files f WHERE ${range}`,
+  );
+  return {
+    format: "lta-parquet-export",
+    formatVersion: 1,
+    exportId,
+    site: options.site,
+    createdAt: new Date().toISOString(),
+    schemaVersion: SCHEMA_VERSION,
+    loadedSince: options.since ?? null,
+    loadedAfter: options.after ?? null,
+    loadedUntil: until === null ? null : String(until),
+    partitioning: ["model", "date"],
+    keys: Object.fromEntries(Object.entries(TABLES).map(([t, d]) => [t, d.keys])),
+    tables: {},
+  };
+}
+
+/** Moves the staged files into their partitions, then writes the manifest (last, so readers see whole exports). */
+async function publish(manifest: ExportManifest, staging: string, outDir: string): Promise<void> {
+  for (const t of Object.values(manifest.tables)) {
+    for (const f of t.files) {
+      await Deno.mkdir(join(outDir, f.path, ".."), { recursive: true });
+      await Deno.rename(join(staging, f.path), join(outDir, f.path));
+    }
+  }
+  const manifests = join(outDir, MANIFESTS);
+  await Deno.mkdir(manifests, { recursive: true });
+  const target = join(manifests, `${manifest.exportId}.json`);
+  await Deno.writeTextFile(`${target}.part`, JSON.stringify(manifest, null, 2) + "\n");
+  await Deno.rename(`${target}.part`, target);
 }
 
 /**

@@ -50,6 +50,7 @@ const READ_MS_PER_MB = 2_000;
 /** A checkpoint plus an eviction costs tens to hundreds of ms: at most this often. */
 const DB_RELIEF_INTERVAL_MS = 1000;
 
+/** Opens `path` under a budget of `budgetMb` (0: from the machine's memory); see `BudgetedDatabase`. */
 export async function openBudgetedDatabase(
   path: string,
   budgetMb: number,
@@ -61,16 +62,7 @@ export async function openBudgetedDatabase(
 ): Promise<BudgetedDatabase> {
   const budgetBytes = memoryBudget(budgetMb, Deno.systemMemoryInfo().total);
   pinMmapThreshold();
-  const gate = new MemoryGate({
-    budgetBytes,
-    onChange: (from, to, sample) =>
-      logger.event("memory_state", {
-        from,
-        to,
-        rss_mb: Math.round(sample.rss / 1e6),
-        budget_mb: Math.round(budgetBytes / 1e6),
-      }, to === "ok" ? "info" : "warn"),
-  });
+  const gate = loggedGate(budgetBytes, logger);
   const parser = reading.parseIsolation === "process"
     ? new ParseProcess({
       baseTimeoutMs: reading.parseTimeoutSeconds * 1000,
@@ -85,9 +77,43 @@ export async function openBudgetedDatabase(
     await parser?.close();
     throw e;
   }
-  const checkpointBytes = walCheckpointBytes(budgetBytes);
+  const unregister = registerDuckdbRelief(db, logger);
+  return {
+    db,
+    gate,
+    budgetBytes,
+    read: parser?.read,
+    parser,
+    admitFile: fileAdmission(db, gate, walCheckpointBytes(budgetBytes)),
+    async close() {
+      unregister();
+      await parser?.close();
+      await db.exclusive(async () => {});
+      try {
+        db.close();
+      } catch { /* an invalidated database may refuse to close; the process ends anyway */ }
+    },
+  };
+}
+
+/** The gate for `budgetBytes`, each change of state a log line. */
+function loggedGate(budgetBytes: number, logger: Logger): MemoryGate {
+  return new MemoryGate({
+    budgetBytes,
+    onChange: (from, to, sample) =>
+      logger.event("memory_state", {
+        from,
+        to,
+        rss_mb: Math.round(sample.rss / 1e6),
+        budget_mb: Math.round(budgetBytes / 1e6),
+      }, to === "ok" ? "info" : "warn"),
+  });
+}
+
+/** DuckDB's cached blocks as a relief the gate may call under pressure; returns the unregistering call. */
+function registerDuckdbRelief(db: Database, logger: Logger): () => void {
   let reliefAt = -Infinity;
-  const unregister = registerRelief("duckdb buffer pool", async (urgent) => {
+  return registerRelief("duckdb buffer pool", async (urgent) => {
     if (!urgent && performance.now() - reliefAt < DB_RELIEF_INTERVAL_MS) return;
     reliefAt = performance.now();
     try {
@@ -100,31 +126,24 @@ export async function openBudgetedDatabase(
       logger.event("memory_relief_failed", { error: (e as Error).message }, "warn");
     }
   });
-  return {
-    db,
-    gate,
-    budgetBytes,
-    read: parser?.read,
-    parser,
-    async admitFile(path, size, work) {
-      const format = extname(path).slice(1).toLowerCase();
-      const waitedMs = await gate.admit(gate.estimate(format, size));
-      const rssBefore = gate.last.rss;
-      const value = await db.exclusive(async () => {
-        const value = await work(gate.batchSizes().flushRows);
-        if (db.walBytes() >= checkpointBytes) await db.releaseMemory();
-        return value;
-      });
-      gate.observe(format, size, gate.sample().rss - rssBefore);
-      return { value, waitedMs };
-    },
-    async close() {
-      unregister();
-      await parser?.close();
-      await db.exclusive(async () => {});
-      try {
-        db.close();
-      } catch { /* an invalidated database may refuse to close; the process ends anyway */ }
-    },
+}
+
+/** `BudgetedDatabase.admitFile` for this database and gate. */
+function fileAdmission(
+  db: Database,
+  gate: MemoryGate,
+  checkpointBytes: number,
+): BudgetedDatabase["admitFile"] {
+  return async (path, size, work) => {
+    const format = extname(path).slice(1).toLowerCase();
+    const waitedMs = await gate.admit(gate.estimate(format, size));
+    const rssBefore = gate.last.rss;
+    const value = await db.exclusive(async () => {
+      const value = await work(gate.batchSizes().flushRows);
+      if (db.walBytes() >= checkpointBytes) await db.releaseMemory();
+      return value;
+    });
+    gate.observe(format, size, gate.sample().rss - rssBefore);
+    return { value, waitedMs };
   };
 }

@@ -47,6 +47,42 @@ export function safeName(text: string): string {
 
 const pct = (x: unknown) => x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`;
 
+/** The rows behind a model's trend charts over the `days` before and including `date`. */
+async function trendRows(db: Database, model: string, date: string, days: number) {
+  const window = [model, date, days] as const;
+  const where = `model = $1 AND test_date < $2::DATE + 1 AND test_date >= $2::DATE - $3::INTEGER + 1`;
+  const rows = (sql: string) => db.rows(sql, [...window]);
+  return {
+    sigma: await rows(
+      `SELECT strftime(test_date, '%Y-%m-%dT%H:%M:%S') AS date, sigma_gradient AS value, overall_status AS status,
+              'sigma' AS series
+       FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL ORDER BY test_date`,
+    ),
+    rules: await rows(
+      `SELECT unnest(['threshold', 'mean + 3σ', 'mean − 3σ']) AS series,
+              unnest([median(sigma_threshold), avg(sigma_gradient) + 3 * stddev_samp(sigma_gradient),
+                      greatest(avg(sigma_gradient) - 3 * stddev_samp(sigma_gradient), 0)]) AS value
+       FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL HAVING count(*) >= 2`,
+    ),
+    passRate: await rows(
+      `SELECT strftime(test_date::DATE, '%Y-%m-%d') AS day, avg((overall_status = 'PASS')::INTEGER) AS pass_rate
+       FROM v_tracks WHERE ${where} GROUP BY 1 ORDER BY 1`,
+    ),
+    reasons: await rows(
+      `SELECT CASE overall_status WHEN 'FAIL' THEN 'linearity outside limits'
+                                  WHEN 'WARNING' THEN 'sigma gradient above threshold'
+                                  ELSE 'not analysable: ' || split_part(status_reason, ':', 1) END AS reason,
+              count(*) AS tracks
+       FROM v_tracks WHERE ${where} AND overall_status <> 'PASS' GROUP BY 1 ORDER BY 2 DESC`,
+    ),
+    linearity: await rows(
+      `SELECT 'error' AS series, linearity_error AS value FROM v_tracks WHERE ${where} AND linearity_error IS NOT NULL
+       UNION ALL
+       SELECT 'spec', median(linearity_spec) FROM v_tracks WHERE ${where} HAVING count(linearity_spec) > 0`,
+    ),
+  };
+}
+
 /** Per-model trend charts over the `days` before and including `date`. */
 export async function modelTrendSvgs(
   db: Database,
@@ -54,40 +90,7 @@ export async function modelTrendSvgs(
   date: string,
   days: number,
 ): Promise<string[]> {
-  const window = [model, date, days] as const;
-  const where = `model = $1 AND test_date < $2::DATE + 1 AND test_date >= $2::DATE - $3::INTEGER + 1`;
-  const sigma = await db.rows(
-    `SELECT strftime(test_date, '%Y-%m-%dT%H:%M:%S') AS date, sigma_gradient AS value, overall_status AS status,
-            'sigma' AS series
-     FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL ORDER BY test_date`,
-    [...window],
-  );
-  const rules = await db.rows(
-    `SELECT unnest(['threshold', 'mean + 3σ', 'mean − 3σ']) AS series,
-            unnest([median(sigma_threshold), avg(sigma_gradient) + 3 * stddev_samp(sigma_gradient),
-                    greatest(avg(sigma_gradient) - 3 * stddev_samp(sigma_gradient), 0)]) AS value
-     FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL HAVING count(*) >= 2`,
-    [...window],
-  );
-  const passRate = await db.rows(
-    `SELECT strftime(test_date::DATE, '%Y-%m-%d') AS day, avg((overall_status = 'PASS')::INTEGER) AS pass_rate
-     FROM v_tracks WHERE ${where} GROUP BY 1 ORDER BY 1`,
-    [...window],
-  );
-  const reasons = await db.rows(
-    `SELECT CASE overall_status WHEN 'FAIL' THEN 'linearity outside limits'
-                                WHEN 'WARNING' THEN 'sigma gradient above threshold'
-                                ELSE 'not analysable: ' || split_part(status_reason, ':', 1) END AS reason,
-            count(*) AS tracks
-     FROM v_tracks WHERE ${where} AND overall_status <> 'PASS' GROUP BY 1 ORDER BY 2 DESC`,
-    [...window],
-  );
-  const linearity = await db.rows(
-    `SELECT 'error' AS series, linearity_error AS value FROM v_tracks WHERE ${where} AND linearity_error IS NOT NULL
-     UNION ALL
-     SELECT 'spec', median(linearity_spec) FROM v_tracks WHERE ${where} HAVING count(linearity_spec) > 0`,
-    [...window],
-  );
+  const { sigma, rules, passRate, reasons, linearity } = await trendRows(db, model, date, days);
   const span = `${model} · last ${days} days to ${date}`;
   const out = [
     await renderSvg(SIGMA_TREND, [...sigma, ...rules], {
@@ -115,7 +118,25 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
   const days = options.trendDays ?? 30;
   const dir = join(options.reportsDir, options.date);
   await Deno.mkdir(join(dir, "tracks"), { recursive: true });
-  const summaries = (await db.rows(
+  const summaries = await daySummaries(db, options.date);
+  const failing = await failingRows(db, dir, options);
+  const sections: string[] = [];
+  for (const s of summaries) {
+    if (s.model === "(unknown)") continue;
+    sections.push(await modelSection(db, s.model, options, days));
+  }
+  const tracks = summaries.reduce((n, s) => n + Number(s.tracks), 0);
+  const index = join(dir, "index.html");
+  await Deno.writeTextFile(
+    index,
+    reportHtml({ date: options.date, days, tracks, summaries, failing: failing.rows, sections }),
+  );
+  return { dir, index, models: summaries.length, tracks, trackCharts: failing.trackCharts };
+}
+
+/** One row per model tested on `date`, with its open alarms. */
+async function daySummaries(db: Database, date: string): Promise<ModelSummary[]> {
+  return (await db.rows(
     `SELECT coalesce(model, '(unknown)') AS model, count(DISTINCT file_id) AS files, count(*) AS tracks,
             avg((overall_status = 'PASS')::INTEGER) AS pass_rate, avg(sigma_pass::INTEGER) AS sigma_pass_rate,
             count(*) FILTER (WHERE near_miss) AS near_misses,
@@ -124,8 +145,16 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
      LEFT JOIN (SELECT model, count(*) AS open FROM spc_alarms WHERE acknowledged_at IS NULL GROUP BY model) a
        USING (model)
      WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
-    [options.date],
+    [date],
   )) as unknown as ModelSummary[];
+}
+
+/** The failing tracks of the day as table rows, each FAIL linked to its chart (at most `maxTrackCharts`). */
+async function failingRows(
+  db: Database,
+  dir: string,
+  options: ReportOptions,
+): Promise<{ rows: string[]; trackCharts: number }> {
   const failing = await db.rows(
     `SELECT file_id, track_id, file_name, model, serial, overall_status, status_reason
      FROM v_tracks WHERE test_date::DATE = $1::DATE AND overall_status IN ('FAIL', 'ERROR')
@@ -133,7 +162,7 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
     [options.date],
   );
   let trackCharts = 0;
-  const failingRows: string[] = [];
+  const rows: string[] = [];
   for (const f of failing) {
     let cell = escapeXml(String(f.file_name));
     if (f.overall_status === "FAIL" && trackCharts < (options.maxTrackCharts ?? 500)) {
@@ -145,67 +174,76 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
         trackCharts++;
       }
     }
-    failingRows.push(
-      `<tr><td>${escapeXml(String(f.model ?? ""))}</td><td>${
-        escapeXml(String(f.serial ?? ""))
-      }</td><td>${cell}</td>` +
-        `<td>${escapeXml(String(f.track_id))}</td><td class="${f.overall_status}">${f.overall_status}</td>` +
+    rows.push(
+      `<tr><td>${escapeXml(String(f.model ?? ""))}</td><td>${escapeXml(String(f.serial ?? ""))}</td>` +
+        `<td>${cell}</td><td>${escapeXml(String(f.track_id))}</td>` +
+        `<td class="${f.overall_status}">${f.overall_status}</td>` +
         `<td>${escapeXml(String(f.status_reason ?? ""))}</td></tr>`,
     );
   }
-  const sections: string[] = [];
-  for (const s of summaries) {
-    if (s.model === "(unknown)") continue;
-    const charts = await modelTrendSvgs(db, s.model, options.date, days);
-    for (const metric of ["sigma_gradient", "linearity_error"] as const) {
-      const imr = await imrChartSvg(db, s.model, metric);
-      if (imr) charts.push(imr);
-    }
-    const drift = await driftChartSvg(db, s.model, options.spcBaseline ?? 30);
-    if (drift) charts.push(drift);
-    sections.push(
-      `<section><h2>${escapeXml(s.model)}</h2>${
-        charts.map((c) => `<figure>${c}</figure>`).join("")
-      }</section>`,
-    );
+  return { rows, trackCharts };
+}
+
+/** A model's section: its trend charts, I-MR charts of both metrics, and the drift chart. */
+async function modelSection(
+  db: Database,
+  model: string,
+  options: ReportOptions,
+  days: number,
+): Promise<string> {
+  const charts = await modelTrendSvgs(db, model, options.date, days);
+  for (const metric of ["sigma_gradient", "linearity_error"] as const) {
+    const imr = await imrChartSvg(db, model, metric);
+    if (imr) charts.push(imr);
   }
-  const tracks = summaries.reduce((n, s) => n + Number(s.tracks), 0);
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>lta report ${options.date}</title>
+  const drift = await driftChartSvg(db, model, options.spcBaseline ?? 30);
+  if (drift) charts.push(drift);
+  return `<section><h2>${escapeXml(model)}</h2>${
+    charts.map((c) => `<figure>${c}</figure>`).join("")
+  }</section>`;
+}
+
+/** The report page around its parts. */
+function reportHtml(
+  r: {
+    date: string;
+    days: number;
+    tracks: number;
+    summaries: ModelSummary[];
+    failing: string[];
+    sections: string[];
+  },
+): string {
+  const summaryRows = r.summaries.map((s) =>
+    `<tr><td>${escapeXml(s.model)}</td><td>${s.files}</td><td>${s.tracks}</td><td>${pct(s.pass_rate)}</td>` +
+    `<td>${
+      pct(s.sigma_pass_rate)
+    }</td><td>${s.near_misses}</td><td>${s.failing}</td><td>${s.alarms}</td></tr>`
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>lta report ${r.date}</title>
 <style>
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#212121}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
 th{background:#f5f5f5}.FAIL{color:#c62828;font-weight:bold}.ERROR{color:#616161;font-weight:bold}
 figure{margin:12px 0}section{margin-top:28px}
 </style></head><body>
-<h1>Laser-trim report for ${options.date}</h1>
-<p>${tracks} track(s) tested on ${options.date}, ${summaries.length} model(s). Trend charts cover the last ${days} days.</p>
+<h1>Laser-trim report for ${r.date}</h1>
+<p>${r.tracks} track(s) tested on ${r.date}, ${r.summaries.length} model(s). Trend charts cover the last ${r.days} days.</p>
 <h2>Summary per model</h2>
 <table><thead><tr><th>model</th><th>files</th><th>tracks</th><th>pass rate</th><th>sigma pass rate</th>
 <th>near misses</th><th>failing</th><th>open SPC/drift alarms</th></tr></thead><tbody>
-${
-    summaries.map((s) =>
-      `<tr><td>${escapeXml(s.model)}</td><td>${s.files}</td><td>${s.tracks}</td><td>${
-        pct(s.pass_rate)
-      }</td>` +
-      `<td>${
-        pct(s.sigma_pass_rate)
-      }</td><td>${s.near_misses}</td><td>${s.failing}</td><td>${s.alarms}</td></tr>`
-    ).join("\n")
-  }
+${summaryRows.join("\n")}
 </tbody></table>
 <h2>Failing tracks</h2>
 ${
-    failingRows.length
+    r.failing.length
       ? `<table><thead><tr><th>model</th><th>serial</th><th>file</th><th>track</th><th>status</th><th>reason</th></tr></thead><tbody>
-${failingRows.join("\n")}
+${r.failing.join("\n")}
 </tbody></table>`
       : "<p>None.</p>"
   }
-${sections.join("\n")}
+${r.sections.join("\n")}
 </body></html>
 `;
-  const index = join(dir, "index.html");
-  await Deno.writeTextFile(index, html);
-  return { dir, index, models: summaries.length, tracks, trackCharts };
 }

@@ -25,50 +25,9 @@ export function addApiRoutes(
   read: Read,
   limited: (c: Context) => Response | null,
 ): void {
-  app.get("/api/files", async (c) => {
-    const limit = num(c.req.query("limit"), 100, 1000);
-    const status = c.req.query("status");
-    return c.json(await read((r) => listFiles(r, status ?? null, limit)));
-  });
-
-  app.get("/api/files/:id", async (c) => {
-    const id = num(c.req.param("id"), -1, Number.MAX_SAFE_INTEGER);
-    const body = await read((r) => fileWithTracks(r, id));
-    return body ? c.json(body) : c.json({ error: `no file ${c.req.param("id")}` }, 404);
-  });
-
-  app.get("/api/tracks", async (c) => {
-    const since = c.req.query("since");
-    if (since && !isIsoDate(since)) {
-      return c.json({ error: "since must be YYYY-MM-DD", code: "bad_request" }, 400);
-    }
-    const limit = num(c.req.query("limit"), 1000, 10_000);
-    const filter = {
-      model: c.req.query("model") ?? null,
-      since: since ?? null,
-      status: c.req.query("status") ?? null,
-      limit,
-    };
-    const rows = await read((r) => listTracks(r, filter));
-    return c.json(rows);
-  });
-
-  app.get("/api/models", async (c) => c.json(await read((r) => modelSummaries(r))));
-
-  app.get("/api/files/:id/tracks/:track/chart.svg", async (c) => {
-    const { trackChartData, trackChartSvg } = await import("../render/track_chart.ts");
-    const id = num(c.req.param("id"), -1, Number.MAX_SAFE_INTEGER);
-    const data = await read((r) => trackChartData(r, id, c.req.param("track")));
-    if (!data) {
-      return c.json({ error: `no analysed track ${c.req.param("track")} in file ${c.req.param("id")}` }, 404);
-    }
-    return c.body(await trackChartSvg(data), 200, { "content-type": "image/svg+xml" });
-  });
-
+  addHistoryReads(app, read);
   app.post("/api/query", (c) => guardedQuery(c, ctx));
-
   app.post("/api/snapshot", async (c) => limited(c) ?? c.json({ path: await ctx.snapshot() }));
-
   app.post("/api/export/parquet", async (c) => {
     const refused = limited(c);
     if (refused) return refused;
@@ -78,6 +37,43 @@ export function addApiRoutes(
       return c.json({ error: `since must be YYYY-MM-DD, got "${since}"` }, 400);
     }
     return c.json(await ctx.exportParquet(since));
+  });
+}
+
+/** Files, tracks, models and a track's chart. */
+function addHistoryReads(app: Hono, read: Read): void {
+  app.get("/api/files", async (c) => {
+    const limit = num(c.req.query("limit"), 100, 1000);
+    const status = c.req.query("status");
+    return c.json(await read((r) => listFiles(r, status ?? null, limit)));
+  });
+  app.get("/api/files/:id", async (c) => {
+    const id = num(c.req.param("id"), -1, Number.MAX_SAFE_INTEGER);
+    const body = await read((r) => fileWithTracks(r, id));
+    return body ? c.json(body) : c.json({ error: `no file ${c.req.param("id")}` }, 404);
+  });
+  app.get("/api/tracks", async (c) => {
+    const since = c.req.query("since");
+    if (since && !isIsoDate(since)) {
+      return c.json({ error: "since must be YYYY-MM-DD", code: "bad_request" }, 400);
+    }
+    const filter = {
+      model: c.req.query("model") ?? null,
+      since: since ?? null,
+      status: c.req.query("status") ?? null,
+      limit: num(c.req.query("limit"), 1000, 10_000),
+    };
+    return c.json(await read((r) => listTracks(r, filter)));
+  });
+  app.get("/api/models", async (c) => c.json(await read((r) => modelSummaries(r))));
+  app.get("/api/files/:id/tracks/:track/chart.svg", async (c) => {
+    const { trackChartData, trackChartSvg } = await import("../render/track_chart.ts");
+    const id = num(c.req.param("id"), -1, Number.MAX_SAFE_INTEGER);
+    const data = await read((r) => trackChartData(r, id, c.req.param("track")));
+    if (!data) {
+      return c.json({ error: `no analysed track ${c.req.param("track")} in file ${c.req.param("id")}` }, 404);
+    }
+    return c.body(await trackChartSvg(data), 200, { "content-type": "image/svg+xml" });
   });
 }
 

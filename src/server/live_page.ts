@@ -10,33 +10,14 @@ const pct = (x: unknown) => (x === null || x === undefined ? "—" : `${(Number(
 export async function livePage(r: Queryable, ctx: ServerContext): Promise<string> {
   const files = await latestFiles(r);
   const models = await modelSummaries(r);
-  let latestReport: string | null = null;
-  try {
-    const days = [...Deno.readDirSync(ctx.config.reportsDir)]
-      .filter((e) => e.isDirectory && /^\d{4}-\d{2}-\d{2}$/.test(e.name))
-      .map((e) => e.name)
-      .sort();
-    latestReport = days.at(-1) ?? null;
-  } catch {
-    // no reports yet
-  }
+  const latestReport = newestReportDay(ctx.config.reportsDir);
   const s = ctx.service;
-  const fileRows = files.map((f) => {
-    const tracks = ((f.tracks as string[] | null) ?? []).map((entry) => {
-      const [track, status] = entry.split(":");
-      return `<a class="chart ${status}" href="/api/files/${f.file_id}/tracks/${
-        encodeURIComponent(track)
-      }/chart.svg">` +
-        `${escapeXml(track)} ${status}</a>`;
-    });
-    const verdict = f.status === "quarantined"
-      ? `<span class="FAIL">quarantined: ${escapeXml(String(f.reason_code))}</span>`
-      : tracks.join(" ");
-    return `<tr><td>${f.file_id}</td><td>${escapeXml(String(f.file_name))}</td><td>${
-      escapeXml(String(f.model ?? ""))
+  const modelRows = models.map((m) =>
+    `<tr><td>${escapeXml(String(m.model ?? "(unknown)"))}</td><td>${m.tracks}</td><td>${
+      pct(m.pass_rate)
     }</td>` +
-      `<td>${escapeXml(String(f.serial ?? ""))}</td><td>${f.at}</td><td>${verdict}</td></tr>`;
-  });
+    `<td>${m.near_misses}</td></tr>`
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30"><title>lta</title>
 <style>
@@ -56,18 +37,43 @@ ${
   }</p>
 <h2>Latest files</h2>
 <table><thead><tr><th>id</th><th>file</th><th>model</th><th>serial</th><th>loaded</th><th>tracks (chart)</th></tr></thead><tbody>
-${fileRows.join("\n") || '<tr><td colspan="6">No files yet.</td></tr>'}
+${files.map(fileRow).join("\n") || '<tr><td colspan="6">No files yet.</td></tr>'}
 </tbody></table>
 <h2>Pass rate per model</h2>
 <table><thead><tr><th>model</th><th>tracks</th><th>pass rate</th><th>near misses</th></tr></thead><tbody>
-${
-    models.map((m) =>
-      `<tr><td>${escapeXml(String(m.model ?? "(unknown)"))}</td><td>${m.tracks}</td><td>${
-        pct(m.pass_rate)
-      }</td><td>${m.near_misses}</td></tr>`
-    ).join("\n")
-  }
+${modelRows.join("\n")}
 </tbody></table>
 </body></html>
 `;
+}
+
+/** The newest report folder's day, or `null` before the first report. */
+function newestReportDay(reportsDir: string): string | null {
+  try {
+    const days = [...Deno.readDirSync(reportsDir)]
+      .filter((e) => e.isDirectory && /^\d{4}-\d{2}-\d{2}$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
+    return days.at(-1) ?? null;
+  } catch {
+    return null; // no reports yet
+  }
+}
+
+/** A latest file: its verdict per track, each linked to its chart, or why it was quarantined. */
+function fileRow(f: Record<string, unknown>): string {
+  const tracks = ((f.tracks as string[] | null) ?? []).map((entry) => {
+    const [track, status] = entry.split(":");
+    return `<a class="chart ${status}" href="/api/files/${f.file_id}/tracks/${
+      encodeURIComponent(track)
+    }/chart.svg">` +
+      `${escapeXml(track)} ${status}</a>`;
+  });
+  const verdict = f.status === "quarantined"
+    ? `<span class="FAIL">quarantined: ${escapeXml(String(f.reason_code))}</span>`
+    : tracks.join(" ");
+  return `<tr><td>${f.file_id}</td><td>${escapeXml(String(f.file_name))}</td><td>${
+    escapeXml(String(f.model ?? ""))
+  }</td>` +
+    `<td>${escapeXml(String(f.serial ?? ""))}</td><td>${f.at}</td><td>${verdict}</td></tr>`;
 }

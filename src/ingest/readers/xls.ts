@@ -12,23 +12,8 @@ import {
   type SheetRow,
   type WorkbookReader,
 } from "./workbook.ts";
-
-const REC = {
-  FORMULA: 0x0006,
-  EOF: 0x000a,
-  FILEPASS: 0x002f,
-  CONTINUE: 0x003c,
-  BOUNDSHEET: 0x0085,
-  MULRK: 0x00bd,
-  SST: 0x00fc,
-  LABELSST: 0x00fd,
-  NUMBER: 0x0203,
-  LABEL: 0x0204,
-  BOOLERR: 0x0205,
-  STRING: 0x0207,
-  RK: 0x027e,
-  BOF: 0x0809,
-} as const;
+import { biffChars, decodeRk, REC } from "./xls_records.ts";
+import { readSharedStrings } from "./xls_sst.ts";
 
 interface SheetEntry {
   name: string;
@@ -121,7 +106,9 @@ class XlsWorkbook implements WorkbookReader {
         const [sheetName] = this.#shortString(body + 6);
         if (kind === 0) sheets.push({ name: sheetName, offset });
       } else if (type === REC.SST) {
-        pos = this.#readSst(pos);
+        const sst = readSharedStrings(s, v, pos, this.name);
+        this.#sst = sst.strings;
+        pos = sst.end;
         continue;
       } else if (type === REC.EOF) {
         break;
@@ -138,104 +125,14 @@ class XlsWorkbook implements WorkbookReader {
   #shortString(at: number): [string, number] {
     const cch = this.stream[at];
     const high = (this.stream[at + 1] & 1) === 1;
-    return [this.#chars(at + 2, cch, high), at + 2 + cch * (high ? 2 : 1)];
+    return [biffChars(this.stream, at + 2, cch, high), at + 2 + cch * (high ? 2 : 1)];
   }
 
   /** XLUnicodeString: 2-byte count, flag, chars (no runs), as in LABEL and STRING records. */
   #longString(at: number): string {
     const cch = this.#view.getUint16(at, true);
     const high = (this.stream[at + 2] & 1) === 1;
-    return this.#chars(at + 3, cch, high);
-  }
-
-  #chars(at: number, count: number, high: boolean): string {
-    const s = this.stream;
-    let out = "";
-    if (high) {
-      for (let i = 0; i < count; i++) out += String.fromCharCode(s[at + 2 * i] | (s[at + 2 * i + 1] << 8));
-    } else {
-      for (let i = 0; i < count; i++) out += String.fromCharCode(s[at + i]);
-    }
-    return out;
-  }
-
-  /**
-   * Decodes the shared string table. Strings may cross into CONTINUE records; a string's characters
-   * resume after a fresh flag byte there, while run and extension data continue without one.
-   */
-  #readSst(start: number): number {
-    const s = this.stream;
-    const v = this.#view;
-    const segments: Array<[number, number]> = [];
-    let pos = start;
-    do {
-      const len = v.getUint16(pos + 2, true);
-      segments.push([pos + 4, pos + 4 + len]);
-      pos += 4 + len;
-    } while (pos + 4 <= s.length && v.getUint16(pos, true) === REC.CONTINUE);
-    const end = pos;
-
-    let seg = 0;
-    let at = segments[0][0] + 8;
-    const unique = v.getUint32(segments[0][0] + 4, true);
-    const advance = () => {
-      while (seg < segments.length && at >= segments[seg][1]) {
-        seg++;
-        if (seg < segments.length) at = segments[seg][0];
-      }
-    };
-    const skip = (n: number) => {
-      while (n > 0) {
-        advance();
-        if (seg >= segments.length) return;
-        const take = Math.min(n, segments[seg][1] - at);
-        at += take;
-        n -= take;
-      }
-    };
-    const u8 = () => {
-      advance();
-      return s[at++];
-    };
-    const u16 = () => u8() | (u8() << 8);
-    const u32 = () => (u16() | (u16() << 16)) >>> 0;
-
-    const table: string[] = [];
-    for (let i = 0; i < unique; i++) {
-      advance();
-      if (seg >= segments.length) break;
-      const cch = u16();
-      const flags = u8();
-      let high = (flags & 1) === 1;
-      const runs = flags & 0x08 ? u16() : 0;
-      const ext = flags & 0x04 ? u32() : 0;
-      let left = cch;
-      let text = "";
-      while (left > 0) {
-        if (at >= segments[seg][1]) {
-          seg++;
-          if (seg >= segments.length) break;
-          at = segments[seg][0];
-          high = (s[at++] & 1) === 1;
-        }
-        const fit = Math.min(left, Math.floor((segments[seg][1] - at) / (high ? 2 : 1)));
-        // A two-byte character never straddles records: one odd byte left means the table is damaged, and
-        // without this the loop would take nothing from it forever.
-        if (fit === 0) {
-          throw new ReadError(
-            "corrupt_file",
-            `${this.name}: shared string ${i + 1} of ${unique} splits a two-byte character across records`,
-          );
-        }
-        text += this.#chars(at, fit, high);
-        at += fit * (high ? 2 : 1);
-        left -= fit;
-      }
-      table.push(text);
-      skip(runs * 4 + ext);
-    }
-    this.#sst = table;
-    return end;
+    return biffChars(this.stream, at + 3, cch, high);
   }
 
   async *rows(sheet: string, options: RowOptions = {}): AsyncIterable<SheetRow> {
@@ -247,25 +144,13 @@ class XlsWorkbook implements WorkbookReader {
   *#decodeSheet(offset: number, sheet: string, maxColumns: number): Generator<SheetRow> {
     const s = this.stream;
     const v = this.#view;
-    let row = -1;
-    let cells: CellValue[] = [];
-    let pendingFormula: [number, number] | null = null;
     let pos = offset;
     let nested = 0;
     if (pos + 4 > s.length || v.getUint16(pos, true) !== REC.BOF) {
       throw new ReadError("corrupt_file", `${this.name}: sheet "${sheet}" does not start with a BOF record`);
     }
     pos += 4 + v.getUint16(pos + 2, true);
-    const put = (r: number, c: number, value: CellValue) => {
-      if (c >= maxColumns || value === null) return;
-      if (r !== row) {
-        if (row >= 0 && cells.length > 0) pending.push({ row, cells });
-        row = r;
-        cells = [];
-      }
-      cells[c] = value;
-    };
-    const pending: SheetRow[] = [];
+    const rows = new RowCollector(maxColumns);
     while (pos + 4 <= s.length) {
       const type = v.getUint16(pos, true);
       const len = v.getUint16(pos + 2, true);
@@ -278,50 +163,62 @@ class XlsWorkbook implements WorkbookReader {
       if (type === REC.BOF) nested++;
       else if (type === REC.EOF && nested-- === 0) break;
       if (nested > 0) continue;
-      switch (type) {
-        case REC.NUMBER:
-          put(v.getUint16(b, true), v.getUint16(b + 2, true), v.getFloat64(b + 6, true));
-          break;
-        case REC.RK:
-          put(v.getUint16(b, true), v.getUint16(b + 2, true), decodeRk(v.getInt32(b + 6, true)));
-          break;
-        case REC.MULRK: {
-          const r = v.getUint16(b, true);
-          const first = v.getUint16(b + 2, true);
-          const count = (len - 6) / 6;
-          for (let i = 0; i < count; i++) put(r, first + i, decodeRk(v.getInt32(b + 4 + i * 6 + 2, true)));
-          break;
-        }
-        case REC.LABELSST:
-          put(v.getUint16(b, true), v.getUint16(b + 2, true), this.#sst[v.getUint32(b + 6, true)] ?? null);
-          break;
-        case REC.LABEL:
-          put(v.getUint16(b, true), v.getUint16(b + 2, true), this.#longString(b + 6));
-          break;
-        case REC.BOOLERR:
-          put(v.getUint16(b, true), v.getUint16(b + 2, true), s[b + 7] === 0 ? s[b + 6] === 1 : null);
-          break;
-        case REC.FORMULA: {
-          const r = v.getUint16(b, true);
-          const c = v.getUint16(b + 2, true);
-          if (v.getUint16(b + 12, true) !== 0xffff) {
-            put(r, c, v.getFloat64(b + 6, true));
-          } else {
-            const kind = s[b + 6];
-            if (kind === 0) pendingFormula = [r, c];
-            else if (kind === 1) put(r, c, s[b + 8] === 1);
-            else if (kind === 3) put(r, c, "");
-          }
-          break;
-        }
-        case REC.STRING:
-          if (pendingFormula) put(pendingFormula[0], pendingFormula[1], this.#longString(b));
-          pendingFormula = null;
-          break;
-      }
-      if (pending.length > 0) yield pending.pop()!;
+      this.#cellRecord(type, b, len, rows);
+      if (rows.ready.length > 0) yield rows.ready.pop()!;
     }
-    if (row >= 0 && cells.length > 0) yield { row, cells };
+    const last = rows.last();
+    if (last) yield last;
+  }
+
+  /** The cells of one record of a sheet, if it holds any. */
+  #cellRecord(type: number, b: number, len: number, rows: RowCollector): void {
+    const s = this.stream;
+    const v = this.#view;
+    switch (type) {
+      case REC.NUMBER:
+        return rows.put(v.getUint16(b, true), v.getUint16(b + 2, true), v.getFloat64(b + 6, true));
+      case REC.RK:
+        return rows.put(v.getUint16(b, true), v.getUint16(b + 2, true), decodeRk(v.getInt32(b + 6, true)));
+      case REC.MULRK: {
+        const r = v.getUint16(b, true);
+        const first = v.getUint16(b + 2, true);
+        const count = (len - 6) / 6;
+        for (let i = 0; i < count; i++) rows.put(r, first + i, decodeRk(v.getInt32(b + 4 + i * 6 + 2, true)));
+        return;
+      }
+      case REC.LABELSST:
+        return rows.put(
+          v.getUint16(b, true),
+          v.getUint16(b + 2, true),
+          this.#sst[v.getUint32(b + 6, true)] ?? null,
+        );
+      case REC.LABEL:
+        return rows.put(v.getUint16(b, true), v.getUint16(b + 2, true), this.#longString(b + 6));
+      case REC.BOOLERR:
+        return rows.put(
+          v.getUint16(b, true),
+          v.getUint16(b + 2, true),
+          s[b + 7] === 0 ? s[b + 6] === 1 : null,
+        );
+      case REC.FORMULA:
+        return this.#formula(b, rows);
+      case REC.STRING:
+        // A formula's text result follows its FORMULA record.
+        if (rows.formula) rows.put(rows.formula[0], rows.formula[1], this.#longString(b));
+        rows.formula = null;
+    }
+  }
+
+  /** A formula's cached result: a number, a boolean, an empty string, or text in the next STRING record. */
+  #formula(b: number, rows: RowCollector): void {
+    const v = this.#view;
+    const r = v.getUint16(b, true);
+    const c = v.getUint16(b + 2, true);
+    if (v.getUint16(b + 12, true) !== 0xffff) return rows.put(r, c, v.getFloat64(b + 6, true));
+    const kind = this.stream[b + 6];
+    if (kind === 0) rows.formula = [r, c];
+    else if (kind === 1) rows.put(r, c, this.stream[b + 8] === 1);
+    else if (kind === 3) rows.put(r, c, "");
   }
 
   close(): void {
@@ -330,17 +227,28 @@ class XlsWorkbook implements WorkbookReader {
   }
 }
 
-/** RK: a 30-bit integer or the high 30 bits of a double, optionally divided by 100. */
-function decodeRk(rk: number): number {
-  let value: number;
-  if (rk & 2) {
-    value = rk >> 2;
-  } else {
-    RK_VIEW.setInt32(4, rk & ~3, true);
-    RK_VIEW.setInt32(0, 0, true);
-    value = RK_VIEW.getFloat64(0, true);
-  }
-  return rk & 1 ? value / 100 : value;
-}
+/** Gathers cells into rows as a sheet's records arrive in row order; a finished row waits in `ready`. */
+class RowCollector {
+  row = -1;
+  cells: CellValue[] = [];
+  readonly ready: SheetRow[] = [];
+  /** The cell of a FORMULA record whose text result comes in the next STRING record. */
+  formula: [number, number] | null = null;
 
-const RK_VIEW = new DataView(new ArrayBuffer(8));
+  constructor(private readonly maxColumns: number) {}
+
+  put(r: number, c: number, value: CellValue): void {
+    if (c >= this.maxColumns || value === null) return;
+    if (r !== this.row) {
+      if (this.row >= 0 && this.cells.length > 0) this.ready.push({ row: this.row, cells: this.cells });
+      this.row = r;
+      this.cells = [];
+    }
+    this.cells[c] = value;
+  }
+
+  /** The row still being gathered when the sheet ends. */
+  last(): SheetRow | null {
+    return this.row >= 0 && this.cells.length > 0 ? { row: this.row, cells: this.cells } : null;
+  }
+}
