@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { Config } from "../config/config.ts";
 import { Database } from "../db/database.ts";
 import { fileStamp, listSnapshots } from "../db/snapshot.ts";
+import { walPath } from "../db/sidecars.ts";
 import { checkDatabase } from "../db/verify.ts";
 import { discoverFiles } from "../ingest/discover.ts";
 import { type BudgetedDatabase, openBudgetedDatabase } from "../memory/budgeted_db.ts";
@@ -118,7 +119,7 @@ async function chooseSnapshot(db: string, report: RecoveryReport): Promise<void>
 async function keepDamaged(db: string): Promise<string[]> {
   const stamp = fileStamp();
   const kept: string[] = [];
-  for (const [from, suffix] of [[db, ""], [`${db}.wal`, ".wal"]]) {
+  for (const [from, suffix] of [[db, ""], [walPath(db), ".wal"]]) {
     if (!(await exists(from))) continue;
     const target = await freeName(
       `${db}.damaged-${stamp}${suffix}`,

@@ -4,8 +4,7 @@
  * goes through it (`client.ts`): DuckDB lets no second process open the file.
  */
 import type { Config } from "../config/config.ts";
-import { Database } from "../db/database.ts";
-import { DatabaseError } from "../db/errors.ts";
+import { openDatabase } from "../db/open.ts";
 import { discoverFiles } from "../ingest/discover.ts";
 import type { LoadOutcome } from "../ingest/load.ts";
 import { formatRows, type OutputFormat } from "../db/values.ts";
@@ -80,7 +79,7 @@ export async function queryCommand(sql: string, format: OutputFormat, config: Co
       truncated: body.truncated,
     };
   } else {
-    const db = await openExisting(config, true);
+    const db = await openDatabase(config, "read");
     try {
       result = await runReadOnlyQuery(db, sql, { maxRows: 1_000_000, timeoutMs: 600_000 });
     } finally {
@@ -91,19 +90,6 @@ export async function queryCommand(sql: string, format: OutputFormat, config: Co
   if (result.truncated) log(`(result cut at ${result.rows.length} rows)`);
 }
 
-/** Opens the database file, which must exist (a read-only open cannot create one). */
-export async function openExisting(config: Config, readOnly: boolean): Promise<Database> {
-  try {
-    await Deno.stat(config.db);
-  } catch {
-    throw new DatabaseError(
-      "database_missing",
-      `no database at ${config.db} (nothing ingested yet, or another --db / LTA_DB?)`,
-    );
-  }
-  return await Database.open(config.db, { readOnly });
-}
-
 /** `lta snapshot`: a read-only copy of the database, through the running service when there is one. */
 export async function snapshotCommand(config: Config): Promise<void> {
   const service = await ServiceClient.find(config);
@@ -111,7 +97,7 @@ export async function snapshotCommand(config: Config): Promise<void> {
     log(`wrote ${(await service.json("POST", "/api/snapshot")).path}`);
     return;
   }
-  const db = await Database.open(config.db);
+  const db = await openDatabase(config, "write");
   try {
     log(`wrote ${await takeSnapshot(db, config.snapshotKeep)}`);
   } finally {
@@ -137,7 +123,7 @@ export async function reprocessCommand(config: Config): Promise<FilesSummary | I
       bar.stop();
     }
   }
-  const db = await openExisting(config, true);
+  const db = await openDatabase(config, "read");
   let found: Awaited<ReturnType<typeof quarantinedFiles>>;
   try {
     found = await quarantinedFiles(db);

@@ -5,7 +5,7 @@
  */
 import type { Config } from "../config/config.ts";
 import { formatRows, type OutputFormat } from "../db/values.ts";
-import { Database } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
 import { acknowledgeAlarm, listAlarms, type Table } from "../actions/alarms.ts";
 import {
   analyzeSummaryLine,
@@ -24,11 +24,11 @@ import type { ExportResult } from "../export/parquet.ts";
 import { resolve } from "node:path";
 import { ServiceClient } from "./client.ts";
 import { log, progressBar } from "./output.ts";
-import { openExisting } from "./commands.ts";
+import { openDatabase } from "../db/open.ts";
 
 /** Runs `work` on the database file (opened read-only when `readOnly`), closed afterwards. */
 async function onFile<T>(config: Config, readOnly: boolean, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = readOnly ? await openExisting(config, true) : await Database.open(config.db);
+  const db = await openDatabase(config, readOnly ? "read" : "write");
   try {
     return await work(db);
   } finally {
@@ -132,7 +132,7 @@ export async function parquetExportCommand(
     }
     manifest = await service.json("POST", "/api/export/parquet", { since: options.since });
   } else {
-    await openExisting(config, true).then((db) => db.close());
+    await openDatabase(config, "read").then((db) => db.close());
     const { exportParquet } = await import("../export/parquet.ts");
     manifest = await exportParquet(config.db, {
       outDir: options.out ?? config.exportDir,

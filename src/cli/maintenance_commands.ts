@@ -4,8 +4,9 @@
  * one from the newest sound snapshot and the source files.
  */
 import type { Config } from "../config/config.ts";
-import { Database } from "../db/database.ts";
+import { openDatabase } from "../db/open.ts";
 import { databaseErrorCode } from "../db/errors.ts";
+import { walPath } from "../db/sidecars.ts";
 import { type Check, checkDatabase } from "../db/verify.ts";
 import { recoverDatabase } from "../actions/recover.ts";
 import { exists } from "../fs.ts";
@@ -15,7 +16,7 @@ import { log } from "./output.ts";
 /** The checks of the database file itself, before anything opens it. */
 async function fileChecks(path: string): Promise<Check[]> {
   const size = await Deno.stat(path).then((s) => s.size, () => null);
-  const wal = await Deno.stat(`${path}.wal`).then((s) => s.size, () => null);
+  const wal = await Deno.stat(walPath(path)).then((s) => s.size, () => null);
   return [
     {
       name: "file",
@@ -42,7 +43,7 @@ export async function doctorCommand(config: Config): Promise<void> {
     checks.push(...(await service.json("GET", "/api/doctor")).checks as Check[]);
   } else {
     try {
-      const db = await Database.open(config.db, { readOnly: true });
+      const db = await openDatabase(config, "read");
       try {
         checks.push({ name: "open", ok: true, detail: "opens, and its write-ahead log replays" });
         checks.push(...await checkDatabase(db, config.db));
@@ -75,7 +76,7 @@ export async function recoverCommand(config: Config): Promise<void> {
       `a service is running on ${config.db}; stop it first (recover writes a new database file)`,
     );
   }
-  if (!(await exists(config.db)) && !(await exists(`${config.db}.wal`))) {
+  if (!(await exists(config.db)) && !(await exists(walPath(config.db)))) {
     throw new Error(`no database at ${config.db} to recover`);
   }
   const report = await recoverDatabase(config, log);

@@ -10,6 +10,7 @@ import type {
 } from "@duckdb/node-api";
 import { sqlString } from "./values.ts";
 import { asDatabaseError } from "./errors.ts";
+import { walPath } from "./sidecars.ts";
 import { dirname } from "node:path";
 import { type BindParam, bindParam, Connection, plainRows } from "./connection.ts";
 import { CATALOG, type DatabaseOptions, DEFAULT_MEMORY_LIMIT, startInstance } from "./instance.ts";
@@ -206,7 +207,7 @@ export class Database extends Connection {
   walBytes(): number {
     if (!this.attached) return 0;
     try {
-      return Deno.statSync(`${this.path}.wal`).size;
+      return Deno.statSync(walPath(this.path)).size;
     } catch {
       return 0;
     }

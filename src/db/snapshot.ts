@@ -8,15 +8,13 @@
  * its own. Measured on a 22 MB file: the child copy 73–88 ms, DuckDB's `COPY FROM DATABASE` into an
  * attached file 382 ms (and it needs external access, which lta's instances turn off).
  */
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import type { Database } from "./database.ts";
 import { exists } from "../fs.ts";
 import { asDatabaseError } from "./errors.ts";
+import { snapshotDir } from "./sidecars.ts";
 
-/** The folder snapshots go to: `<db folder>/snapshots`. */
-export function snapshotDir(dbPath: string): string {
-  return join(dirname(dbPath), "snapshots");
-}
+export { snapshotDir };
 
 /**
  * Takes a snapshot. The caller must hold the database's exclusive turn (no write may run between the

@@ -9,6 +9,7 @@
 import { basename, join } from "node:path";
 import { Database, SCHEMA_VERSION } from "../db/database.ts";
 import { copyDatabase } from "../db/snapshot.ts";
+import { walPath } from "../db/sidecars.ts";
 import { exists } from "../fs.ts";
 import { sqlString } from "../db/values.ts";
 import { pruneSupersededExports } from "./prune.ts";
@@ -210,7 +211,7 @@ export async function exportParquetFromLive(
     return await exportParquet(copy, options);
   } finally {
     await Deno.remove(copy).catch(() => {});
-    await Deno.remove(`${copy}.wal`).catch(() => {});
+    await Deno.remove(walPath(copy)).catch(() => {});
     await Deno.remove(staging).catch(() => {});
   }
 }

@@ -2,6 +2,7 @@
  * A small file next to the database saying which process serves it and on which port, so `lta query` and
  * `lta snapshot` can go through the running service (DuckDB lets no other process open the file).
  */
+import { serviceStatePath } from "../db/sidecars.ts";
 
 export interface ServiceState {
   pid: number;
@@ -10,9 +11,8 @@ export interface ServiceState {
   startedAt: string;
 }
 
-export function stateFilePath(dbPath: string): string {
-  return `${dbPath}.service.json`;
-}
+/** Where the state file is: beside the database, named in `db/sidecars.ts`. */
+export const stateFilePath = serviceStatePath;
 
 export async function writeServiceState(dbPath: string, state: ServiceState): Promise<void> {
   await Deno.writeTextFile(stateFilePath(dbPath), JSON.stringify(state));
