@@ -18,6 +18,8 @@ export interface ReadLimits {
   timeoutMsPerMb: number;
   /** The child's memory (RSS, and its V8 heap) at which a read is stopped. */
   maxRssBytes: number;
+  /** What the next read may take, when less than `maxRssBytes` (what the budget leaves the child now). */
+  allowance?: () => number;
 }
 
 interface Reply {
@@ -131,6 +133,7 @@ export class ParseProcess {
     const child = this.#child!;
     const id = this.#next++;
     const { baseTimeoutMs, timeoutMsPerMb, maxRssBytes } = this.limits;
+    const allowed = Math.min(maxRssBytes, this.limits.allowance?.() ?? maxRssBytes);
     const deadlineMs = Math.round(baseTimeoutMs + (request.size / 1e6) * timeoutMsPerMb);
     const kill = (why: Error) => {
       if (this.#child !== child || this.#killedFor) return;
@@ -151,11 +154,11 @@ export class ParseProcess {
       ), deadlineMs);
     const watch = setInterval(async () => {
       const rss = await childRss(child.pid);
-      if (rss > maxRssBytes) {
+      if (rss > allowed) {
         kill(
           new ReadError(
             "too_large",
-            `${request.fileName}: reading it needed over ${Math.round(maxRssBytes / 1e6)} MB; it was stopped`,
+            `${request.fileName}: reading it needed over ${Math.round(allowed / 1e6)} MB; it was stopped`,
           ),
         );
       }
