@@ -70,3 +70,8 @@ export function latestFiles(r: Queryable) {
      GROUP BY ALL ORDER BY f.file_id DESC`,
   );
 }
+
+/** Whether a reading connection answers at all (`/ready`); throws DuckDB's error when it does not. */
+export async function answers(r: Queryable): Promise<void> {
+  await r.value("SELECT 1");
+}

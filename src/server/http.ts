@@ -6,7 +6,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { extname, join, normalize, resolve } from "node:path";
 import { type Connection, withConnection } from "../db/database.ts";
 import { withoutPaths } from "../db/query_guard.ts";
-import { lastJobRuns } from "../db/history_reads.ts";
+import { answers, lastJobRuns } from "../db/history_reads.ts";
 import { livePage } from "./live_page.ts";
 import { addCommandRoutes } from "./command_routes.ts";
 import { addApiRoutes } from "./api_routes.ts";
@@ -16,6 +16,7 @@ import { ActionError } from "../actions/errors.ts";
 import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
 import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.ts";
 import { readerAdmission, ReaderGate } from "./reader_gate.ts";
+import { addPageRoutes, PAGE_PREFIXES } from "./page_routes.tsx";
 
 export type { ServerContext, ServiceView } from "./context.ts";
 
@@ -32,7 +33,7 @@ export function createApp(ctx: ServerContext): Hono {
     shareWhileLoading: ctx.config.httpReaderShare,
     loading: () => ctx.service.loading(),
   });
-  app.use("*", readerAdmission(gate));
+  app.use("*", readerAdmission(gate, ["/api/", ...PAGE_PREFIXES]));
   const limited = copyLimit(ctx.config.exportsPerHour);
   app.get("/health", (c) => c.json({ status: "ok" }));
   // Browsers ask for it on every page; without an answer they log a 404 in the console.
@@ -49,6 +50,7 @@ export function createApp(ctx: ServerContext): Hono {
   app.get("/reports/*", (c) => reportFile(c, ctx.config.reportsDir));
   addCommandRoutes(app, ctx, limited);
   app.get("/", async (c) => c.html(await read((r) => livePage(r, ctx))));
+  addPageRoutes(app, read);
   app.onError((e, c) => {
     const answer = errorAnswer(e, c, ctx.db.path);
     // A 500 is lta's fault, not the client's: the IT person finds it in the service's log.
@@ -104,7 +106,7 @@ async function readinessProblems(
     problems.push(`inbox ${ctx.config.inbox} is missing`);
   }
   try {
-    await read((r) => r.value("SELECT 1"));
+    await read(answers);
   } catch (e) {
     problems.push(`database: ${(e as Error).message}`);
   }

@@ -26,6 +26,8 @@ table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding
 th{background:#f5f5f5}.PASS{color:#2e7d32}.WARNING{color:#ef6c00}.FAIL,.ERROR{color:#c62828}a.chart{margin-right:8px}
 </style></head><body>
 <h1>lta — laser-trim history</h1>
+<form action="/search" method="get" role="search"><input type="search" name="q" placeholder="serial, model or file name"
+ aria-label="search" size="30"> <button>Search</button></form>
 <p>Service ${s.stopping ? "stopping" : "running"} since ${new Date(s.startedAt).toISOString()} ·
 watcher ${s.watching ? "on" : "off"} · ${s.pending()} file(s) waiting · RSS ${
     (Deno.memoryUsage().rss / 1e6).toFixed(0)
@@ -72,8 +74,8 @@ function fileRow(f: Record<string, unknown>): string {
   const verdict = f.status === "quarantined"
     ? `<span class="FAIL">quarantined: ${escapeXml(String(f.reason_code))}</span>`
     : tracks.join(" ");
-  return `<tr><td>${f.file_id}</td><td>${escapeXml(String(f.file_name))}</td><td>${
-    escapeXml(String(f.model ?? ""))
-  }</td>` +
+  return `<tr><td>${f.file_id}</td><td><a href="/files/${f.file_id}">${
+    escapeXml(String(f.file_name))
+  }</a></td><td>${escapeXml(String(f.model ?? ""))}</td>` +
     `<td>${escapeXml(String(f.serial ?? ""))}</td><td>${f.at}</td><td>${verdict}</td></tr>`;
 }

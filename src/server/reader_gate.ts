@@ -99,10 +99,10 @@ export class ReaderGate {
   }
 }
 
-/** The gate as middleware for the routes that read: `/api/*` and the live page. */
-export function readerAdmission(gate: ReaderGate): MiddlewareHandler {
+/** The gate as middleware for the routes that read: the live page and paths under `prefixes`. */
+export function readerAdmission(gate: ReaderGate, prefixes: string[]): MiddlewareHandler {
   return async (c, next) => {
-    if (!c.req.path.startsWith("/api/") && c.req.path !== "/") return await next();
+    if (c.req.path !== "/" && !prefixes.some((p) => c.req.path.startsWith(p))) return await next();
     if (!await gate.enter()) {
       c.header("retry-after", "1");
       return c.json(

@@ -1,0 +1,98 @@
+/** `/files/{id}`: one file's ledger row (hash, version, quarantine reason) and its tracks' verdicts. */
+import { num, Page, Status, unitHref } from "./layout.tsx";
+
+type Row = Record<string, unknown>;
+
+const FIELDS: Array<[string, string]> = [
+  ["file_name", "file"],
+  ["status", "status"],
+  ["kind", "kind"],
+  ["system", "station layout"],
+  ["model", "model"],
+  ["serial", "serial"],
+  ["test_date", "test date (station clock)"],
+  ["version", "version of this file name"],
+  ["sha256", "content hash (SHA-256)"],
+  ["size_bytes", "size (bytes)"],
+  ["n_points", "points"],
+  ["ingested_at", "loaded (UTC)"],
+  ["path", "loaded from"],
+  ["reason_code", "quarantine reason"],
+  ["reason", "quarantine message"],
+  ["quarantine_path", "kept at"],
+];
+
+export function FilePage(props: { file: Row; tracks: Row[] }) {
+  const { file, tracks } = props;
+  return (
+    <Page title={`File ${file.file_id}: ${file.file_name}`}>
+      {file.model && file.serial
+        ? (
+          <p>
+            Unit: <a href={unitHref(file.model, file.serial)}>{String(file.model)} / {String(file.serial)}</a>
+          </p>
+        )
+        : null}
+      <table>
+        <tbody>
+          {FIELDS.filter(([k]) => file[k] !== null && file[k] !== undefined).map(([k, label]) => (
+            <tr>
+              <th>{label}</th>
+              <td class={k === "status" ? String(file.status) : undefined}>{String(file[k])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {tracks.length > 0 && (
+        <>
+          <h2>Tracks</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>track</th>
+                <th>verdict</th>
+                <th>sigma gradient / threshold</th>
+                <th>linearity error / spec</th>
+                <th>fail points</th>
+                <th>chart</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tracks.map((t) => (
+                <tr>
+                  <td>{String(t.track_id)}</td>
+                  <td>
+                    <Status status={t.overall_status} />
+                  </td>
+                  <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
+                  <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
+                  <td class="num">{num(t.fail_points)}</td>
+                  <td>
+                    <a
+                      href={`/api/files/${file.file_id}/tracks/${
+                        encodeURIComponent(String(t.track_id))
+                      }/chart.svg`}
+                    >
+                      chart
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </Page>
+  );
+}
+
+export function NotFoundPage(props: { what: string }) {
+  return (
+    <Page title="Not found">
+      <p>{props.what}</p>
+      <p>
+        <a href="/">Back to the live page</a>
+      </p>
+    </Page>
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * The frame of every page of the engineers' workbench: the title, the way around (live page, search), one
+ * search box, and print rules. Server-rendered with Hono's JSX; the pages need no script.
+ */
+import type { Child } from "hono/jsx";
+
+const STYLE = `
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0;color:#212121}
+header{display:flex;gap:16px;align-items:center;padding:10px 24px;background:#263238;color:#fff}
+header a{color:#fff;text-decoration:none;font-weight:bold}
+header form{margin-left:auto}header input{padding:4px 8px;width:260px}
+main{padding:16px 24px;max-width:1200px}
+table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
+th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.PASS{color:#2e7d32}.WARNING{color:#ef6c00}.FAIL,.ERROR,.quarantined{color:#c62828;font-weight:bold}
+figure{margin:8px 0 20px}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:90%;color:#555}
+.muted{color:#666}
+@media print{header form,header nav{display:none}header{background:none;color:#000}header a{color:#000}
+main{max-width:none}figure{break-inside:avoid}}
+`;
+
+/** A whole page: `title` in the tab and as its heading, `q` kept in the search box. */
+export function Page(props: { title: string; q?: string; children?: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title} · lta</title>
+        <style dangerouslySetInnerHTML={{ __html: STYLE }} />
+      </head>
+      <body>
+        <header>
+          <a href="/">lta</a>
+          <nav>
+            <a href="/">live</a>
+          </nav>
+          <form action="/search" method="get" role="search">
+            <input
+              type="search"
+              name="q"
+              value={props.q ?? ""}
+              placeholder="serial, model or file name"
+              aria-label="search"
+            />
+          </form>
+        </header>
+        <main>
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** A verdict, coloured by its meaning. */
+export function Status(props: { status: unknown }) {
+  return <span class={String(props.status)}>{String(props.status ?? "—")}</span>;
+}
+
+/** A number to 6 significant digits, `—` when there is none. */
+export function num(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  const n = Number(v);
+  return Number.isFinite(n) ? String(Number(n.toPrecision(6))) : String(v);
+}
+
+/** The address of a unit's page. */
+export function unitHref(model: unknown, serial: unknown): string {
+  return `/units/${encodeURIComponent(String(model))}/${encodeURIComponent(String(serial))}`;
+}

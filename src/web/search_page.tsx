@@ -1,0 +1,72 @@
+/** `/search?q=`: units whose serial, model or file name holds the text, newest first, and quarantined files. */
+import { Page, Status, unitHref } from "./layout.tsx";
+
+type Row = Record<string, unknown>;
+
+export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[]; limit: number }) {
+  const { q, units, quarantined } = props;
+  if (!q) {
+    return (
+      <Page title="Search">
+        <p>Type a serial, a model or part of a file name in the box above.</p>
+      </Page>
+    );
+  }
+  return (
+    <Page title={`Search: ${q}`} q={q}>
+      {units.length === 0 && quarantined.length === 0 && <p>Nothing found for “{q}”.</p>}
+      {units.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>model</th>
+              <th>serial</th>
+              <th>files</th>
+              <th>last test (station clock)</th>
+              <th>last verdict</th>
+            </tr>
+          </thead>
+          <tbody>
+            {units.map((u) => (
+              <tr>
+                <td>{String(u.model ?? "—")}</td>
+                <td>
+                  <a class="unit" href={unitHref(u.model, u.serial)}>{String(u.serial ?? "—")}</a>
+                </td>
+                <td class="num">{String(u.files)}</td>
+                <td>{String(u.last_test ?? "—")}</td>
+                <td>
+                  <Status status={u.last_status} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {units.length >= props.limit && <p class="muted">Only the newest {props.limit} units are shown.</p>}
+      {quarantined.length > 0 && (
+        <>
+          <h2>Quarantined files</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>file</th>
+                <th>reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {quarantined.map((f) => (
+                <tr>
+                  <td>
+                    <a href={`/files/${f.file_id}`}>{String(f.file_name)}</a>
+                  </td>
+                  <td class="quarantined">{String(f.reason_code)}: {String(f.reason)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </Page>
+  );
+}

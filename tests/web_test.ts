@@ -1,0 +1,88 @@
+/**
+ * The engineers' pages on a running service: search by serial, model or file name, a unit's story with its
+ * Final Test and charts, a file's ledger row, friendly 404s, and the walk search → unit → chart in
+ * Chromium with no console error and no failed request.
+ */
+import { equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { generatedFixtures } from "./_helpers.ts";
+import { CHROMIUM } from "./_chromium.ts";
+import { serviceFolder, serviceRows, startService } from "./_service_process.ts";
+
+Deno.test("search finds a unit, its page tells its story with the Final Test and charts, and Chromium walks it", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const final = manifest.find((m) => m.finalTest?.trimFile)!;
+  const trim = manifest.find((m) => m.file === final.finalTest!.trimFile)!;
+  const bad = manifest.find((m) => m.quarantine === "unknown_layout")!;
+  const others = manifest.filter((m) => m.system && m !== trim).slice(0, 4);
+  const folder = await serviceFolder();
+  for (const m of [final, trim, bad, ...others]) {
+    await Deno.copyFile(join(dir, m.file), join(folder.inbox, m.file));
+  }
+  const service = await startService(folder.configFile, folder.db);
+  const page = (path: string) =>
+    fetch(`${service.base}${path}`).then(async (r) => ({ status: r.status, html: await r.text() }));
+  try {
+    const end = Date.now() + 30_000;
+    while (Date.now() < end && (await serviceRows(service.base, "SELECT * FROM files")).length < 7) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const unitHref = `/units/${encodeURIComponent(trim.model!)}/${encodeURIComponent(trim.serial!)}`;
+    const found = await page(`/search?q=${encodeURIComponent(trim.serial!)}`);
+    equal(found.status, 200);
+    ok(found.html.includes(`href="${unitHref}"`), "the unit is listed with a link to its page");
+
+    const unit = await page(unitHref);
+    equal(unit.status, 200);
+    ok(unit.html.includes(trim.file) && unit.html.includes(final.file), "the trim file and its Final Test");
+    const charts = [...unit.html.matchAll(/<img src="([^"]+chart\.svg)"/g)].map((m) => m[1]);
+    equal(charts.length, trim.tracks!.length, "one chart per track");
+
+    const quarantined = await page(`/search?q=${encodeURIComponent(bad.file.slice(0, 12))}`);
+    ok(quarantined.html.includes("Quarantined files") && quarantined.html.includes("unknown_layout"));
+    const [{ file_id: badId }] = await serviceRows(
+      service.base,
+      `SELECT file_id FROM files WHERE status = 'quarantined'`,
+    );
+    const badPage = await page(`/files/${badId}`);
+    equal(badPage.status, 200);
+    ok(badPage.html.includes("unknown_layout") && badPage.html.includes("quarantine message"));
+    for (const missing of ["/units/no-such/unit", "/files/999999", "/files/abc"]) {
+      const r = await page(missing);
+      equal(r.status, 404, missing);
+      ok(r.html.includes("Back to the live page"), `${missing}: a page, not a bare error`);
+    }
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const tab = await browser.newPage();
+      const problems: string[] = [];
+      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
+      tab.on("pageerror", (e) => problems.push(`error: ${e.message}`));
+      tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+      tab.on("requestfailed", (r) => problems.push(`failed ${r.url()}`));
+      await tab.goto(`${service.base}/`);
+      await tab.fill("input[name=q]", trim.serial!);
+      await tab.press("input[name=q]", "Enter");
+      await tab.waitForURL(/\/search\?q=/);
+      await tab.click(`a.unit[href="${unitHref}"]`);
+      await tab.waitForURL(new RegExp(unitHref.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$"));
+      ok((await tab.textContent("h1"))!.includes(trim.serial!));
+      await tab.waitForLoadState("networkidle");
+      const widths = await tab.$$eval(
+        "figure img",
+        (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+      );
+      ok(widths.length === charts.length && widths.every((w) => w > 300), `charts drawn: ${widths}`);
+      equal(problems.join("\n"), "");
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    equal(await service.stop(), 0, service.log().slice(-1500));
+  }
+});
