@@ -114,9 +114,9 @@ export async function startService(configFile: string, db: string, as?: AsUser):
     await new Promise((r) => setTimeout(r, 100));
     try {
       const state = JSON.parse(await Deno.readTextFile(stateFilePath(db)));
-      const res = await fetch(`http://127.0.0.1:${state.port}/health`);
+      const res = await fetch(`http://${state.host}:${state.port}/health`);
       await res.body?.cancel();
-      if (res.ok) base = `http://127.0.0.1:${state.port}`;
+      if (res.ok) base = `http://${state.host}:${state.port}`;
     } catch { /* not yet */ }
   }
   return {

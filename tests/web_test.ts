@@ -86,3 +86,64 @@ Deno.test("search finds a unit, its page tells its story with the Final Test and
     equal(await service.stop(), 0, service.log().slice(-1500));
   }
 });
+
+Deno.test("with a token, a browser on another loopback address signs in once and reads the pages; the API still wants the bearer", async () => {
+  const token = "plant-token-7f3c";
+  const folder = await serviceFolder({ httpHost: "127.0.0.2", httpToken: token });
+  const service = await startService(folder.configFile, folder.db);
+  try {
+    ok(service.base.startsWith("http://127.0.0.2:"), service.base);
+    const api = await fetch(`${service.base}/api/files`);
+    await api.body?.cancel();
+    equal(api.status, 401, "no token, no data");
+    const page = await fetch(`${service.base}/search?q=1`, {
+      headers: { accept: "text/html" },
+      redirect: "manual",
+    });
+    await page.body?.cancel();
+    equal(page.status, 303);
+    equal(page.headers.get("location"), "/login?next=%2Fsearch%3Fq%3D1");
+    const wrong = await fetch(`${service.base}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ token: "guess", next: "/" }),
+      redirect: "manual",
+    });
+    equal(wrong.status, 401);
+    ok((await wrong.text()).includes("not the service"));
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      const problems: string[] = [];
+      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
+      tab.on("pageerror", (e) => problems.push(`error: ${e.message}`));
+      await tab.goto(`${service.base}/search?q=10`);
+      ok(tab.url().includes("/login?next="), tab.url());
+      await tab.fill("input[name=token]", token);
+      await tab.click("button[type=submit]");
+      await tab.waitForURL(/\/search\?q=10$/);
+      ok((await tab.textContent("h1"))!.includes("Search"));
+      const [cookie] = await context.cookies();
+      equal(cookie.httpOnly, true);
+      equal(cookie.sameSite, "Strict");
+      ok(!cookie.value.includes(token), "the cookie is a session id, not the token");
+      // The session reads the API in this browser; the token's own header does elsewhere.
+      equal((await tab.request.get(`${service.base}/api/files`)).status(), 200);
+      equal(problems.join("\n"), "");
+    } finally {
+      await browser.close();
+    }
+    const bearer = await fetch(`${service.base}/api/files`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await bearer.body?.cancel();
+    equal(bearer.status, 200);
+    ok(!service.log().includes(token), "the token never reaches the log");
+  } finally {
+    equal(await service.stop(), 0, service.log().slice(-1500));
+  }
+});

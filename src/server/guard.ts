@@ -27,20 +27,24 @@ export function hostGuard(names: string[]): MiddlewareHandler {
   };
 }
 
-/** Refuses a writing request that is not JSON, or that a page of another origin sent. */
-export function writeGuard(): MiddlewareHandler {
+/** Refuses a writing request that is not JSON (but on `formPaths`), or that a page of another origin sent. */
+export function writeGuard(formPaths: string[] = []): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return await next();
     const site = c.req.header("sec-fetch-site");
     const origin = c.req.header("origin");
     const host = c.req.header("host") ?? "";
-    if (
-      (site && site !== "same-origin" && site !== "none") ||
-      (origin && originHost(origin) !== host.toLowerCase())
-    ) {
+    // Browsers set Sec-Fetch-Site and pages cannot forge it; under our no-referrer policy a form post's
+    // Origin is "null", so Origin decides only where Sec-Fetch-Site is absent (older clients).
+    const crossSite = site
+      ? site !== "same-origin" && site !== "none"
+      : origin !== undefined && originHost(origin) !== host.toLowerCase();
+    if (crossSite) {
       return c.json({ error: "cross-site requests may not write", code: "cross_site" }, 403);
     }
-    if (!/^application\/json\b/i.test(c.req.header("content-type") ?? "")) {
+    if (
+      !formPaths.includes(c.req.path) && !/^application\/json\b/i.test(c.req.header("content-type") ?? "")
+    ) {
       return c.json({
         error: "send writing requests as JSON (content-type: application/json)",
         code: "not_json",

@@ -2,7 +2,7 @@
  * The HTTP layer of `lta serve` (Hono on `Deno.serve`): routes only. Every read runs on its own DuckDB
  * connection, so it sees committed data and never waits for, nor blocks, the ingest transaction.
  */
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import { extname, join, normalize, resolve } from "node:path";
 import { type Connection, withConnection } from "../db/database.ts";
 import { withoutPaths } from "../db/query_guard.ts";
@@ -17,6 +17,7 @@ import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
 import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.ts";
 import { readerAdmission, ReaderGate } from "./reader_gate.ts";
 import { addPageRoutes, PAGE_PREFIXES } from "./page_routes.tsx";
+import { accessGuard, addLoginRoutes, Sessions } from "./access.tsx";
 
 export type { ServerContext, ServiceView } from "./context.ts";
 
@@ -25,8 +26,11 @@ export function createApp(ctx: ServerContext): Hono {
   const app = new Hono();
   const read = <T>(work: (c: Connection) => Promise<T>) => withConnection(ctx.db, work);
   app.use("*", hostGuard(ctx.config.httpAllowedHosts), bodyCap(), pageHeaders());
-  if (ctx.config.httpToken) app.use("*", bearerToken(ctx.config.httpToken));
-  app.use("*", writeGuard());
+  const sessions = new Sessions();
+  if (ctx.config.httpToken) app.use("*", accessGuard(ctx.config.httpToken, sessions));
+  // The login form is the one write that is a form post (same-origin still required).
+  app.use("*", writeGuard(["/login"]));
+  if (ctx.config.httpToken) addLoginRoutes(app, ctx.config.httpToken, sessions);
   const gate = new ReaderGate({
     active: ctx.config.httpReaders,
     waiting: ctx.config.httpReaderQueue,
@@ -60,17 +64,6 @@ export function createApp(ctx: ServerContext): Hono {
     return answer;
   });
   return app;
-}
-
-/** Every route but `/health` needs the bearer token. */
-function bearerToken(token: string): MiddlewareHandler {
-  return async (c, next) => {
-    if (c.req.path === "/health") return await next();
-    if (c.req.header("authorization") !== `Bearer ${token}`) {
-      return c.json({ error: "missing or wrong bearer token" }, 401);
-    }
-    await next();
-  };
 }
 
 /** Snapshots and exports on request: each is a full copy of the history, so a few an hour (429 past it). */

@@ -43,46 +43,51 @@ export function FilePage(props: { file: Row; tracks: Row[] }) {
           ))}
         </tbody>
       </table>
-      {tracks.length > 0 && (
-        <>
-          <h2>Tracks</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>track</th>
-                <th>verdict</th>
-                <th>sigma gradient / threshold</th>
-                <th>linearity error / spec</th>
-                <th>fail points</th>
-                <th>chart</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tracks.map((t) => (
-                <tr>
-                  <td>{String(t.track_id)}</td>
-                  <td>
-                    <Status status={t.overall_status} />
-                  </td>
-                  <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
-                  <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
-                  <td class="num">{num(t.fail_points)}</td>
-                  <td>
-                    <a
-                      href={`/api/files/${file.file_id}/tracks/${
-                        encodeURIComponent(String(t.track_id))
-                      }/chart.svg`}
-                    >
-                      chart
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      )}
+      {tracks.length > 0 && <TrackTable fileId={file.file_id} tracks={tracks} />}
     </Page>
+  );
+}
+
+function TrackTable(props: { fileId: unknown; tracks: Row[] }) {
+  const headers = [
+    "track",
+    "verdict",
+    "sigma gradient / threshold",
+    "linearity error / spec",
+    "fail points",
+    "chart",
+  ];
+  return (
+    <>
+      <h2>Tracks</h2>
+      <table>
+        <thead>
+          <tr>{headers.map((h) => <th key={h}>{h}</th>)}</tr>
+        </thead>
+        <tbody>
+          {props.tracks.map((t) => (
+            <tr>
+              <td>{String(t.track_id)}</td>
+              <td>
+                <Status status={t.overall_status} />
+              </td>
+              <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
+              <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
+              <td class="num">{num(t.fail_points)}</td>
+              <td>
+                <a
+                  href={`/api/files/${props.fileId}/tracks/${
+                    encodeURIComponent(String(t.track_id))
+                  }/chart.svg`}
+                >
+                  chart
+                </a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

@@ -15,34 +15,7 @@ export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[];
   return (
     <Page title={`Search: ${q}`} q={q}>
       {units.length === 0 && quarantined.length === 0 && <p>Nothing found for “{q}”.</p>}
-      {units.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th>model</th>
-              <th>serial</th>
-              <th>files</th>
-              <th>last test (station clock)</th>
-              <th>last verdict</th>
-            </tr>
-          </thead>
-          <tbody>
-            {units.map((u) => (
-              <tr>
-                <td>{String(u.model ?? "—")}</td>
-                <td>
-                  <a class="unit" href={unitHref(u.model, u.serial)}>{String(u.serial ?? "—")}</a>
-                </td>
-                <td class="num">{String(u.files)}</td>
-                <td>{String(u.last_test ?? "—")}</td>
-                <td>
-                  <Status status={u.last_status} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {units.length > 0 && <UnitTable units={units} />}
       {units.length >= props.limit && <p class="muted">Only the newest {props.limit} units are shown.</p>}
       {quarantined.length > 0 && (
         <>
@@ -68,5 +41,34 @@ export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[];
         </>
       )}
     </Page>
+  );
+}
+
+function UnitTable(props: { units: Row[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {["model", "serial", "files", "last test (station clock)", "last verdict"].map((h) => (
+            <th key={h}>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.units.map((u) => (
+          <tr>
+            <td>{String(u.model ?? "—")}</td>
+            <td>
+              <a class="unit" href={unitHref(u.model, u.serial)}>{String(u.serial ?? "—")}</a>
+            </td>
+            <td class="num">{String(u.files)}</td>
+            <td>{String(u.last_test ?? "—")}</td>
+            <td>
+              <Status status={u.last_status} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

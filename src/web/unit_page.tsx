@@ -11,78 +11,17 @@ const chartHref = (t: Row) =>
 
 export function UnitPage(props: { model: string; serial: string; tracks: Row[]; finals: Row[] }) {
   const { model, serial, tracks, finals } = props;
-  const files = [...new Set(tracks.map((t) => Number(t.file_id)))];
+  const files = new Set(tracks.map((t) => Number(t.file_id))).size;
   return (
     <Page title={`Unit ${model} / ${serial}`}>
       <p>
-        {files.length} trim file(s), {tracks.length} track verdict(s), {finals.length}{" "}
+        {files} trim file(s), {tracks.length} track verdict(s), {finals.length}{" "}
         Final Test result(s). Test dates are the station's clock.
       </p>
       <h2>Verdicts</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>test date</th>
-            <th>file</th>
-            <th>track</th>
-            <th>verdict</th>
-            <th>sigma gradient / threshold</th>
-            <th>linearity error / spec</th>
-            <th>offset</th>
-            <th>fail points</th>
-            <th>reason</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tracks.map((t) => (
-            <tr>
-              <td>{String(t.test_date)}</td>
-              <td>
-                <a href={`/files/${t.file_id}`}>{String(t.file_name)}</a>
-                {t.trim_note ? <span class="muted">({String(t.trim_note)})</span> : null}
-              </td>
-              <td>{String(t.track_id)}</td>
-              <td>
-                <Status status={t.overall_status} />
-              </td>
-              <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
-              <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
-              <td class="num">{num(t.optimal_offset)}</td>
-              <td class="num">{num(t.fail_points)}</td>
-              <td>{String(t.status_reason ?? "")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <VerdictTable tracks={tracks} />
       <h2>Final Test</h2>
-      {finals.length === 0 ? <p>No Final Test of this unit loaded.</p> : (
-        <table>
-          <thead>
-            <tr>
-              <th>test date</th>
-              <th>file</th>
-              <th>track</th>
-              <th>verdict</th>
-              <th>against the trim</th>
-            </tr>
-          </thead>
-          <tbody>
-            {finals.map((f) => (
-              <tr>
-                <td>{String(f.test_date)}</td>
-                <td>
-                  <a href={`/files/${f.file_id}`}>{String(f.file_name)}</a>
-                </td>
-                <td>{String(f.track_id)}</td>
-                <td>
-                  <Status status={f.status} />
-                </td>
-                <td>{String(f.outcome ?? "no trim before it")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {finals.length === 0 ? <p>No Final Test of this unit loaded.</p> : <FinalTestTable finals={finals} />}
       <h2>Charts</h2>
       {tracks.filter((t) => t.overall_status !== "ERROR").map((t) => (
         <figure>
@@ -98,5 +37,74 @@ export function UnitPage(props: { model: string; serial: string; tracks: Row[]; 
         </figure>
       ))}
     </Page>
+  );
+}
+
+function VerdictTable(props: { tracks: Row[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {[
+            "test date",
+            "file",
+            "track",
+            "verdict",
+            "sigma gradient / threshold",
+            "linearity error / spec",
+            "offset",
+            "fail points",
+            "reason",
+          ].map((h) => <th key={h}>{h}</th>)}
+        </tr>
+      </thead>
+      <tbody>
+        {props.tracks.map((t) => (
+          <tr>
+            <td>{String(t.test_date)}</td>
+            <td>
+              <a href={`/files/${t.file_id}`}>{String(t.file_name)}</a>
+              {t.trim_note ? <span class="muted">({String(t.trim_note)})</span> : null}
+            </td>
+            <td>{String(t.track_id)}</td>
+            <td>
+              <Status status={t.overall_status} />
+            </td>
+            <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
+            <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
+            <td class="num">{num(t.optimal_offset)}</td>
+            <td class="num">{num(t.fail_points)}</td>
+            <td>{String(t.status_reason ?? "")}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FinalTestTable(props: { finals: Row[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {["test date", "file", "track", "verdict", "against the trim"].map((h) => <th key={h}>{h}</th>)}
+        </tr>
+      </thead>
+      <tbody>
+        {props.finals.map((f) => (
+          <tr>
+            <td>{String(f.test_date)}</td>
+            <td>
+              <a href={`/files/${f.file_id}`}>{String(f.file_name)}</a>
+            </td>
+            <td>{String(f.track_id)}</td>
+            <td>
+              <Status status={f.status} />
+            </td>
+            <td>{String(f.outcome ?? "no trim before it")}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
