@@ -1,5 +1,5 @@
 /** `/files/{id}`: one file's ledger row (hash, version, quarantine reason) and its tracks' verdicts. */
-import { num, Page, Status, unitHref } from "./layout.tsx";
+import { num, Page, TrackCells, unitHref } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -67,12 +67,7 @@ function TrackTable(props: { fileId: unknown; tracks: Row[] }) {
         <tbody>
           {props.tracks.map((t) => (
             <tr>
-              <td>{String(t.track_id)}</td>
-              <td>
-                <Status status={t.overall_status} />
-              </td>
-              <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
-              <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
+              <TrackCells t={t} />
               <td class="num">{num(t.fail_points)}</td>
               <td>
                 <a

@@ -59,6 +59,21 @@ export function Status(props: { status: unknown }) {
   return <span class={String(props.status)}>{String(props.status ?? "—")}</span>;
 }
 
+/** A track's id, verdict, and its two measures against their limits: the cells every track table starts with. */
+export function TrackCells(props: { t: Record<string, unknown> }) {
+  const { t } = props;
+  return (
+    <>
+      <td>{String(t.track_id)}</td>
+      <td>
+        <Status status={t.overall_status} />
+      </td>
+      <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
+      <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
+    </>
+  );
+}
+
 /** A number to 6 significant digits, `—` when there is none. */
 export function num(v: unknown): string {
   if (v === null || v === undefined) return "—";

@@ -2,7 +2,7 @@
  * `/units/{model}/{serial}`: a unit's whole story. Every trim file of its serial (re-trims included), oldest
  * first, each track's verdict and numbers with its chart, then the Final Tests of the same unit.
  */
-import { num, Page, Status } from "./layout.tsx";
+import { num, Page, Status, TrackCells } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -66,12 +66,7 @@ function VerdictTable(props: { tracks: Row[] }) {
               <a href={`/files/${t.file_id}`}>{String(t.file_name)}</a>
               {t.trim_note ? <span class="muted">({String(t.trim_note)})</span> : null}
             </td>
-            <td>{String(t.track_id)}</td>
-            <td>
-              <Status status={t.overall_status} />
-            </td>
-            <td class="num">{num(t.sigma_gradient)} / {num(t.sigma_threshold)}</td>
-            <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
+            <TrackCells t={t} />
             <td class="num">{num(t.optimal_offset)}</td>
             <td class="num">{num(t.fail_points)}</td>
             <td>{String(t.status_reason ?? "")}</td>
