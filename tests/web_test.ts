@@ -9,6 +9,9 @@ import { chromium } from "playwright-core";
 import { generatedFixtures } from "./_helpers.ts";
 import { CHROMIUM } from "./_chromium.ts";
 import { serviceFolder, serviceRows, startService } from "./_service_process.ts";
+import { buildConfig } from "../src/config/config.ts";
+import { Database } from "../src/db/database.ts";
+import { ingestCommand } from "../src/cli/commands.ts";
 
 Deno.test("search finds a unit, its page tells its story with the Final Test and charts, and Chromium walks it", async () => {
   const { dir, manifest } = await generatedFixtures();
@@ -143,6 +146,64 @@ Deno.test("with a token, a browser on another loopback address signs in once and
     await bearer.body?.cancel();
     equal(bearer.status, 200);
     ok(!service.log().includes(token), "the token never reaches the log");
+  } finally {
+    equal(await service.stop(), 0, service.log().slice(-1500));
+  }
+});
+
+Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays acknowledged after a restart", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const folder = await serviceFolder();
+  const trims = manifest.filter((m) => m.system).slice(0, 3);
+  // History with an open alarm, written before the service holds the file.
+  const config = buildConfig({}, {}, { db: folder.db, quarantineDir: folder.quarantineDir });
+  await ingestCommand(trims.map((m) => join(dir, m.file)), config);
+  const db = await Database.open(folder.db);
+  await db.exec(
+    `INSERT INTO spc_alarms (alarm_id, model, metric, rule, description, first_at, last_at, first_file_id,
+       last_file_id, file_ids, points, created_at)
+     SELECT 41, model, 'sigma_gradient', 'nelson_2', 'nine points in a row on one side of the centre line',
+            min(test_date), max(test_date), min(file_id), max(file_id), list(file_id), 9, now()
+     FROM files WHERE model = $1 GROUP BY model`,
+    [trims[0].model!],
+  );
+  db.close();
+  let service = await startService(folder.configFile, folder.db);
+  try {
+    const open = await (await fetch(`${service.base}/alarms`)).text();
+    ok(
+      open.includes("nine points in a row") && open.includes('action="/alarms/41/ack"'),
+      "listed, with its form",
+    );
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const tab = await browser.newPage();
+      const problems: string[] = [];
+      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
+      tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+      await tab.goto(`${service.base}/alarms`);
+      await tab.fill("form.ack input[name=cause]", "worn nozzle on station 2");
+      await tab.fill("form.ack input[name=by]", "M. Keller");
+      await tab.click("form.ack button");
+      await tab.waitForURL(/\/alarms\?show=open$/);
+      ok((await tab.content()).includes("No open alarms."), "gone from the open list");
+      equal(problems.join("\n"), "");
+    } finally {
+      await browser.close();
+    }
+    equal(await service.stop(), 0);
+    service = await startService(folder.configFile, folder.db);
+    const all = await (await fetch(`${service.base}/alarms?show=all`)).text();
+    ok(all.includes("UTC by M. Keller: worn nozzle on station 2"), "acknowledged, after a restart");
+    const again = await fetch(`${service.base}/alarms/41/ack`, {
+      method: "POST",
+      body: new URLSearchParams({ cause: "x", by: "" }),
+    });
+    equal(again.status, 400, "an acknowledgement names who made it");
+    await again.body?.cancel();
   } finally {
     equal(await service.stop(), 0, service.log().slice(-1500));
   }

@@ -10,6 +10,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { RateLimit } from "./guard.ts";
 import { LoginPage } from "../web/login_page.tsx";
+import { localPath } from "./page_routes.tsx";
 
 const COOKIE = "lta_session";
 /** What anyone may reach: the health check, the form, and the icon browsers fetch on every page. */
@@ -37,9 +38,6 @@ const sameText = (a: string, b: string) => {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 };
-
-/** Only a path of this service: `next` from a query string must not send anyone elsewhere. */
-const localPath = (next: string | undefined) => next && /^\/(?![/\\])/.test(next) ? next : "/";
 
 /**
  * Every route but `OPEN_PATHS` needs the bearer token or a session. A browser asking for a page

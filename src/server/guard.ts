@@ -27,8 +27,8 @@ export function hostGuard(names: string[]): MiddlewareHandler {
   };
 }
 
-/** Refuses a writing request that is not JSON (but on `formPaths`), or that a page of another origin sent. */
-export function writeGuard(formPaths: string[] = []): MiddlewareHandler {
+/** Refuses a writing request that is not JSON (but a page's form post), or that a page of another origin sent. */
+export function writeGuard(isFormPost: (path: string) => boolean = () => false): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return await next();
     const site = c.req.header("sec-fetch-site");
@@ -43,7 +43,7 @@ export function writeGuard(formPaths: string[] = []): MiddlewareHandler {
       return c.json({ error: "cross-site requests may not write", code: "cross_site" }, 403);
     }
     if (
-      !formPaths.includes(c.req.path) && !/^application\/json\b/i.test(c.req.header("content-type") ?? "")
+      !isFormPost(c.req.path) && !/^application\/json\b/i.test(c.req.header("content-type") ?? "")
     ) {
       return c.json({
         error: "send writing requests as JSON (content-type: application/json)",

@@ -16,7 +16,7 @@ import { ActionError } from "../actions/errors.ts";
 import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
 import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.ts";
 import { readerAdmission, ReaderGate } from "./reader_gate.ts";
-import { addPageRoutes, PAGE_PREFIXES } from "./page_routes.tsx";
+import { addPageRoutes, isFormPost, PAGE_PREFIXES } from "./page_routes.tsx";
 import { accessGuard, addLoginRoutes, Sessions } from "./access.tsx";
 
 export type { ServerContext, ServiceView } from "./context.ts";
@@ -28,8 +28,8 @@ export function createApp(ctx: ServerContext): Hono {
   app.use("*", hostGuard(ctx.config.httpAllowedHosts), bodyCap(), pageHeaders());
   const sessions = new Sessions();
   if (ctx.config.httpToken) app.use("*", accessGuard(ctx.config.httpToken, sessions));
-  // The login form is the one write that is a form post (same-origin still required).
-  app.use("*", writeGuard(["/login"]));
+  // Pages' forms (sign-in, acknowledging an alarm) post as forms; same-origin is still required.
+  app.use("*", writeGuard(isFormPost));
   if (ctx.config.httpToken) addLoginRoutes(app, ctx.config.httpToken, sessions);
   const gate = new ReaderGate({
     active: ctx.config.httpReaders,
@@ -54,7 +54,7 @@ export function createApp(ctx: ServerContext): Hono {
   app.get("/reports/*", (c) => reportFile(c, ctx.config.reportsDir));
   addCommandRoutes(app, ctx, limited);
   app.get("/", async (c) => c.html(await read((r) => livePage(r, ctx))));
-  addPageRoutes(app, read);
+  addPageRoutes(app, read, ctx);
   app.onError((e, c) => {
     const answer = errorAnswer(e, c, ctx.db.path);
     // A 500 is lta's fault, not the client's: the IT person finds it in the service's log.

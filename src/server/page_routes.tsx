@@ -3,9 +3,13 @@
  * `src/db` and render the answer (`src/web`), nothing more.
  */
 import type { Hono } from "hono";
+import { acknowledgeAlarm } from "../actions/alarms.ts";
+import { ActionError } from "../actions/errors.ts";
+import type { CommandContext } from "./command_routes.ts";
+import { AlarmsPage } from "../web/alarms_page.tsx";
 import type { Connection } from "../db/database.ts";
 import { fileWithTracks } from "../db/history_reads.ts";
-import { searchHistory, unitFinalTests, unitTracks } from "../db/unit_reads.ts";
+import { alarmList, searchHistory, unitFinalTests, unitTracks } from "../db/unit_reads.ts";
 import { SearchPage } from "../web/search_page.tsx";
 import { UnitPage } from "../web/unit_page.tsx";
 import { FilePage, NotFoundPage } from "../web/file_page.tsx";
@@ -16,9 +20,17 @@ type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
 const SEARCH_LIMIT = 100;
 
 /** The paths these routes serve (the reader gate admits them like the API). */
-export const PAGE_PREFIXES = ["/search", "/units/", "/files/"];
+export const PAGE_PREFIXES = ["/search", "/units/", "/files/", "/alarms"];
 
-export function addPageRoutes(app: Hono, read: Read): void {
+/** Writes that pages send as plain forms (same-origin is still required). */
+export const isFormPost = (path: string) => path === "/login" || /^\/alarms\/\d+\/ack$/.test(path);
+
+/** Only a path of this service: a `back` or `next` field must not send anyone elsewhere. */
+export const localPath = (path: unknown) =>
+  typeof path === "string" && /^\/(?![/\\])/.test(path) ? path : "/";
+
+export function addPageRoutes(app: Hono, read: Read, ctx: CommandContext): void {
+  addAlarmPages(app, read, ctx);
   app.get("/search", async (c) => {
     const q = (c.req.query("q") ?? "").trim().slice(0, 200);
     const found = q ? await read((r) => searchHistory(r, q, SEARCH_LIMIT)) : { units: [], quarantined: [] };
@@ -41,5 +53,23 @@ export function addPageRoutes(app: Hono, read: Read): void {
     if (!file) return c.html(<NotFoundPage what={`No file ${c.req.param("id")} in the ledger.`} />, 404);
     const { tracks, ...row } = file;
     return c.html(<FilePage file={row} tracks={tracks} />);
+  });
+}
+
+/** Alarms, and their acknowledgement from a form (through the writer, as the API's). */
+function addAlarmPages(app: Hono, read: Read, ctx: CommandContext): void {
+  app.get("/alarms", async (c) => {
+    const all = c.req.query("show") === "all";
+    const model = c.req.query("model") || null;
+    const alarms = await read((r) => alarmList(r, { all, model, limit: SEARCH_LIMIT }));
+    return c.html(<AlarmsPage all={all} model={model} alarms={alarms} limit={SEARCH_LIMIT} />);
+  });
+  app.post("/alarms/:id/ack", async (c) => {
+    const form = await c.req.parseBody();
+    const text = (key: string) => typeof form[key] === "string" ? String(form[key]).trim().slice(0, 500) : "";
+    const alarmId = Number(c.req.param("id"));
+    if (!text("by")) throw new ActionError("bad_request", "say who acknowledges the alarm");
+    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, { alarmId, cause: text("cause"), by: text("by") }));
+    return c.redirect(localPath(form.back), 303);
   });
 }

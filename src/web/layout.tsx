@@ -33,7 +33,7 @@ export function Page(props: { title: string; q?: string; children?: Child }) {
         <header>
           <a href="/">lta</a>
           <nav>
-            <a href="/">live</a>
+            <a href="/">live</a> <a href="/alarms">alarms</a>
           </nav>
           <form action="/search" method="get" role="search">
             <input
