@@ -208,3 +208,52 @@ Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays
     equal(await service.stop(), 0, service.log().slice(-1500));
   }
 });
+
+Deno.test("/quarantine lists a damaged file with its reason, and its button loads the file once it is fixed", async () => {
+  const { dir, manifest } = await generatedFixtures();
+  const good = manifest.find((m) => m.system === "A" && m.file.endsWith(".xls"))!;
+  const folder = await serviceFolder();
+  await Deno.writeFile(join(folder.inbox, good.file), new Uint8Array(100).fill(9));
+  const service = await startService(folder.configFile, folder.db);
+  const quarantined = async () =>
+    (await serviceRows(service.base, "SELECT file_id FROM files WHERE status = 'quarantined'")).length;
+  try {
+    const end = Date.now() + 20_000;
+    while (Date.now() < end && await quarantined() === 0) await new Promise((r) => setTimeout(r, 100));
+    const listed = await (await fetch(`${service.base}/quarantine`)).text();
+    ok(
+      listed.includes("1 file(s) in quarantine") && listed.includes("corrupt_file") &&
+        listed.includes(good.file),
+    );
+    // IT copies the station's good file over the damaged one in the quarantine folder.
+    await Deno.copyFile(join(dir, good.file), join(folder.quarantineDir, "corrupt_file", good.file));
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const tab = await browser.newPage();
+      const problems: string[] = [];
+      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
+      tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+      await tab.goto(`${service.base}/quarantine`);
+      await tab.click("text=Reprocess all");
+      await tab.waitForURL(/\/quarantine\?job=\d+$/);
+      ok((await tab.textContent("p[role=status]"))!.includes("Reprocessing"));
+      const until = Date.now() + 20_000;
+      while (Date.now() < until && !(await tab.content()).includes("0 file(s) in quarantine")) {
+        await new Promise((r) => setTimeout(r, 200));
+        await tab.reload();
+      }
+      ok((await tab.content()).includes("0 file(s) in quarantine"), "the fixed file left quarantine");
+      equal(problems.join("\n"), "");
+    } finally {
+      await browser.close();
+    }
+    const [row] = await serviceRows(service.base, "SELECT status, n_tracks FROM files");
+    equal(row.status, "loaded");
+    ok(Number(row.n_tracks) > 0);
+  } finally {
+    equal(await service.stop(), 0, service.log().slice(-1500));
+  }
+});

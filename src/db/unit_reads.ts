@@ -59,3 +59,15 @@ export function alarmList(r: Queryable, filter: { all: boolean; model: string | 
     [filter.all, filter.model, filter.limit],
   );
 }
+
+/** Quarantined files, newest first, with their reason; and how many there are in all. */
+export async function quarantinedFiles(r: Queryable, limit: number) {
+  const rows = await r.rows(
+    `SELECT file_id, file_name, reason_code, reason, quarantine_path,
+            strftime(ingested_at, '%Y-%m-%d %H:%M') AS quarantined_at
+     FROM files WHERE status = 'quarantined' ORDER BY file_id DESC LIMIT $1`,
+    [limit],
+  );
+  const total = Number(await r.value("SELECT count(*) FROM files WHERE status = 'quarantined'"));
+  return { rows, total };
+}

@@ -9,7 +9,9 @@ import type { CommandContext } from "./command_routes.ts";
 import { AlarmsPage } from "../web/alarms_page.tsx";
 import type { Connection } from "../db/database.ts";
 import { fileWithTracks } from "../db/history_reads.ts";
-import { alarmList, searchHistory, unitFinalTests, unitTracks } from "../db/unit_reads.ts";
+import { alarmList, quarantinedFiles, searchHistory, unitFinalTests, unitTracks } from "../db/unit_reads.ts";
+import { databaseErrorCode } from "../db/errors.ts";
+import { QuarantinePage } from "../web/quarantine_page.tsx";
 import { SearchPage } from "../web/search_page.tsx";
 import { UnitPage } from "../web/unit_page.tsx";
 import { FilePage, NotFoundPage } from "../web/file_page.tsx";
@@ -20,10 +22,11 @@ type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
 const SEARCH_LIMIT = 100;
 
 /** The paths these routes serve (the reader gate admits them like the API). */
-export const PAGE_PREFIXES = ["/search", "/units/", "/files/", "/alarms"];
+export const PAGE_PREFIXES = ["/search", "/units/", "/files/", "/alarms", "/quarantine"];
 
 /** Writes that pages send as plain forms (same-origin is still required). */
-export const isFormPost = (path: string) => path === "/login" || /^\/alarms\/\d+\/ack$/.test(path);
+export const isFormPost = (path: string) =>
+  path === "/login" || path === "/quarantine/reprocess" || /^\/alarms\/\d+\/ack$/.test(path);
 
 /** Only a path of this service: a `back` or `next` field must not send anyone elsewhere. */
 export const localPath = (path: unknown) =>
@@ -31,6 +34,7 @@ export const localPath = (path: unknown) =>
 
 export function addPageRoutes(app: Hono, read: Read, ctx: CommandContext): void {
   addAlarmPages(app, read, ctx);
+  addQuarantinePage(app, read, ctx);
   app.get("/search", async (c) => {
     const q = (c.req.query("q") ?? "").trim().slice(0, 200);
     const found = q ? await read((r) => searchHistory(r, q, SEARCH_LIMIT)) : { units: [], quarantined: [] };
@@ -71,5 +75,18 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext): void {
     if (!text("by")) throw new ActionError("bad_request", "say who acknowledges the alarm");
     await ctx.exclusive(() => acknowledgeAlarm(ctx.db, { alarmId, cause: text("cause"), by: text("by") }));
     return c.redirect(localPath(form.back), 303);
+  });
+}
+
+/** Quarantined files, and reprocessing them all as a job of the service (ingest goes on meanwhile). */
+function addQuarantinePage(app: Hono, read: Read, ctx: CommandContext): void {
+  app.get("/quarantine", async (c) => {
+    const job = ctx.jobs.get(Number(c.req.query("job")));
+    const listed = await read((r) => quarantinedFiles(r, SEARCH_LIMIT));
+    return c.html(<QuarantinePage {...listed} job={job} />);
+  });
+  app.post("/quarantine/reprocess", (c) => {
+    const job = ctx.jobs.start("reprocess", ctx.reprocess, (e) => databaseErrorCode(e) ?? "failed");
+    return c.redirect(`/quarantine?job=${job.id}`, 303);
   });
 }

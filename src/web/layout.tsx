@@ -7,7 +7,7 @@ import type { Child } from "hono/jsx";
 const STYLE = `
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0;color:#212121}
 header{display:flex;gap:16px;align-items:center;padding:10px 24px;background:#263238;color:#fff}
-header a{color:#fff;text-decoration:none;font-weight:bold}
+header a{color:#fff;text-decoration:none;font-weight:bold;margin-right:14px}
 header form{margin-left:auto}header input{padding:4px 8px;width:260px}
 main{padding:16px 24px;max-width:1200px}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
@@ -33,7 +33,7 @@ export function Page(props: { title: string; q?: string; children?: Child }) {
         <header>
           <a href="/">lta</a>
           <nav>
-            <a href="/">live</a> <a href="/alarms">alarms</a>
+            <a href="/">live</a> <a href="/alarms">alarms</a> <a href="/quarantine">quarantine</a>
           </nav>
           <form action="/search" method="get" role="search">
             <input

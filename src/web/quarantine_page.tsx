@@ -1,0 +1,51 @@
+/**
+ * `/quarantine`: the files lta could not take, each with its reason code and message, and one button that
+ * reads them all again (after a fix to the file or an lta upgrade), as `lta reprocess` does.
+ */
+import { Page } from "./layout.tsx";
+
+type Row = Record<string, unknown>;
+
+export function QuarantinePage(
+  props: { rows: Row[]; total: number; job?: { id: number; state: string } | null },
+) {
+  const { rows, total, job } = props;
+  return (
+    <Page title="Quarantine">
+      {job
+        ? <p role="status">Reprocessing started (job {job.id}, {job.state}); reload to see what it loaded.</p>
+        : null}
+      <p>
+        {total} file(s) in quarantine{total > rows.length ? `; the newest ${rows.length} are listed` : ""}.
+      </p>
+      {total > 0 && (
+        <form method="post" action="/quarantine/reprocess">
+          <button type="submit">Reprocess all</button>{" "}
+          <span class="muted">reads every quarantined file again</span>
+        </form>
+      )}
+      {rows.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              {["file", "quarantined (UTC)", "reason", "message", "kept at"].map((h) => <th key={h}>{h}</th>)}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((f) => (
+              <tr>
+                <td>
+                  <a href={`/files/${f.file_id}`}>{String(f.file_name)}</a>
+                </td>
+                <td>{String(f.quarantined_at)}</td>
+                <td class="quarantined">{String(f.reason_code)}</td>
+                <td>{String(f.reason)}</td>
+                <td class="muted">{String(f.quarantine_path ?? "")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Page>
+  );
+}
