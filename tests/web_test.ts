@@ -5,13 +5,37 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { generatedFixtures } from "./_helpers.ts";
 import { CHROMIUM } from "./_chromium.ts";
 import { serviceFolder, serviceRows, startService } from "./_service_process.ts";
 import { buildConfig } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
+
+/**
+ * Runs `visit` in a fresh Chromium tab; returns what went wrong on the pages it opened: console messages,
+ * page errors, responses of 400 and above, failed requests.
+ */
+async function inChromium(visit: (tab: Page, context: BrowserContext) => Promise<void>): Promise<string[]> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
+  try {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const problems: string[] = [];
+    tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
+    tab.on("pageerror", (e) => problems.push(`error: ${e.message}`));
+    tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+    tab.on("requestfailed", (r) => problems.push(`failed ${r.url()}`));
+    await visit(tab, context);
+    return problems;
+  } finally {
+    await browser.close();
+  }
+}
 
 Deno.test("search finds a unit, its page tells its story with the Final Test and charts, and Chromium walks it", async () => {
   const { dir, manifest } = await generatedFixtures();
@@ -57,17 +81,7 @@ Deno.test("search finds a unit, its page tells its story with the Final Test and
       ok(r.html.includes("Back to the live page"), `${missing}: a page, not a bare error`);
     }
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu"],
-    });
-    try {
-      const tab = await browser.newPage();
-      const problems: string[] = [];
-      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
-      tab.on("pageerror", (e) => problems.push(`error: ${e.message}`));
-      tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
-      tab.on("requestfailed", (r) => problems.push(`failed ${r.url()}`));
+    const problems = await inChromium(async (tab) => {
       await tab.goto(`${service.base}/`);
       await tab.fill("input[name=q]", trim.serial!);
       await tab.press("input[name=q]", "Enter");
@@ -81,10 +95,8 @@ Deno.test("search finds a unit, its page tells its story with the Final Test and
         (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
       );
       ok(widths.length === charts.length && widths.every((w) => w > 300), `charts drawn: ${widths}`);
-      equal(problems.join("\n"), "");
-    } finally {
-      await browser.close();
-    }
+    });
+    equal(problems.join("\n"), "");
   } finally {
     equal(await service.stop(), 0, service.log().slice(-1500));
   }
@@ -114,16 +126,7 @@ Deno.test("with a token, a browser on another loopback address signs in once and
     equal(wrong.status, 401);
     ok((await wrong.text()).includes("not the service"));
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu"],
-    });
-    try {
-      const context = await browser.newContext();
-      const tab = await context.newPage();
-      const problems: string[] = [];
-      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
-      tab.on("pageerror", (e) => problems.push(`error: ${e.message}`));
+    const problems = await inChromium(async (tab, context) => {
       await tab.goto(`${service.base}/search?q=10`);
       ok(tab.url().includes("/login?next="), tab.url());
       await tab.fill("input[name=token]", token);
@@ -136,10 +139,8 @@ Deno.test("with a token, a browser on another loopback address signs in once and
       ok(!cookie.value.includes(token), "the cookie is a session id, not the token");
       // The session reads the API in this browser; the token's own header does elsewhere.
       equal((await tab.request.get(`${service.base}/api/files`)).status(), 200);
-      equal(problems.join("\n"), "");
-    } finally {
-      await browser.close();
-    }
+    });
+    equal(problems.join("\n"), "");
     const bearer = await fetch(`${service.base}/api/files`, {
       headers: { authorization: `Bearer ${token}` },
     });
@@ -175,25 +176,15 @@ Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays
       open.includes("nine points in a row") && open.includes('action="/alarms/41/ack"'),
       "listed, with its form",
     );
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu"],
-    });
-    try {
-      const tab = await browser.newPage();
-      const problems: string[] = [];
-      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
-      tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+    const problems = await inChromium(async (tab) => {
       await tab.goto(`${service.base}/alarms`);
       await tab.fill("form.ack input[name=cause]", "worn nozzle on station 2");
       await tab.fill("form.ack input[name=by]", "M. Keller");
       await tab.click("form.ack button");
       await tab.waitForURL(/\/alarms\?show=open$/);
       ok((await tab.content()).includes("No open alarms."), "gone from the open list");
-      equal(problems.join("\n"), "");
-    } finally {
-      await browser.close();
-    }
+    });
+    equal(problems.join("\n"), "");
     equal(await service.stop(), 0);
     service = await startService(folder.configFile, folder.db);
     const all = await (await fetch(`${service.base}/alarms?show=all`)).text();
@@ -227,15 +218,7 @@ Deno.test("/quarantine lists a damaged file with its reason, and its button load
     );
     // IT copies the station's good file over the damaged one in the quarantine folder.
     await Deno.copyFile(join(dir, good.file), join(folder.quarantineDir, "corrupt_file", good.file));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu"],
-    });
-    try {
-      const tab = await browser.newPage();
-      const problems: string[] = [];
-      tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
-      tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+    const problems = await inChromium(async (tab) => {
       await tab.goto(`${service.base}/quarantine`);
       await tab.click("text=Reprocess all");
       await tab.waitForURL(/\/quarantine\?job=\d+$/);
@@ -246,10 +229,8 @@ Deno.test("/quarantine lists a damaged file with its reason, and its button load
         await tab.reload();
       }
       ok((await tab.content()).includes("0 file(s) in quarantine"), "the fixed file left quarantine");
-      equal(problems.join("\n"), "");
-    } finally {
-      await browser.close();
-    }
+    });
+    equal(problems.join("\n"), "");
     const [row] = await serviceRows(service.base, "SELECT status, n_tracks FROM files");
     equal(row.status, "loaded");
     ok(Number(row.n_tracks) > 0);
