@@ -238,3 +238,37 @@ Deno.test("/quarantine lists a damaged file with its reason, and its button load
     equal(await service.stop(), 0, service.log().slice(-1500));
   }
 });
+
+Deno.test("/service shows the state, the queue, memory against the budget, versions and the nightly runs", async () => {
+  const folder = await serviceFolder({ memoryBudgetMb: 768 });
+  const service = await startService(folder.configFile, folder.db);
+  try {
+    const before = await (await fetch(`${service.base}/service`)).text();
+    ok(before.includes("No nightly run yet."));
+    const started = await fetch(`${service.base}/api/jobs/run`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jobs: ["checkpoint"] }),
+    });
+    equal(started.status, 202);
+    const { id } = await started.json();
+    const end = Date.now() + 20_000;
+    while (
+      Date.now() < end && (await (await fetch(`${service.base}/api/jobs/${id}`)).json()).state === "running"
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const html = await (await fetch(`${service.base}/service`)).text();
+    ok(/<th>state<\/th><td[^>]*>running<\/td>/.test(html), "running");
+    ok(html.includes(" / 768 MiB, ok"), "memory against the budget, and the gate's state");
+    ok(/<th>schema version<\/th><td[^>]*>3<\/td>/.test(html), "the schema version");
+    ok(/<td>checkpoint<\/td><td>[^<]+<\/td><td class="PASS">ok<\/td>/.test(html), "the job's run, ok");
+    const problems = await inChromium(async (tab) => {
+      await tab.goto(`${service.base}/service`);
+      ok((await tab.textContent("h1"))!.includes("Service"));
+    });
+    equal(problems.join("\n"), "");
+  } finally {
+    equal(await service.stop(), 0, service.log().slice(-1500));
+  }
+});

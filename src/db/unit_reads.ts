@@ -71,3 +71,14 @@ export async function quarantinedFiles(r: Queryable, limit: number) {
   const total = Number(await r.value("SELECT count(*) FROM files WHERE status = 'quarantined'"));
   return { rows, total };
 }
+
+/** Each nightly job's newest runs (up to 3 a job), newest first, with any error. */
+export function recentJobRuns(r: Queryable) {
+  return r.rows(
+    `SELECT job, status, strftime(scheduled_for, '%Y-%m-%d %H:%M') AS scheduled_for,
+            strftime(finished_at, '%Y-%m-%d %H:%M:%S') AS finished_at, attempts, error
+     FROM schedule_runs
+     QUALIFY row_number() OVER (PARTITION BY job ORDER BY scheduled_for DESC) <= 3
+     ORDER BY job, scheduled_for DESC`,
+  );
+}

@@ -9,7 +9,19 @@ import type { CommandContext } from "./command_routes.ts";
 import { AlarmsPage } from "../web/alarms_page.tsx";
 import type { Connection } from "../db/database.ts";
 import { fileWithTracks } from "../db/history_reads.ts";
-import { alarmList, quarantinedFiles, searchHistory, unitFinalTests, unitTracks } from "../db/unit_reads.ts";
+import {
+  alarmList,
+  quarantinedFiles,
+  recentJobRuns,
+  searchHistory,
+  unitFinalTests,
+  unitTracks,
+} from "../db/unit_reads.ts";
+import { SCHEMA_VERSION } from "../db/migrations.ts";
+import { PARSER_VERSION } from "../ingest/ledger.ts";
+import { ANALYSIS_VERSION } from "../analyze/track.ts";
+import { ServicePage } from "../web/service_page.tsx";
+import type { ServerContext } from "./context.ts";
 import { databaseErrorCode } from "../db/errors.ts";
 import { QuarantinePage } from "../web/quarantine_page.tsx";
 import { SearchPage } from "../web/search_page.tsx";
@@ -22,7 +34,7 @@ type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
 const SEARCH_LIMIT = 100;
 
 /** The paths these routes serve (the reader gate admits them like the API). */
-export const PAGE_PREFIXES = ["/search", "/units/", "/files/", "/alarms", "/quarantine"];
+export const PAGE_PREFIXES = ["/search", "/units/", "/files/", "/alarms", "/quarantine", "/service"];
 
 /** Writes that pages send as plain forms (same-origin is still required). */
 export const isFormPost = (path: string) =>
@@ -32,9 +44,22 @@ export const isFormPost = (path: string) =>
 export const localPath = (path: unknown) =>
   typeof path === "string" && /^\/(?![/\\])/.test(path) ? path : "/";
 
-export function addPageRoutes(app: Hono, read: Read, ctx: CommandContext): void {
+export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
   addAlarmPages(app, read, ctx);
   addQuarantinePage(app, read, ctx);
+  app.get("/service", async (c) =>
+    c.html(
+      <ServicePage
+        view={ctx.service}
+        timeZone={ctx.config.timeZone}
+        versions={{
+          "schema version": String(SCHEMA_VERSION),
+          "reader version": PARSER_VERSION,
+          "analysis version": ANALYSIS_VERSION,
+        }}
+        runs={await read(recentJobRuns)}
+      />,
+    ));
   app.get("/search", async (c) => {
     const q = (c.req.query("q") ?? "").trim().slice(0, 200);
     const found = q ? await read((r) => searchHistory(r, q, SEARCH_LIMIT)) : { units: [], quarantined: [] };

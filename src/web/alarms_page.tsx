@@ -36,13 +36,12 @@ export function AlarmsPage(props: { all: boolean; model: string | null; alarms: 
                 "evidence",
                 "acknowledgement",
               ]
-                .map((h) => <th key={h}>{h}</th>)}
+                .map((h) => <th>{h}</th>)}
             </tr>
           </thead>
           <tbody>
             {alarms.map((a) => (
               <AlarmRow
-                key={String(a.alarm_id)}
                 a={a}
                 back={query(all ? "all" : "open")}
               />
@@ -55,7 +54,7 @@ export function AlarmsPage(props: { all: boolean; model: string | null; alarms: 
   );
 }
 
-function AlarmRow(props: { a: Row; back: string; key?: string }) {
+function AlarmRow(props: { a: Row; back: string }) {
   const { a } = props;
   return (
     <tr>

@@ -62,7 +62,7 @@ function TrackTable(props: { fileId: unknown; tracks: Row[] }) {
       <h2>Tracks</h2>
       <table>
         <thead>
-          <tr>{headers.map((h) => <th key={h}>{h}</th>)}</tr>
+          <tr>{headers.map((h) => <th>{h}</th>)}</tr>
         </thead>
         <tbody>
           {props.tracks.map((t) => (

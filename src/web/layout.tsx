@@ -33,7 +33,8 @@ export function Page(props: { title: string; q?: string; children?: Child }) {
         <header>
           <a href="/">lta</a>
           <nav>
-            <a href="/">live</a> <a href="/alarms">alarms</a> <a href="/quarantine">quarantine</a>
+            <a href="/">live</a> <a href="/alarms">alarms</a> <a href="/quarantine">quarantine</a>{" "}
+            <a href="/service">service</a>
           </nav>
           <form action="/search" method="get" role="search">
             <input

@@ -28,7 +28,7 @@ export function QuarantinePage(
         <table>
           <thead>
             <tr>
-              {["file", "quarantined (UTC)", "reason", "message", "kept at"].map((h) => <th key={h}>{h}</th>)}
+              {["file", "quarantined (UTC)", "reason", "message", "kept at"].map((h) => <th>{h}</th>)}
             </tr>
           </thead>
           <tbody>

@@ -49,9 +49,7 @@ function UnitTable(props: { units: Row[] }) {
     <table>
       <thead>
         <tr>
-          {["model", "serial", "files", "last test (station clock)", "last verdict"].map((h) => (
-            <th key={h}>{h}</th>
-          ))}
+          {["model", "serial", "files", "last test (station clock)", "last verdict"].map((h) => <th>{h}</th>)}
         </tr>
       </thead>
       <tbody>

@@ -55,7 +55,7 @@ function VerdictTable(props: { tracks: Row[] }) {
             "offset",
             "fail points",
             "reason",
-          ].map((h) => <th key={h}>{h}</th>)}
+          ].map((h) => <th>{h}</th>)}
         </tr>
       </thead>
       <tbody>
@@ -82,7 +82,7 @@ function FinalTestTable(props: { finals: Row[] }) {
     <table>
       <thead>
         <tr>
-          {["test date", "file", "track", "verdict", "against the trim"].map((h) => <th key={h}>{h}</th>)}
+          {["test date", "file", "track", "verdict", "against the trim"].map((h) => <th>{h}</th>)}
         </tr>
       </thead>
       <tbody>
