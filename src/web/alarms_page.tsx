@@ -2,7 +2,7 @@
  * `/alarms`: SPC and drift alarms, open ones first-class. Each open alarm can be acknowledged here with
  * its assignable cause and who found it; the evidence is the files its first and last points came from.
  */
-import { Page } from "./layout.tsx";
+import { Head, Page } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -24,21 +24,18 @@ export function AlarmsPage(props: { all: boolean; model: string | null; alarms: 
       </p>
       {alarms.length === 0 ? <p>{all ? "No alarms." : "No open alarms."}</p> : (
         <table>
-          <thead>
-            <tr>
-              {[
-                "alarm",
-                "model",
-                "metric · rule",
-                "what",
-                "points",
-                "first → last",
-                "evidence",
-                "acknowledgement",
-              ]
-                .map((h) => <th>{h}</th>)}
-            </tr>
-          </thead>
+          <Head
+            names={[
+              "alarm",
+              "model",
+              "metric · rule",
+              "what",
+              "points",
+              "first → last",
+              "evidence",
+              "acknowledgement",
+            ]}
+          />
           <tbody>
             {alarms.map((a) => (
               <AlarmRow

@@ -1,5 +1,5 @@
 /** `/files/{id}`: one file's ledger row (hash, version, quarantine reason) and its tracks' verdicts. */
-import { num, Page, TrackCells, unitHref } from "./layout.tsx";
+import { Head, num, Page, TrackCells, unitHref } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -61,9 +61,7 @@ function TrackTable(props: { fileId: unknown; tracks: Row[] }) {
     <>
       <h2>Tracks</h2>
       <table>
-        <thead>
-          <tr>{headers.map((h) => <th>{h}</th>)}</tr>
-        </thead>
+        <Head names={headers} />
         <tbody>
           {props.tracks.map((t) => (
             <tr>

@@ -55,6 +55,15 @@ export function Page(props: { title: string; q?: string; children?: Child }) {
   );
 }
 
+/** A table's header row. */
+export function Head(props: { names: string[] }) {
+  return (
+    <thead>
+      <tr>{props.names.map((h) => <th>{h}</th>)}</tr>
+    </thead>
+  );
+}
+
 /** A verdict, coloured by its meaning. */
 export function Status(props: { status: unknown }) {
   return <span class={String(props.status)}>{String(props.status ?? "—")}</span>;

@@ -2,7 +2,7 @@
  * `/quarantine`: the files lta could not take, each with its reason code and message, and one button that
  * reads them all again (after a fix to the file or an lta upgrade), as `lta reprocess` does.
  */
-import { Page } from "./layout.tsx";
+import { Head, Page } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -26,11 +26,7 @@ export function QuarantinePage(
       )}
       {rows.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              {["file", "quarantined (UTC)", "reason", "message", "kept at"].map((h) => <th>{h}</th>)}
-            </tr>
-          </thead>
+          <Head names={["file", "quarantined (UTC)", "reason", "message", "kept at"]} />
           <tbody>
             {rows.map((f) => (
               <tr>

@@ -1,5 +1,5 @@
 /** `/search?q=`: units whose serial, model or file name holds the text, newest first, and quarantined files. */
-import { Page, Status, unitHref } from "./layout.tsx";
+import { Head, Page, Status, unitHref } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -21,12 +21,7 @@ export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[];
         <>
           <h2>Quarantined files</h2>
           <table>
-            <thead>
-              <tr>
-                <th>file</th>
-                <th>reason</th>
-              </tr>
-            </thead>
+            <Head names={["file", "reason"]} />
             <tbody>
               {quarantined.map((f) => (
                 <tr>
@@ -47,11 +42,7 @@ export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[];
 function UnitTable(props: { units: Row[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          {["model", "serial", "files", "last test (station clock)", "last verdict"].map((h) => <th>{h}</th>)}
-        </tr>
-      </thead>
+      <Head names={["model", "serial", "files", "last test (station clock)", "last verdict"]} />
       <tbody>
         {props.units.map((u) => (
           <tr>

@@ -2,7 +2,7 @@
  * `/service`: what the IT person checks first. The service's state, its queue and memory, ingest pauses
  * and files waiting out a backoff, the nightly jobs' recent runs, and the versions that shape the data.
  */
-import { Page } from "./layout.tsx";
+import { Head, Page } from "./layout.tsx";
 import type { ServiceView } from "../server/context.ts";
 
 type Row = Record<string, unknown>;
@@ -59,11 +59,7 @@ export function ServicePage(props: ServiceFacts) {
 function RunTable(props: { runs: Row[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          {["job", "scheduled for", "status", "finished", "attempts", "error"].map((h) => <th>{h}</th>)}
-        </tr>
-      </thead>
+      <Head names={["job", "scheduled for", "status", "finished", "attempts", "error"]} />
       <tbody>
         {props.runs.map((r) => (
           <tr>

@@ -2,7 +2,7 @@
  * `/units/{model}/{serial}`: a unit's whole story. Every trim file of its serial (re-trims included), oldest
  * first, each track's verdict and numbers with its chart, then the Final Tests of the same unit.
  */
-import { num, Page, Status, TrackCells } from "./layout.tsx";
+import { Head, num, Page, Status, TrackCells } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -43,21 +43,19 @@ export function UnitPage(props: { model: string; serial: string; tracks: Row[]; 
 function VerdictTable(props: { tracks: Row[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          {[
-            "test date",
-            "file",
-            "track",
-            "verdict",
-            "sigma gradient / threshold",
-            "linearity error / spec",
-            "offset",
-            "fail points",
-            "reason",
-          ].map((h) => <th>{h}</th>)}
-        </tr>
-      </thead>
+      <Head
+        names={[
+          "test date",
+          "file",
+          "track",
+          "verdict",
+          "sigma gradient / threshold",
+          "linearity error / spec",
+          "offset",
+          "fail points",
+          "reason",
+        ]}
+      />
       <tbody>
         {props.tracks.map((t) => (
           <tr>
@@ -80,11 +78,7 @@ function VerdictTable(props: { tracks: Row[] }) {
 function FinalTestTable(props: { finals: Row[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          {["test date", "file", "track", "verdict", "against the trim"].map((h) => <th>{h}</th>)}
-        </tr>
-      </thead>
+      <Head names={["test date", "file", "track", "verdict", "against the trim"]} />
       <tbody>
         {props.finals.map((f) => (
           <tr>
