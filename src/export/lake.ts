@@ -14,6 +14,9 @@ import { sqlString } from "../db/values.ts";
 
 const TYPES = "hive_types = {'model': VARCHAR, 'date': DATE}";
 
+/** The folder of every export's manifest (a leading `_`: Hadoop-style readers skip it when listing files). */
+export const MANIFESTS = "_manifests";
+
 /** An export's UTC stamp from its id (`<site>-<stamp>[-n]`): the newest export of a file is the one read. */
 export const EXPORT_STAMP = "regexp_extract(export_id, '[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$')";
 

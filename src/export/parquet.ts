@@ -13,6 +13,7 @@ import { walPath } from "../db/sidecars.ts";
 import { exists } from "../fs.ts";
 import { sqlString } from "../db/values.ts";
 import { pruneSupersededExports } from "./prune.ts";
+import { MANIFESTS } from "./lake.ts";
 
 /** Which files' rows an export holds, by when they were loaded (`files.ingested_at`). */
 export interface ExportRange {
@@ -93,8 +94,7 @@ const TABLES: Record<string, { keys: string[]; sql: string }> = {
 };
 
 const EXPORT_MEMORY_LIMIT = "128MB";
-// Names that Hadoop-style readers (Spark, Trino, Hive) skip when they list a table's files.
-const MANIFESTS = "_manifests";
+// A name Hadoop-style readers (Spark, Trino, Hive) skip when they list a table's files (as `MANIFESTS`).
 const STAGING = "_staging";
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;

@@ -9,9 +9,8 @@ import { dirname, join } from "node:path";
 import { Database } from "../db/database.ts";
 import { sqlString } from "../db/values.ts";
 import { exists } from "../fs.ts";
-import { EXPORT_STAMP } from "./lake.ts";
+import { EXPORT_STAMP, MANIFESTS } from "./lake.ts";
 
-const MANIFESTS = "_manifests";
 const DAY_MS = 86_400_000;
 
 interface ManifestHead {

@@ -180,10 +180,11 @@ export class InboxWatcher {
     if (e instanceof Deno.errors.NotFound || this.#skipped.has(path)) return;
     if (this.#skipped.size >= 1000) this.#skipped.clear();
     this.#skipped.add(path);
-    const tooLong = new TextEncoder().encode(path).length >= PATH_MAX;
+    const bytes = new TextEncoder().encode(path).length;
+    const tooLong = bytes >= PATH_MAX;
     this.options.notice?.("inbox_path_skipped", {
       path: tooLong ? `${path.slice(0, 200)}…` : path,
-      path_bytes: new TextEncoder().encode(path).length,
+      path_bytes: bytes,
       reason: tooLong
         ? `the path is longer than the system allows (${PATH_MAX} bytes): move the files nearer the inbox`
         : (e as Error).message,
