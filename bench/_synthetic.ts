@@ -1,7 +1,15 @@
-/** A database of `tracks` synthetic verdicts (two tracks a file, `models` models, a minute apart), built in SQL. */
+/**
+ * A database of `tracks` synthetic verdicts (two tracks a file, `models` models, a minute apart from
+ * `start`), built in SQL.
+ */
 import { Database } from "../src/db/database.ts";
 
-export async function syntheticTracks(dbPath: string, tracks: number, models: number): Promise<number> {
+export async function syntheticTracks(
+  dbPath: string,
+  tracks: number,
+  models: number,
+  start = "2024-01-01",
+): Promise<number> {
   const files = Math.ceil(tracks / 2);
   const db = await Database.open(dbPath);
   try {
@@ -9,7 +17,7 @@ export async function syntheticTracks(dbPath: string, tracks: number, models: nu
       `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, serial, test_date,
                           n_tracks, n_points, ingested_at, parser_version)
        SELECT i, '/x/' || i, 'f' || i || '.xls', 'sha' || i, 70000, 1, 'loaded', 'A', 'M' || (i % ${models}), i::VARCHAR,
-              TIMESTAMP '2024-01-01' + INTERVAL (i * 60) SECOND, 2, 644, now()::TIMESTAMP, '1'
+              TIMESTAMP '${start}' + INTERVAL (i * 60) SECOND, 2, 644, now()::TIMESTAMP, '1'
        FROM range(1, ${files + 1}) t(i)`,
     );
     await db.conn.run(
@@ -26,4 +34,56 @@ export async function syntheticTracks(dbPath: string, tracks: number, models: nu
     db.close();
   }
   return files;
+}
+
+/** `lta serve` in this process over a fresh synthetic database; `close()` stops it and removes the folder. */
+export async function syntheticService(tracks: number, models: number, start?: string) {
+  const { join } = await import("node:path");
+  const { buildConfig } = await import("../src/config/config.ts");
+  const { runService } = await import("../src/service.ts");
+  const root = await Deno.makeTempDir({ prefix: "lta-synthetic-" });
+  const dbPath = join(root, "data", "lta.duckdb");
+  const files = await syntheticTracks(dbPath, tracks, models, start);
+  const config = buildConfig({}, {}, {
+    db: dbPath,
+    inbox: join(root, "inbox"),
+    quarantineDir: join(root, "q"),
+    reportsDir: join(root, "reports"),
+    httpPort: 0,
+    logFormat: "json",
+    catchUp: "none",
+    timeZone: "UTC",
+  });
+  const stop = new AbortController();
+  let port = 0;
+  const service = runService(config, {
+    logger: { event() {} },
+    signal: stop.signal,
+    onListening: (p) => (port = p),
+  });
+  while (port === 0) await new Promise((r) => setTimeout(r, 20));
+  return {
+    base: `http://127.0.0.1:${port}`,
+    files,
+    async close() {
+      stop.abort();
+      await service;
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+/** p50 and p95 (ms, one decimal) of `n` sequential requests, each read to the end; a non-2xx throws. */
+export async function latencies(n: number, request: (i: number) => Promise<Response>) {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const res = await request(i);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${res.url}: HTTP ${res.status}`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return { p50: round(times[Math.floor(n * 0.5)]), p95: round(times[Math.floor(n * 0.95)]) };
 }

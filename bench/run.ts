@@ -389,4 +389,18 @@ if (section(11)) {
   row("server errors (500) logged", r.errors.length ? r.errors.join(" | ") : "none");
 }
 
+// 12. The workbench pages over a million tracks: server time per page, beside the bare round trip.
+if (section(12)) {
+  console.log(
+    "\n== workbench pages over 1,000,000 tracks (500,000 files, 300 models), sequential requests ==",
+  );
+  const r = (await benchScript("pages.ts", [])).json;
+  for (const [page, t] of Object.entries(r.pages as Record<string, { p50: number; p95: number }>)) {
+    const goal = page === "health"
+      ? "(baseline: the round trip)"
+      : `(goal p95 ≤ 150 ms${t.p95 > 150 ? ": MISSED" : ""})`;
+    row(`GET ${page}`, `p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms ${goal}`);
+  }
+}
+
 await Deno.remove(root, { recursive: true });

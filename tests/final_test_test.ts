@@ -110,7 +110,7 @@ Deno.test("a trim loaded after its final test links to it: the match is computed
   equal(await linked(), final.finalTest!.trimFile);
 });
 
-Deno.test("a version 2 database is migrated in place: files.system becomes a lookup in station_layouts", async () => {
+Deno.test("a version 2 database is migrated in place: files.system becomes a lookup in station_layouts, acknowledgements a history", async () => {
   const { dir, manifest } = await generatedFixtures();
   const { root, config } = await workspace();
   const v2 = join(root, "v2.duckdb");
@@ -129,6 +129,12 @@ Deno.test("a version 2 database is migrated in place: files.system becomes a loo
               (nextval('file_id_seq'), '/old/c.xls', 'c.xls', 'c', 10, 1, 'quarantined', NULL, NULL,
                  NULL, now()::TIMESTAMP, '1.1.0', 'no_data')`,
     );
+    await conn.run(
+      `INSERT INTO spc_alarms (alarm_id, model, metric, rule, description, first_at, last_at, first_file_id,
+         last_file_id, file_ids, points, created_at, acknowledged_by, acknowledged_at, assignable_cause)
+       VALUES (7, '2475-10', 'sigma_gradient', 'nelson_1', 'one point beyond 3σ', '2024-03-14', '2024-03-14', 1, 1,
+               [1], 1, now(), 'M. Keller', '2024-03-15 08:00:00', 'worn nozzle')`,
+    );
     conn.closeSync();
     instance.closeSync();
   }
@@ -140,6 +146,13 @@ Deno.test("a version 2 database is migrated in place: files.system becomes a loo
       { id: 2, file_name: "b.xls", system: "B", status: "loaded" },
       { id: 3, file_name: "c.xls", system: null, status: "quarantined" },
     ]);
+    // Acknowledgements made before version 4 start each alarm's history.
+    deepEqual(
+      await db.rows(
+        "SELECT alarm_id::INT AS id, acknowledged_by AS by, assignable_cause AS cause FROM alarm_acknowledgements",
+      ),
+      [{ id: 7, by: "M. Keller", cause: "worn nozzle" }],
+    );
     deepEqual(await db.rows("SELECT system, station FROM station_layouts ORDER BY 1"), [
       { system: "A", station: "DLTS" },
       { system: "B", station: "LTS" },

@@ -39,9 +39,8 @@ Deno.test("a track chart is byte-identical across runs and shows both limit line
     );
 
     const group = (name: string) => svg.match(new RegExp(`role-mark ${name}_marks"[^]*?</g>`))?.[0] ?? "";
-    // Lines split by series are drawn one mark group each.
-    equal((svg.match(/role-mark limits_marks"/g) ?? []).length, 2, "upper and lower limit lines");
-    ok(group("limits").includes("<path"), "the limit line has a path");
+    for (const edge of ["lo", "hi"]) ok(group(`limit_${edge}`).includes("<path"), `the ${edge} limit line`);
+    ok(group("band").includes("<path"), "the spec band is shaded");
     const failPoints = Number(
       await db.value("SELECT fail_points FROM tracks WHERE file_id = $1", [file.fileId]),
     );
@@ -52,7 +51,32 @@ Deno.test("a track chart is byte-identical across runs and shows both limit line
       "one circle per point outside the limits",
     );
     ok(svg.includes("8340-1 · SN 23 · TRK1 · FAIL"), "title names model, serial, track and verdict");
-    ok(svg.includes('stroke="#c62828"'), "failing track drawn in red");
+    for (const entry of ["after offset", "before offset", "untrimmed", "limits", "outside limits"]) {
+      ok(svg.includes(`>${entry}</text>`), `legend: ${entry}`);
+    }
+    ok(
+      svg.includes(">position (degrees)</text>") && svg.includes(">error (V)</text>"),
+      "axes name their units",
+    );
+    ok(svg.includes('fill="#c62828"'), "points outside the limits in red");
+
+    // One absurd point (a contact bounce) is marked at the scale's edge instead of squashing the plot.
+    const [spike] = await db.rows(
+      `SELECT stage, row_index FROM points WHERE file_id = $1 AND track_id = 'TRK1' AND stage = 'trimmed'
+       ORDER BY row_index LIMIT 1 OFFSET 40`,
+      [file.fileId],
+    );
+    await db.exec("UPDATE points SET error = 50 WHERE file_id = $1 AND stage = $2 AND row_index = $3", [
+      file.fileId,
+      spike.stage as string,
+      spike.row_index as number,
+    ]);
+    const spiked = await trackChartSvg((await trackChartData(db, file.fileId, "TRK1"))!);
+    ok(spiked.includes("· 1 beyond the scale"), "the subtitle counts the clipped point");
+    const axis = spiked.match(
+      /Y-axis titled 'error \(V\)' for a linear scale with values from (\S+) to ([^"]+)"/,
+    )!;
+    ok(Number(axis[2]) < 1, `the scale does not reach the spike: ${axis[0]}`);
   } finally {
     db.close();
   }

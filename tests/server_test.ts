@@ -126,7 +126,7 @@ Deno.test("every endpoint answers over real HTTP with committed data", async () 
     const csv = await query(s.base, "SELECT 1 AS a, 'x,y' AS b", { headers: { accept: "text/csv" } });
     equal(csv.text, 'a,b\n1,"x,y"\n');
 
-    const page = await get(`${s.base}/`);
+    const page = await get(`${s.base}/live`);
     ok(page.type.startsWith("text/html") && page.text.includes("chart.svg"));
 
     const snap = (await get(`${s.base}/api/snapshot`, { method: "POST", headers: JSON_HEADERS })).json();
@@ -271,7 +271,7 @@ Deno.test("the live page opens in headless Chromium without console errors, and 
     const messages: string[] = [];
     page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => messages.push(`error: ${e.message}`));
-    await page.goto(`${s.base}/`);
+    await page.goto(`${s.base}/live`);
     ok((await page.textContent("h1"))!.includes("lta"));
     await page.click("a.chart >> nth=0");
     await page.waitForURL(/\/chart\.svg$/);

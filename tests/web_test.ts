@@ -5,37 +5,12 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { generatedFixtures } from "./_helpers.ts";
-import { CHROMIUM } from "./_chromium.ts";
+import { inChromium } from "./_chromium.ts";
 import { serviceFolder, serviceRows, startService } from "./_service_process.ts";
 import { buildConfig } from "../src/config/config.ts";
-import { Database } from "../src/db/database.ts";
+import { Database, SCHEMA_VERSION } from "../src/db/database.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
-
-/**
- * Runs `visit` in a fresh Chromium tab; returns what went wrong on the pages it opened: console messages,
- * page errors, responses of 400 and above, failed requests.
- */
-async function inChromium(visit: (tab: Page, context: BrowserContext) => Promise<void>): Promise<string[]> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu"],
-  });
-  try {
-    const context = await browser.newContext();
-    const tab = await context.newPage();
-    const problems: string[] = [];
-    tab.on("console", (m) => problems.push(`${m.type()}: ${m.text()}`));
-    tab.on("pageerror", (e) => problems.push(`error: ${e.message}`));
-    tab.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
-    tab.on("requestfailed", (r) => problems.push(`failed ${r.url()}`));
-    await visit(tab, context);
-    return problems;
-  } finally {
-    await browser.close();
-  }
-}
 
 Deno.test("search finds a unit, its page tells its story with the Final Test and charts, and Chromium walks it", async () => {
   const { dir, manifest } = await generatedFixtures();
@@ -78,7 +53,7 @@ Deno.test("search finds a unit, its page tells its story with the Final Test and
     for (const missing of ["/units/no-such/unit", "/files/999999", "/files/abc"]) {
       const r = await page(missing);
       equal(r.status, 404, missing);
-      ok(r.html.includes("Back to the live page"), `${missing}: a page, not a bare error`);
+      ok(r.html.includes("Back to the dashboard"), `${missing}: a page, not a bare error`);
     }
 
     const problems = await inChromium(async (tab) => {
@@ -178,17 +153,26 @@ Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays
     );
     const problems = await inChromium(async (tab) => {
       await tab.goto(`${service.base}/alarms`);
-      await tab.fill("form.ack input[name=cause]", "worn nozzle on station 2");
+      await tab.selectOption("form.ack select[name=cause]", "tool or trim wear");
+      await tab.fill("form.ack input[name=note]", "worn nozzle on station 2");
       await tab.fill("form.ack input[name=by]", "M. Keller");
       await tab.click("form.ack button");
-      await tab.waitForURL(/\/alarms\?show=open$/);
-      ok((await tab.content()).includes("No open alarms."), "gone from the open list");
+      await tab.waitForURL(/\/alarms\?$/);
+      ok((await tab.content()).includes("No open alarms match."), "gone from the open list");
     });
     equal(problems.join("\n"), "");
     equal(await service.stop(), 0);
     service = await startService(folder.configFile, folder.db);
     const all = await (await fetch(`${service.base}/alarms?show=all`)).text();
-    ok(all.includes("UTC by M. Keller: worn nozzle on station 2"), "acknowledged, after a restart");
+    ok(
+      all.includes("UTC by M. Keller: tool or trim wear: worn nozzle on station 2"),
+      "acknowledged, after a restart",
+    );
+    const evidence = await (await fetch(`${service.base}/alarms/41`)).text();
+    ok(
+      /M\. Keller<\/td><td>tool or trim wear<\/td><td>worn nozzle on station 2/.test(evidence),
+      "in its history",
+    );
     const again = await fetch(`${service.base}/alarms/41/ack`, {
       method: "POST",
       body: new URLSearchParams({ cause: "x", by: "" }),
@@ -261,7 +245,7 @@ Deno.test("/service shows the state, the queue, memory against the budget, versi
     const html = await (await fetch(`${service.base}/service`)).text();
     ok(/<th>state<\/th><td[^>]*>running<\/td>/.test(html), "running");
     ok(html.includes(" / 768 MiB, ok"), "memory against the budget, and the gate's state");
-    ok(/<th>schema version<\/th><td[^>]*>3<\/td>/.test(html), "the schema version");
+    ok(new RegExp(`<th>schema version</th><td[^>]*>${SCHEMA_VERSION}</td>`).test(html), "the schema version");
     ok(/<td>checkpoint<\/td><td>[^<]+<\/td><td class="PASS">ok<\/td>/.test(html), "the job's run, ok");
     const problems = await inChromium(async (tab) => {
       await tab.goto(`${service.base}/service`);

@@ -2,7 +2,7 @@
  * Listing and acknowledging SPC alarms: the same functions for `lta alarms` on a stopped service's file and
  * for the running service's routes, so both print and store the same.
  */
-import type { Queryable } from "../db/database.ts";
+import type { Database, Queryable } from "../db/database.ts";
 import { ActionError } from "./errors.ts";
 
 /** Rows ready to print: column names and one array per row. */
@@ -38,17 +38,31 @@ export interface Acknowledgement {
   alarmId: number;
   cause: string;
   by: string;
+  /** Free text beside the cause (what was found, what was done). */
+  note?: string;
 }
 
-/** Records who found which assignable cause for alarm `alarmId`. */
-export async function acknowledgeAlarm(db: Queryable, ack: Acknowledgement): Promise<void> {
+/**
+ * Records who found which assignable cause for alarm `alarmId`. A later acknowledgement (a corrected
+ * cause) is added to the alarm's history; the alarm shows the newest. Both in one transaction.
+ */
+export async function acknowledgeAlarm(db: Database, ack: Acknowledgement): Promise<void> {
   if (!ack.cause.trim()) {
     throw new ActionError("bad_request", "an acknowledgement needs the assignable cause");
   }
-  const changed = await db.exec(
-    `UPDATE spc_alarms SET acknowledged_by = $2, acknowledged_at = now()::TIMESTAMP, assignable_cause = $3
+  const note = ack.note?.trim() || null;
+  const shown = note ? `${ack.cause}: ${note}` : ack.cause;
+  await db.transaction(async () => {
+    const changed = await db.exec(
+      `UPDATE spc_alarms SET acknowledged_by = $2, acknowledged_at = now()::TIMESTAMP, assignable_cause = $3
      WHERE alarm_id = $1`,
-    [ack.alarmId, ack.by, ack.cause],
-  );
-  if (changed === 0) throw new ActionError("not_found", `no alarm ${ack.alarmId}`);
+      [ack.alarmId, ack.by, shown],
+    );
+    if (changed === 0) throw new ActionError("not_found", `no alarm ${ack.alarmId}`);
+    await db.exec(
+      `INSERT INTO alarm_acknowledgements
+     SELECT alarm_id, acknowledged_at, acknowledged_by, $2, $3 FROM spc_alarms WHERE alarm_id = $1`,
+      [ack.alarmId, ack.cause, note],
+    );
+  });
 }

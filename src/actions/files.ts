@@ -87,10 +87,16 @@ export function filesSummaryLine(s: FilesSummary): string {
     `${s.skipped.length ? `${s.skipped.length} skipped, ` : ""}${s.points} rows, ${s.seconds.toFixed(2)} s`;
 }
 
-/** Every quarantined file still in the quarantine folder, and those that are gone. */
-export async function quarantinedFiles(db: Queryable): Promise<{ items: FileItem[]; missing: string[] }> {
+/** Every quarantined file (or those of `fileIds`) still in the quarantine folder, and those that are gone. */
+export async function quarantinedFiles(
+  db: Queryable,
+  fileIds: number[] | null = null,
+): Promise<{ items: FileItem[]; missing: string[] }> {
   const rows = await db.rows(
-    "SELECT file_id, coalesce(quarantine_path, path) AS p FROM files WHERE status = 'quarantined' ORDER BY file_id",
+    `SELECT file_id, coalesce(quarantine_path, path) AS p FROM files
+     WHERE status = 'quarantined'
+       AND ($1::VARCHAR IS NULL OR list_contains(string_split($1, ',')::BIGINT[], file_id)) ORDER BY file_id`,
+    [fileIds === null ? null : fileIds.join(",")],
   );
   const items: FileItem[] = [];
   const missing: string[] = [];
@@ -106,14 +112,15 @@ export async function quarantinedFiles(db: Queryable): Promise<{ items: FileItem
   return { items, missing };
 }
 
-/** Retries every quarantined file that is still there. */
+/** Retries every quarantined file that is still there (or only those of `fileIds`). */
 export async function reprocessQuarantined(
   budgeted: Pick<BudgetedDatabase, "db" | "admitFile" | "read">,
   config: Config,
   exclusive: <T>(work: () => Promise<T>) => Promise<T>,
   progress?: Progress,
+  fileIds: number[] | null = null,
 ): Promise<FilesSummary> {
-  const { items, missing } = await exclusive(() => quarantinedFiles(budgeted.db));
+  const { items, missing } = await exclusive(() => quarantinedFiles(budgeted.db, fileIds));
   const summary = await loadFiles(items, budgeted, config, progress);
   return { ...summary, missing };
 }

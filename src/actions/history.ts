@@ -93,7 +93,12 @@ export async function trackChart(
 export async function reportFor(db: Queryable, config: Config, date?: string) {
   const { buildReport } = await import("../render/report.ts");
   const day = date ?? localDate(new Date(Date.now() - 86_400_000), config.timeZone);
-  return await buildReport(db, { date: day, reportsDir: config.reportsDir, spcBaseline: config.spcBaseline });
+  return await buildReport(db, {
+    date: day,
+    reportsDir: config.reportsDir,
+    spcBaseline: config.spcBaseline,
+    capabilityMinN: config.capabilityMinN,
+  });
 }
 
 export interface ExcelRequest {

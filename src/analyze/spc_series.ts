@@ -9,7 +9,8 @@ export const SPC_METRICS: SpcMetric[] = ["sigma_gradient", "linearity_error"];
 export function seriesCte(metric: SpcMetric): string {
   if (!SPC_METRICS.includes(metric)) throw new Error(`unknown SPC metric ${metric}`);
   return `series AS (
-    SELECT row_number() OVER (ORDER BY test_date, file_id, track_id) AS i, file_id, test_date, ${metric} AS x
+    SELECT row_number() OVER (ORDER BY test_date, file_id, track_id) AS i, file_id, track_id, serial, test_date,
+           ${metric} AS x
     FROM v_tracks WHERE model = $1 AND overall_status <> 'ERROR' AND ${metric} IS NOT NULL AND isfinite(${metric}))`;
 }
 

@@ -61,6 +61,8 @@ export interface Config {
   httpPort: number;
   /** Bearer token required on every request but /health (empty: none). */
   httpToken: string;
+  /** A second token that may only read (pages, queries); writes need `httpToken`. */
+  httpReadToken: string;
   /** Host names (beside IP addresses and `localhost`) that requests may address the service by. */
   httpAllowedHosts: string[];
   /** Snapshots and exports made on request, at most this many an hour (each is a copy of the history). */
@@ -87,6 +89,8 @@ export interface Config {
   nelsonRulesLinearity: number[];
   /** Capability is not reported below this many samples. */
   capabilityMinN: number;
+  /** The assignable causes an engineer picks from when acknowledging an alarm (free text goes beside). */
+  alarmCauses: string[];
   /** Resident memory budget in MB for the service (0: min(512 MB, 25% of RAM)). */
   memoryBudgetMb: number;
   /**
@@ -129,6 +133,7 @@ export const DEFAULTS: Config = {
   httpHost: "127.0.0.1",
   httpPort: 8321,
   httpToken: "",
+  httpReadToken: "",
   httpAllowedHosts: [],
   exportsPerHour: 12,
   snapshotKeep: 7,
@@ -142,6 +147,15 @@ export const DEFAULTS: Config = {
   nelsonRulesSigma: [1, 2, 3, 4, 5, 6, 7, 8],
   nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
   capabilityMinN: 30,
+  alarmCauses: [
+    "tool or trim wear",
+    "material or resistor lot",
+    "set-up or program change",
+    "measurement system",
+    "operator or handling",
+    "environment",
+    "no cause found",
+  ],
   memoryBudgetMb: 0,
   recycle: true,
   site: defaultSite(),
@@ -185,6 +199,7 @@ const KINDS: { [K in keyof Config]: Kind } = {
   httpHost: { type: "text" },
   httpPort: { type: "number", min: 0, max: 65_535 },
   httpToken: { type: "text" },
+  httpReadToken: { type: "text" },
   httpAllowedHosts: { type: "hostNames" },
   exportsPerHour: { type: "number", min: 1, max: 3600 },
   snapshotKeep: { type: "number", min: 1, max: 1000 },
@@ -198,6 +213,7 @@ const KINDS: { [K in keyof Config]: Kind } = {
   nelsonRulesSigma: { type: "rules" },
   nelsonRulesLinearity: { type: "rules" },
   capabilityMinN: { type: "number", min: 2, max: 100_000 },
+  alarmCauses: { type: "phrases" },
   memoryBudgetMb: { type: "number", min: 0, max: 1_048_576 },
   recycle: { type: "boolean" },
   site: { type: "site" },
@@ -234,6 +250,9 @@ export function buildConfig(env: Record<string, string | undefined>, file: Layer
     }
   }
   const config = merged as unknown as Config;
+  if (config.httpReadToken && (!config.httpToken || config.httpReadToken === config.httpToken)) {
+    throw new ConfigError("httpReadToken needs httpToken beside it, and the two must differ");
+  }
   if (config.httpEnabled && !isLoopback(config.httpHost) && !config.httpToken) {
     throw new ConfigError(
       `httpHost "${config.httpHost}" is reachable from other machines: set httpToken (LTA_HTTP_TOKEN) too, or bind 127.0.0.1`,

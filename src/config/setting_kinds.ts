@@ -18,6 +18,7 @@ export type Kind =
   | { type: "site" }
   | { type: "rules" }
   | { type: "hostNames" }
+  | { type: "phrases" }
   | { type: "choice"; values: readonly string[] }
   | { type: "number"; min: number; max: number }
   | { type: "boolean" }
@@ -52,6 +53,15 @@ const CONVERTERS: { [T in Kind["type"]]: Converter<Extract<Kind, { type: T }>> }
       throw bad('host names separated by commas, e.g. "lta.plant.local,quality-pc"');
     }
     return trimmed;
+  },
+  // Pick-list entries: a JSON array, or one string with entries separated by ";".
+  phrases: (value, _, bad) => {
+    const list = Array.isArray(value) ? value.map(String) : String(value).split(";");
+    const trimmed = list.map((p) => p.trim()).filter(Boolean);
+    if (trimmed.length === 0 || trimmed.length > 50 || trimmed.some((p) => p.length > 80)) {
+      throw bad('1 to 50 phrases of at most 80 characters, e.g. "tool wear; material lot"');
+    }
+    return [...new Set(trimmed)];
   },
   // It names folders and files in the lake.
   site: (value, _, bad) => {

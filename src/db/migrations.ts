@@ -7,7 +7,7 @@ import type { Queryable } from "./connection.ts";
 import { databaseError } from "./errors.ts";
 
 /** The schema version this build writes; a database with a newer one is refused. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql", "final_test_views.sql"];
 
@@ -46,6 +46,10 @@ const FINISH: Record<number, string> = {
   3: `${SHIPPED_LAYOUTS}
       INSERT INTO files BY NAME SELECT * FROM files_v2;
       DROP TABLE files_v2;`,
+  // 4: acknowledgements keep their history (alarm_acknowledgements); the ones made before start it.
+  4: `INSERT INTO alarm_acknowledgements
+      SELECT alarm_id, acknowledged_at, coalesce(acknowledged_by, ''), coalesce(assignable_cause, ''), NULL
+      FROM spc_alarms WHERE acknowledged_at IS NOT NULL;`,
 };
 
 /** The database's schema version (`null` for a new, empty file); refuses one newer than this build. */

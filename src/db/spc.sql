@@ -36,3 +36,13 @@ CREATE TABLE IF NOT EXISTS spc_alarms (
   acknowledged_at  TIMESTAMP,
   assignable_cause VARCHAR
 );
+
+-- Every acknowledgement of an alarm, oldest first: a later one (a corrected cause) adds a row, and
+-- spc_alarms keeps the newest as its current state.
+CREATE TABLE IF NOT EXISTS alarm_acknowledgements (
+  alarm_id         BIGINT NOT NULL,
+  acknowledged_at  TIMESTAMP NOT NULL,
+  acknowledged_by  VARCHAR NOT NULL,
+  assignable_cause VARCHAR NOT NULL,
+  note             VARCHAR
+);

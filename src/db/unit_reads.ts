@@ -47,19 +47,6 @@ export function unitFinalTests(r: Queryable, model: string, serial: string) {
   );
 }
 
-/** SPC and drift alarms, newest episode first: open ones, or all; of one model or every model. */
-export function alarmList(r: Queryable, filter: { all: boolean; model: string | null; limit: number }) {
-  return r.rows(
-    `SELECT alarm_id, model, metric, rule, description, points, first_file_id, last_file_id,
-            strftime(first_at, '%Y-%m-%d %H:%M') AS first_at, strftime(last_at, '%Y-%m-%d %H:%M') AS last_at,
-            acknowledged_by, strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS acknowledged_at, assignable_cause
-     FROM spc_alarms
-     WHERE ($1 OR acknowledged_at IS NULL) AND ($2::VARCHAR IS NULL OR model = $2)
-     ORDER BY last_at DESC, alarm_id DESC LIMIT $3`,
-    [filter.all, filter.model, filter.limit],
-  );
-}
-
 /** Quarantined files, newest first, with their reason; and how many there are in all. */
 export async function quarantinedFiles(r: Queryable, limit: number) {
   const rows = await r.rows(

@@ -4,8 +4,10 @@
  */
 import { join } from "node:path";
 import type { Queryable as Database } from "../db/database.ts";
-import { LINEARITY_HISTOGRAM, PARETO, PASS_RATE, SIGMA_TREND } from "./specs.ts";
-import { escapeXml, renderSvg } from "./svg.ts";
+import { escapeXml } from "./svg.ts";
+import { modelTrendSvgs } from "./model_trends.ts";
+import { addDays } from "../days.ts";
+import { capabilityTable, openAlarmsTable } from "./report_tables.ts";
 import { trackChartData, trackChartSvg } from "./track_chart.ts";
 import { driftChartSvg, imrChartSvg } from "./spc_charts.ts";
 
@@ -19,6 +21,8 @@ export interface ReportOptions {
   maxTrackCharts?: number;
   /** The drift baseline (points), as configured for SPC. */
   spcBaseline?: number;
+  /** Capability is not rated below this many samples. */
+  capabilityMinN?: number;
 }
 
 export interface ReportResult {
@@ -47,72 +51,6 @@ export function safeName(text: string): string {
 
 const pct = (x: unknown) => x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`;
 
-/** The rows behind a model's trend charts over the `days` before and including `date`. */
-async function trendRows(db: Database, model: string, date: string, days: number) {
-  const window = [model, date, days] as const;
-  const where = `model = $1 AND test_date < $2::DATE + 1 AND test_date >= $2::DATE - $3::INTEGER + 1`;
-  const rows = (sql: string) => db.rows(sql, [...window]);
-  return {
-    sigma: await rows(
-      `SELECT strftime(test_date, '%Y-%m-%dT%H:%M:%S') AS date, sigma_gradient AS value, overall_status AS status,
-              'sigma' AS series
-       FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL ORDER BY test_date`,
-    ),
-    rules: await rows(
-      `SELECT unnest(['threshold', 'mean + 3σ', 'mean − 3σ']) AS series,
-              unnest([median(sigma_threshold), avg(sigma_gradient) + 3 * stddev_samp(sigma_gradient),
-                      greatest(avg(sigma_gradient) - 3 * stddev_samp(sigma_gradient), 0)]) AS value
-       FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL HAVING count(*) >= 2`,
-    ),
-    passRate: await rows(
-      `SELECT strftime(test_date::DATE, '%Y-%m-%d') AS day, avg((overall_status = 'PASS')::INTEGER) AS pass_rate
-       FROM v_tracks WHERE ${where} GROUP BY 1 ORDER BY 1`,
-    ),
-    reasons: await rows(
-      `SELECT CASE overall_status WHEN 'FAIL' THEN 'linearity outside limits'
-                                  WHEN 'WARNING' THEN 'sigma gradient above threshold'
-                                  ELSE 'not analysable: ' || split_part(status_reason, ':', 1) END AS reason,
-              count(*) AS tracks
-       FROM v_tracks WHERE ${where} AND overall_status <> 'PASS' GROUP BY 1 ORDER BY 2 DESC`,
-    ),
-    linearity: await rows(
-      `SELECT 'error' AS series, linearity_error AS value FROM v_tracks WHERE ${where} AND linearity_error IS NOT NULL
-       UNION ALL
-       SELECT 'spec', median(linearity_spec) FROM v_tracks WHERE ${where} HAVING count(linearity_spec) > 0`,
-    ),
-  };
-}
-
-/** Per-model trend charts over the `days` before and including `date`. */
-export async function modelTrendSvgs(
-  db: Database,
-  model: string,
-  date: string,
-  days: number,
-): Promise<string[]> {
-  const { sigma, rules, passRate, reasons, linearity } = await trendRows(db, model, date, days);
-  const span = `${model} · last ${days} days to ${date}`;
-  const out = [
-    await renderSvg(SIGMA_TREND, [...sigma, ...rules], {
-      chartTitle: "Sigma gradient",
-      chartSubtitle: `${span} · threshold and mean ± 3σ`,
-    }),
-    await renderSvg(PASS_RATE, passRate, { chartTitle: "Pass rate per day", chartSubtitle: span }),
-  ];
-  if (reasons.length) {
-    out.push(
-      await renderSvg(PARETO, reasons, { chartTitle: "Why tracks did not pass", chartSubtitle: span }),
-    );
-  }
-  out.push(
-    await renderSvg(LINEARITY_HISTOGRAM, linearity, {
-      chartTitle: "Linearity error after offset",
-      chartSubtitle: `${span} · dashed: median spec`,
-    }),
-  );
-  return out;
-}
-
 /** Builds the report folder for `options.date`. */
 export async function buildReport(db: Database, options: ReportOptions): Promise<ReportResult> {
   const days = options.trendDays ?? 30;
@@ -127,9 +65,14 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
   }
   const tracks = summaries.reduce((n, s) => n + Number(s.tracks), 0);
   const index = join(dir, "index.html");
+  const from = addDays(options.date, 1 - days);
+  const tables = {
+    capability: await capabilityTable(db, from, options.date, options.capabilityMinN ?? 30),
+    alarms: await openAlarmsTable(db),
+  };
   await Deno.writeTextFile(
     index,
-    reportHtml({ date: options.date, days, tracks, summaries, failing: failing.rows, sections }),
+    reportHtml({ date: options.date, days, tracks, summaries, failing: failing.rows, sections, tables }),
   );
   return { dir, index, models: summaries.length, tracks, trackCharts: failing.trackCharts };
 }
@@ -191,7 +134,12 @@ async function modelSection(
   options: ReportOptions,
   days: number,
 ): Promise<string> {
-  const charts = await modelTrendSvgs(db, model, options.date, days);
+  const charts = await modelTrendSvgs(db, {
+    model,
+    from: addDays(options.date, 1 - days),
+    to: options.date,
+    label: `last ${days} days to ${options.date}`,
+  });
   for (const metric of ["sigma_gradient", "linearity_error"] as const) {
     const imr = await imrChartSvg(db, model, metric);
     if (imr) charts.push(imr);
@@ -212,6 +160,7 @@ function reportHtml(
     summaries: ModelSummary[];
     failing: string[];
     sections: string[];
+    tables: { capability: string; alarms: string };
   },
 ): string {
   const summaryRows = r.summaries.map((s) =>
@@ -226,7 +175,8 @@ function reportHtml(
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#212121}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
 th{background:#f5f5f5}.FAIL{color:#c62828;font-weight:bold}.ERROR{color:#616161;font-weight:bold}
-figure{margin:12px 0}section{margin-top:28px}
+figure{margin:12px 0}section{margin-top:28px}td.num{text-align:right}
+svg{max-width:100%;height:auto}
 </style></head><body>
 <h1>Laser-trim report for ${r.date}</h1>
 <p>${r.tracks} track(s) tested on ${r.date}, ${r.summaries.length} model(s). Trend charts cover the last ${r.days} days.</p>
@@ -243,6 +193,10 @@ ${r.failing.join("\n")}
 </tbody></table>`
       : "<p>None.</p>"
   }
+<h2>Capability over the last ${r.days} days</h2>
+${r.tables.capability}
+<h2>Open SPC and drift alarms</h2>
+${r.tables.alarms}
 ${r.sections.join("\n")}
 </body></html>
 `;

@@ -24,6 +24,11 @@ const title = {
   anchor: "start",
 } as unknown as Title;
 
+/** Counts are whole numbers: no 0.5 ticks. */
+const COUNT_AXIS = { tickMinStep: 1, format: "d" };
+/** Dates as days, at most one label a day (hour ticks printed "12 PM" twice over a short range). */
+const DAY_AXIS = { format: "%b %d", tickMinStep: 86_400_000, labelOverlap: true };
+
 /** What every single-view template shares: size, look, title params and the `rows` dataset. */
 const view = (height: number) => ({
   width: 640,
@@ -33,51 +38,6 @@ const view = (height: number) => ({
   title,
   data: { name: "rows" },
 });
-
-/**
- * One track: the error after the optimal offset (verdict colour), the untrimmed error (light), the limits
- * (dashed) and the points outside them (circles); the subtitle gives the offset.
- * Rows: `{position, value, series}` with series untrimmed | shifted | upper | lower | fail.
- */
-export const TRACK_CHART: Template = {
-  name: "track",
-  spec: {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    width: 640,
-    height: 300,
-    config,
-    params: [...titleParams, { name: "lineColor", value: PASS_COLOR }],
-    title,
-    data: { name: "rows" },
-    encoding: {
-      x: { field: "position", type: "quantitative", title: "position" },
-      y: { field: "value", type: "quantitative", title: "error (V)" },
-    },
-    layer: [
-      {
-        name: "untrimmed",
-        transform: [{ filter: "datum.series === 'untrimmed'" }],
-        mark: { type: "line", color: "#bdbdbd", strokeWidth: 1 },
-      },
-      {
-        name: "limits",
-        transform: [{ filter: "datum.series === 'upper' || datum.series === 'lower'" }],
-        mark: { type: "line", color: FAIL_COLOR, strokeDash: [6, 3], strokeWidth: 1.25 },
-        encoding: { detail: { field: "series" } },
-      },
-      {
-        name: "shifted",
-        transform: [{ filter: "datum.series === 'shifted'" }],
-        mark: { type: "line", color: { expr: "lineColor" }, strokeWidth: 1.75 },
-      },
-      {
-        name: "fail",
-        transform: [{ filter: "datum.series === 'fail'" }],
-        mark: { type: "point", shape: "circle", size: 50, filled: true, color: FAIL_COLOR },
-      },
-    ],
-  },
-};
 
 /** Sigma gradient per track over time, with the threshold and mean ± 3σ control limits as rules. */
 export const SIGMA_TREND: Template = {
@@ -90,7 +50,7 @@ export const SIGMA_TREND: Template = {
         transform: [{ filter: "datum.series === 'sigma'" }],
         mark: { type: "point", filled: true, size: 18, opacity: 0.7 },
         encoding: {
-          x: { field: "date", type: "temporal", title: "test date" },
+          x: { field: "date", type: "temporal", title: "test date", scale: { padding: 8 }, axis: DAY_AXIS },
           y: { field: "value", type: "quantitative", title: "sigma gradient" },
           color: {
             field: "status",
@@ -116,14 +76,23 @@ export const SIGMA_TREND: Template = {
   },
 };
 
-/** Pass rate per day (bars) with the number of tracks in the tooltip-free label. */
+/**
+ * Pass rate per test day: a bar, and a dark tick at its top, so a day at 0% shows (a tick on the axis)
+ * where a day without tests shows nothing. Rows: `{day, pass_rate}`.
+ */
 export const PASS_RATE: Template = {
   name: "pass_rate",
   spec: {
     ...view(200),
-    mark: { type: "bar", color: PASS_COLOR },
     encoding: {
-      x: { field: "day", type: "temporal", timeUnit: "yearmonthdate", title: "day" },
+      x: {
+        field: "day",
+        type: "temporal",
+        timeUnit: "yearmonthdate",
+        title: "test day",
+        scale: { padding: 8 },
+        axis: DAY_AXIS,
+      },
       y: {
         field: "pass_rate",
         type: "quantitative",
@@ -132,6 +101,10 @@ export const PASS_RATE: Template = {
         axis: { format: "%" },
       },
     },
+    layer: [
+      { mark: { type: "bar", color: PASS_COLOR, opacity: 0.8 } },
+      { mark: { type: "tick", color: "#263238", thickness: 2 } },
+    ],
   },
 };
 
@@ -143,7 +116,7 @@ export const PARETO: Template = {
     mark: { type: "bar", color: FAIL_COLOR },
     encoding: {
       y: { field: "reason", type: "nominal", sort: "-x", title: null, axis: { labelLimit: 320 } },
-      x: { field: "tracks", type: "quantitative", title: "tracks" },
+      x: { field: "tracks", type: "quantitative", title: "tracks", axis: COUNT_AXIS },
     },
   },
 };
@@ -159,7 +132,7 @@ export const LINEARITY_HISTOGRAM: Template = {
         mark: { type: "bar", color: "#546e7a" },
         encoding: {
           x: { field: "value", type: "quantitative", bin: { maxbins: 30 }, title: "linearity error (V)" },
-          y: { aggregate: "count", type: "quantitative", title: "tracks" },
+          y: { aggregate: "count", type: "quantitative", title: "tracks", axis: COUNT_AXIS },
         },
       },
       {
@@ -224,13 +197,32 @@ export const IMR_CHART: Template = {
         width: 640,
         height: 120,
         transform: [{ filter: "datum.chart === 'MR'" }],
-        mark: { type: "line", color: "#90a4ae" },
-        encoding: {
-          x: { field: "i", type: "quantitative", title: "sample (time order)" },
-          y: { field: "value", type: "quantitative", title: "moving range" },
-        },
+        layer: [
+          {
+            transform: [{ filter: "datum.series === 'mr'" }],
+            mark: { type: "line", color: "#90a4ae" },
+            encoding: {
+              x: { field: "i", type: "quantitative", title: "sample (time order)" },
+              y: { field: "value", type: "quantitative", title: "moving range" },
+            },
+          },
+          {
+            transform: [{ filter: "datum.series !== 'mr'" }],
+            mark: { type: "rule", strokeDash: [6, 3] },
+            encoding: {
+              y: { field: "value", type: "quantitative" },
+              color: {
+                field: "series",
+                type: "nominal",
+                scale: { domain: ["MR centre", "MR UCL"], range: ["#424242", FAIL_COLOR] },
+                title: null,
+              },
+            },
+          },
+        ],
       },
     ],
+    resolve: { scale: { color: "independent" } },
   },
 };
 

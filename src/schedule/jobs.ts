@@ -59,6 +59,7 @@ export function nightlyJobs(config: Config): Job[] {
           date: day,
           reportsDir: config.reportsDir,
           spcBaseline: config.spcBaseline,
+          capabilityMinN: config.capabilityMinN,
         });
         return `${result.index}: ${result.tracks} tracks, ${result.trackCharts} charts`;
       },

@@ -2,7 +2,8 @@
  * Who may use the service when `httpToken` is set. API clients send the token as a bearer header; people
  * sign in once on `/login` and get a session cookie (HttpOnly, SameSite=Strict), so a plant's engineers can
  * open the pages from another PC. The token never appears in a URL or a log line. Sessions live in memory
- * for 12 hours; a restart asks people to sign in again.
+ * for 12 hours; a restart asks people to sign in again. A second, read-only token (`httpReadToken`) lets
+ * remote engineers look without letting them acknowledge, reprocess or change anything.
  */
 import type { Hono, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
@@ -17,20 +18,39 @@ const COOKIE = "lta_session";
 const OPEN_PATHS = new Set(["/health", "/login", "/favicon.ico"]);
 const SESSION_MS = 12 * 3_600_000;
 
-/** Open sessions by their random id, with when each ends. */
-export class Sessions {
-  #ends = new Map<string, number>();
+/** What a token or session may do. */
+export type Access = "full" | "read";
 
-  open(now = Date.now()): string {
-    for (const [id, end] of this.#ends) if (end <= now) this.#ends.delete(id);
+/** The service's tokens: the full one, and the read-only one when configured. */
+export interface Tokens {
+  full: string;
+  read: string;
+}
+
+/** Requests that only read although they are POSTs (the SQL is checked read-only there). */
+const READING_POSTS = new Set(["/api/query", "/login"]);
+
+/** Open sessions by their random id, with when each ends and what it may do. */
+export class Sessions {
+  #open = new Map<string, { end: number; access: Access }>();
+
+  open(access: Access, now = Date.now()): string {
+    for (const [id, s] of this.#open) if (s.end <= now) this.#open.delete(id);
     const id = crypto.randomUUID() + crypto.randomUUID();
-    this.#ends.set(id, now + SESSION_MS);
+    this.#open.set(id, { end: now + SESSION_MS, access });
     return id;
   }
 
-  valid(id: string | undefined, now = Date.now()): boolean {
-    return id !== undefined && (this.#ends.get(id) ?? 0) > now;
+  access(id: string | undefined, now = Date.now()): Access | null {
+    const s = id === undefined ? undefined : this.#open.get(id);
+    return s && s.end > now ? s.access : null;
   }
+}
+
+/** What `given` (a token) grants, or `null`. */
+function grant(given: string, tokens: Tokens): Access | null {
+  if (sameText(given, tokens.full)) return "full";
+  return tokens.read && sameText(given, tokens.read) ? "read" : null;
 }
 
 const sameText = (a: string, b: string) => {
@@ -43,13 +63,21 @@ const sameText = (a: string, b: string) => {
  * Every route but `OPEN_PATHS` needs the bearer token or a session. A browser asking for a page
  * without one is sent to the login form; anything else gets 401.
  */
-export function accessGuard(token: string, sessions: Sessions): MiddlewareHandler {
+export function accessGuard(tokens: Tokens, sessions: Sessions): MiddlewareHandler {
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return await next();
-    const bearer = c.req.header("authorization");
-    if ((bearer && sameText(bearer, `Bearer ${token}`)) || sessions.valid(getCookie(c, COOKIE))) {
-      return await next();
+    const bearer = c.req.header("authorization") ?? "";
+    const access = (bearer.startsWith("Bearer ") ? grant(bearer.slice(7), tokens) : null) ??
+      sessions.access(getCookie(c, COOKIE));
+    const writes = !["GET", "HEAD"].includes(c.req.method) && !READING_POSTS.has(c.req.path);
+    if (access === "read" && writes) {
+      return c.json({
+        error:
+          "signed in with the read-only token: acknowledging, reprocessing and other changes need the full token",
+        code: "read_only_access",
+      }, 403);
     }
+    if (access) return await next();
     const wantsPage = c.req.method === "GET" && !c.req.path.startsWith("/api/") &&
       (c.req.header("accept") ?? "").includes("text/html");
     if (wantsPage) {
@@ -61,7 +89,7 @@ export function accessGuard(token: string, sessions: Sessions): MiddlewareHandle
 }
 
 /** `GET /login` shows the form; `POST /login` checks the token and opens a session. */
-export function addLoginRoutes(app: Hono, token: string, sessions: Sessions): void {
+export function addLoginRoutes(app: Hono, tokens: Tokens, sessions: Sessions): void {
   // Guessing the token from a script is slowed to a few tries a minute.
   const failures = new RateLimit(10, 60_000);
   app.get("/login", (c) => c.html(<LoginPage next={localPath(c.req.query("next"))} />));
@@ -69,7 +97,8 @@ export function addLoginRoutes(app: Hono, token: string, sessions: Sessions): vo
     const form = await c.req.parseBody();
     const next = localPath(typeof form.next === "string" ? form.next : undefined);
     const given = typeof form.token === "string" ? form.token : "";
-    if (!sameText(given, token)) {
+    const access = grant(given, tokens);
+    if (!access) {
       const wait = failures.take();
       if (wait) {
         c.header("retry-after", String(wait));
@@ -80,7 +109,7 @@ export function addLoginRoutes(app: Hono, token: string, sessions: Sessions): vo
       }
       return c.html(<LoginPage next={next} problem="That is not the service's token." />, 401);
     }
-    setCookie(c, COOKIE, sessions.open(), {
+    setCookie(c, COOKIE, sessions.open(access), {
       httpOnly: true,
       sameSite: "Strict",
       path: "/",

@@ -28,8 +28,11 @@ export interface CommandContext {
   config: Config;
   exclusive: Exclusive;
   jobs: JobRegistry;
-  /** Retries every quarantined file through the service's own load path; the result is `lta reprocess`'s. */
-  reprocess(progress: Progress): Promise<unknown>;
+  /**
+   * Retries every quarantined file (or those of `fileIds`) through the service's own load path; the
+   * result is `lta reprocess`'s.
+   */
+  reprocess(progress: Progress, fileIds?: number[] | null): Promise<unknown>;
   /** Runs the nightly jobs (all, or those named) now; returns each job's outcome. */
   runJobs(names: string[] | undefined): Promise<unknown>;
 }
@@ -97,7 +100,8 @@ function addHistoryRoutes(
     const body = await jsonBody(c);
     const cause = optionalString(body, "cause") ?? "";
     const by = optionalString(body, "by") ?? "unknown";
-    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, { alarmId, cause, by }));
+    const note = optionalString(body, "note") ?? undefined;
+    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, { alarmId, cause, by, note }));
     return c.json({ alarm_id: alarmId, acknowledged: true });
   });
 

@@ -17,6 +17,7 @@ import { DatabaseError, type DatabaseErrorCode } from "../db/errors.ts";
 import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.ts";
 import { readerAdmission, ReaderGate } from "./reader_gate.ts";
 import { addPageRoutes, isFormPost, PAGE_PREFIXES } from "./page_routes.tsx";
+import { addWorkbenchRoutes } from "./workbench_routes.tsx";
 import { accessGuard, addLoginRoutes, Sessions } from "./access.tsx";
 
 export type { ServerContext, ServiceView } from "./context.ts";
@@ -27,10 +28,11 @@ export function createApp(ctx: ServerContext): Hono {
   const read = <T>(work: (c: Connection) => Promise<T>) => withConnection(ctx.db, work);
   app.use("*", hostGuard(ctx.config.httpAllowedHosts), bodyCap(), pageHeaders());
   const sessions = new Sessions();
-  if (ctx.config.httpToken) app.use("*", accessGuard(ctx.config.httpToken, sessions));
+  const tokens = { full: ctx.config.httpToken, read: ctx.config.httpReadToken };
+  if (tokens.full) app.use("*", accessGuard(tokens, sessions));
   // Pages' forms (sign-in, acknowledging an alarm) post as forms; same-origin is still required.
   app.use("*", writeGuard(isFormPost));
-  if (ctx.config.httpToken) addLoginRoutes(app, ctx.config.httpToken, sessions);
+  if (tokens.full) addLoginRoutes(app, tokens, sessions);
   const gate = new ReaderGate({
     active: ctx.config.httpReaders,
     waiting: ctx.config.httpReaderQueue,
@@ -53,7 +55,8 @@ export function createApp(ctx: ServerContext): Hono {
   addApiRoutes(app, ctx, read, limited);
   app.get("/reports/*", (c) => reportFile(c, ctx.config.reportsDir));
   addCommandRoutes(app, ctx, limited);
-  app.get("/", async (c) => c.html(await read((r) => livePage(r, ctx))));
+  app.get("/live", async (c) => c.html(await read((r) => livePage(r, ctx))));
+  addWorkbenchRoutes(app, read, ctx);
   addPageRoutes(app, read, ctx);
   app.onError((e, c) => {
     const answer = errorAnswer(e, c, ctx.db.path);

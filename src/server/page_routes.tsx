@@ -10,7 +10,16 @@ import { AlarmsPage } from "../web/alarms_page.tsx";
 import type { Connection } from "../db/database.ts";
 import { fileWithTracks } from "../db/history_reads.ts";
 import {
+  alarmEvidence,
+  type AlarmFilter,
   alarmList,
+  alarmRules,
+  modelsWithAlarms,
+} from "../db/alarm_reads.ts";
+import { AlarmPage } from "../web/alarm_page.tsx";
+import type { SpcMetric } from "../analyze/spc_series.ts";
+import { imrChartSvg } from "../render/spc_charts.ts";
+import {
   quarantinedFiles,
   recentJobRuns,
   searchHistory,
@@ -34,7 +43,17 @@ type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
 const SEARCH_LIMIT = 100;
 
 /** The paths these routes serve (the reader gate admits them like the API). */
-export const PAGE_PREFIXES = ["/search", "/units/", "/files/", "/alarms", "/quarantine", "/service"];
+export const PAGE_PREFIXES = [
+  "/live",
+  "/models",
+  "/compare",
+  "/search",
+  "/units/",
+  "/files/",
+  "/alarms",
+  "/quarantine",
+  "/service",
+];
 
 /** Writes that pages send as plain forms (same-origin is still required). */
 export const isFormPost = (path: string) =>
@@ -85,20 +104,38 @@ export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
   });
 }
 
-/** Alarms, and their acknowledgement from a form (through the writer, as the API's). */
-function addAlarmPages(app: Hono, read: Read, ctx: CommandContext): void {
+/** Alarms, one alarm's evidence, and acknowledging from a form (through the writer, as the API's). */
+function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContext): void {
   app.get("/alarms", async (c) => {
-    const all = c.req.query("show") === "all";
-    const model = c.req.query("model") || null;
-    const alarms = await read((r) => alarmList(r, { all, model, limit: SEARCH_LIMIT }));
-    return c.html(<AlarmsPage all={all} model={model} alarms={alarms} limit={SEARCH_LIMIT} />);
+    const q = c.req.query();
+    const show: AlarmFilter["show"] = q.show === "acknowledged" || q.show === "all" ? q.show : "open";
+    const from = /^\d{4}-\d{2}-\d{2}$/.test(q.from ?? "") ? q.from : null;
+    const filter = { show, model: q.model || null, rule: q.rule || null, from, limit: SEARCH_LIMIT };
+    const [alarms, rules, models] = await read(async (r) => [
+      await alarmList(r, filter),
+      await alarmRules(r),
+      await modelsWithAlarms(r),
+    ]);
+    const self = `/alarms?${new URLSearchParams(Object.entries(q).filter(([k]) => k !== "back"))}`;
+    return c.html(
+      <AlarmsPage v={{ ...filter, alarms, rules, models, causes: ctx.config.alarmCauses, self }} />,
+    );
+  });
+  app.get("/alarms/:id", async (c) => {
+    const id = Number(c.req.param("id"));
+    const found = Number.isSafeInteger(id) ? await read((r) => alarmEvidence(r, id)) : null;
+    if (!found) return c.html(<NotFoundPage what={`No alarm ${c.req.param("id")}.`} />, 404);
+    const metric = found.alarm.metric as SpcMetric;
+    const chart = await read((r) => imrChartSvg(r, String(found.alarm.model), metric, id));
+    return c.html(<AlarmPage v={{ ...found, chart, causes: ctx.config.alarmCauses }} />);
   });
   app.post("/alarms/:id/ack", async (c) => {
     const form = await c.req.parseBody();
     const text = (key: string) => typeof form[key] === "string" ? String(form[key]).trim().slice(0, 500) : "";
     const alarmId = Number(c.req.param("id"));
     if (!text("by")) throw new ActionError("bad_request", "say who acknowledges the alarm");
-    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, { alarmId, cause: text("cause"), by: text("by") }));
+    const ack = { alarmId, cause: text("cause"), by: text("by"), note: text("note") };
+    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, ack));
     return c.redirect(localPath(form.back), 303);
   });
 }
@@ -110,8 +147,15 @@ function addQuarantinePage(app: Hono, read: Read, ctx: CommandContext): void {
     const listed = await read((r) => quarantinedFiles(r, SEARCH_LIMIT));
     return c.html(<QuarantinePage {...listed} job={job} />);
   });
-  app.post("/quarantine/reprocess", (c) => {
-    const job = ctx.jobs.start("reprocess", ctx.reprocess, (e) => databaseErrorCode(e) ?? "failed");
+  app.post("/quarantine/reprocess", async (c) => {
+    const form = await c.req.parseBody();
+    const one = Number(form.file_id);
+    const fileIds = form.file_id !== undefined && Number.isSafeInteger(one) ? [one] : null;
+    const job = ctx.jobs.start(
+      "reprocess",
+      (progress) => ctx.reprocess(progress, fileIds),
+      (e) => databaseErrorCode(e) ?? "failed",
+    );
     return c.redirect(`/quarantine?job=${job.id}`, 303);
   });
 }

@@ -31,7 +31,7 @@ export async function serveHttp(
     logger,
     exclusive,
     jobs: new JobRegistry(),
-    reprocess: (progress) => reprocessQuarantined(budgeted, config, exclusive, progress),
+    reprocess: (progress, fileIds) => reprocessQuarantined(budgeted, config, exclusive, progress, fileIds),
     runJobs: (names) => {
       if (!scheduler) throw new Error("the nightly jobs are not scheduled in this service");
       return scheduler.runNow(names);

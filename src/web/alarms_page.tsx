@@ -1,93 +1,97 @@
 /**
- * `/alarms`: SPC and drift alarms, open ones first-class. Each open alarm can be acknowledged here with
- * its assignable cause and who found it; the evidence is the files its first and last points came from.
+ * `/alarms`: SPC and drift alarms, open ones first-class, filtered by state, model, rule and date. Each
+ * links to its evidence; an open one can be acknowledged here with a cause from the pick list.
  */
+import { AckForm } from "./ack_form.tsx";
 import { Head, Page } from "./layout.tsx";
 
 type Row = Record<string, unknown>;
 
-export function AlarmsPage(props: { all: boolean; model: string | null; alarms: Row[]; limit: number }) {
-  const { all, model, alarms } = props;
-  const query = (show: string) => `/alarms?show=${show}${model ? `&model=${encodeURIComponent(model)}` : ""}`;
+export interface AlarmsView {
+  show: "open" | "acknowledged" | "all";
+  model: string | null;
+  rule: string | null;
+  from: string | null;
+  models: string[];
+  rules: string[];
+  causes: string[];
+  alarms: Row[];
+  limit: number;
+  /** This page's own address with its filters, to come back to after acknowledging. */
+  self: string;
+}
+
+const TITLES = { open: "Open alarms", acknowledged: "Acknowledged alarms", all: "All alarms" };
+
+export function AlarmsPage(props: { v: AlarmsView }) {
+  const { v } = props;
   return (
-    <Page title={all ? "All alarms" : "Open alarms"}>
-      <p>
-        Show: <a href={query("open")}>open</a> · <a href={query("all")}>all</a>
-        {model
-          ? (
-            <>
-              · model {model} (<a href={all ? "/alarms?show=all" : "/alarms"}>every model</a>)
-            </>
-          )
-          : null}
-        . Times are the station's clock.
-      </p>
-      {alarms.length === 0 ? <p>{all ? "No alarms." : "No open alarms."}</p> : (
+    <Page title={TITLES[v.show]}>
+      <AlarmFilter v={v} />
+      <p class="muted">Test times are the station's clock; acknowledgements are UTC.</p>
+      {v.alarms.length === 0 ? <p>No {v.show === "all" ? "" : `${v.show} `}alarms match.</p> : (
         <table>
           <Head
-            names={[
-              "alarm",
-              "model",
-              "metric · rule",
-              "what",
-              "points",
-              "first → last",
-              "evidence",
-              "acknowledgement",
-            ]}
+            names={["alarm", "model", "metric · rule", "what", "points", "first → last", "acknowledgement"]}
           />
           <tbody>
-            {alarms.map((a) => (
-              <AlarmRow
-                a={a}
-                back={query(all ? "all" : "open")}
-              />
-            ))}
+            {v.alarms.map((a) => <AlarmRow a={a} back={v.self} causes={v.causes} />)}
           </tbody>
         </table>
       )}
-      {alarms.length >= props.limit && <p class="muted">Only the newest {props.limit} are shown.</p>}
+      {v.alarms.length >= v.limit && <p class="muted">Only the newest {v.limit} are shown.</p>}
     </Page>
   );
 }
 
-function AlarmRow(props: { a: Row; back: string }) {
+function AlarmFilter(props: { v: AlarmsView }) {
+  const { v } = props;
+  return (
+    <form class="range" method="get" action="/alarms">
+      <select name="show" aria-label="state">
+        {(["open", "acknowledged", "all"] as const).map((s) => (
+          <option value={s} selected={s === v.show}>{s}</option>
+        ))}
+      </select>{" "}
+      <select name="model" aria-label="model">
+        <option value="">every model</option>
+        {v.models.map((m) => <option value={m} selected={m === v.model}>{m}</option>)}
+      </select>{" "}
+      <select name="rule" aria-label="rule">
+        <option value="">every rule</option>
+        {v.rules.map((r) => <option value={r} selected={r === v.rule}>{r}</option>)}
+      </select>{" "}
+      last point since <input type="date" name="from" value={v.from ?? ""} aria-label="since" />{" "}
+      <button type="submit">Show</button>
+    </form>
+  );
+}
+
+function AlarmRow(props: { a: Row; back: string; causes: string[] }) {
   const { a } = props;
   return (
     <tr>
-      <td class="num">{String(a.alarm_id)}</td>
+      <td class="num">
+        <a href={`/alarms/${a.alarm_id}`}>{String(a.alarm_id)}</a>
+      </td>
       <td>
-        <a href={`/alarms?show=all&model=${encodeURIComponent(String(a.model))}`}>{String(a.model)}</a>
+        <a href={`/models/${encodeURIComponent(String(a.model))}`}>{String(a.model)}</a>
       </td>
       <td>{String(a.metric)} · {String(a.rule)}</td>
-      <td>{String(a.description)}</td>
+      <td>
+        {String(a.description)} · <a href={`/alarms/${a.alarm_id}`}>evidence</a>
+      </td>
       <td class="num">{String(a.points)}</td>
       <td>{String(a.first_at)} → {String(a.last_at)}</td>
       <td>
-        <a href={`/files/${a.first_file_id}`}>first</a> · <a href={`/files/${a.last_file_id}`}>last</a>
+        {a.acknowledged_at
+          ? (
+            <span class="acknowledged">
+              {String(a.acknowledged_at)} UTC by {String(a.acknowledged_by)}: {String(a.assignable_cause)}
+            </span>
+          )
+          : <AckForm id={a.alarm_id} back={props.back} causes={props.causes} />}
       </td>
-      <td>{a.acknowledged_at ? <Acknowledged a={a} /> : <AckForm id={a.alarm_id} back={props.back} />}</td>
     </tr>
-  );
-}
-
-function Acknowledged(props: { a: Row }) {
-  const { a } = props;
-  return (
-    <span class="acknowledged">
-      {String(a.acknowledged_at)} UTC by {String(a.acknowledged_by)}: {String(a.assignable_cause)}
-    </span>
-  );
-}
-
-function AckForm(props: { id: unknown; back: string }) {
-  return (
-    <form method="post" action={`/alarms/${props.id}/ack`} class="ack">
-      <input type="hidden" name="back" value={props.back} />
-      <input name="cause" placeholder="assignable cause" required aria-label="assignable cause" size={28} />
-      {" "}
-      <input name="by" placeholder="your name" required aria-label="acknowledged by" size={12} />{" "}
-      <button type="submit">Acknowledge</button>
-    </form>
   );
 }

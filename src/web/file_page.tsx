@@ -89,7 +89,7 @@ export function NotFoundPage(props: { what: string }) {
     <Page title="Not found">
       <p>{props.what}</p>
       <p>
-        <a href="/">Back to the live page</a>
+        <a href="/">Back to the dashboard</a>
       </p>
     </Page>
   );

@@ -3,6 +3,7 @@
  * search box, and print rules. Server-rendered with Hono's JSX; the pages need no script.
  */
 import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
 
 const STYLE = `
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0;color:#212121}
@@ -13,8 +14,13 @@ main{padding:16px 24px;max-width:1200px}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
 th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .PASS{color:#2e7d32}.WARNING{color:#ef6c00}.FAIL,.ERROR,.quarantined{color:#c62828;font-weight:bold}
-figure{margin:8px 0 20px}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:90%;color:#555}
+figure{margin:8px 0 20px}figure img{max-width:100%;border:1px solid #eee}figure svg{max-width:100%;height:auto}figcaption{font-size:90%;color:#555}
 .muted{color:#666}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
+.card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:200px}
+.card-title{font-size:90%;color:#555}.card-value{font-size:180%;font-weight:bold;margin:4px 0}
+.spark svg{display:block}form.range{margin:8px 0;padding:8px;background:#fafafa;border:1px solid #eee}
+form.range a{margin:0 4px}
 @media print{header form,header nav{display:none}header{background:none;color:#000}header a{color:#000}
 main{max-width:none}figure{break-inside:avoid}}
 `;
@@ -22,36 +28,40 @@ main{max-width:none}figure{break-inside:avoid}}
 /** A whole page: `title` in the tab and as its heading, `q` kept in the search box. */
 export function Page(props: { title: string; q?: string; children?: Child }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{props.title} · lta</title>
-        <style dangerouslySetInnerHTML={{ __html: STYLE }} />
-      </head>
-      <body>
-        <header>
-          <a href="/">lta</a>
-          <nav>
-            <a href="/">live</a> <a href="/alarms">alarms</a> <a href="/quarantine">quarantine</a>{" "}
-            <a href="/service">service</a>
-          </nav>
-          <form action="/search" method="get" role="search">
-            <input
-              type="search"
-              name="q"
-              value={props.q ?? ""}
-              placeholder="serial, model or file name"
-              aria-label="search"
-            />
-          </form>
-        </header>
-        <main>
-          <h1>{props.title}</h1>
-          {props.children}
-        </main>
-      </body>
-    </html>
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{props.title} · lta</title>
+          <style dangerouslySetInnerHTML={{ __html: STYLE }} />
+        </head>
+        <body>
+          <header>
+            <a href="/">lta</a>
+            <nav>
+              <a href="/">dashboard</a> <a href="/models">models</a> <a href="/compare">compare</a>{" "}
+              <a href="/alarms">alarms</a> <a href="/quarantine">quarantine</a> <a href="/live">live</a>{" "}
+              <a href="/service">service</a>
+            </nav>
+            <form action="/search" method="get" role="search">
+              <input
+                type="search"
+                name="q"
+                value={props.q ?? ""}
+                placeholder="serial, model or file name"
+                aria-label="search"
+              />
+            </form>
+          </header>
+          <main>
+            <h1>{props.title}</h1>
+            {props.children}
+          </main>
+        </body>
+      </html>
+    </>
   );
 }
 
@@ -89,6 +99,11 @@ export function num(v: unknown): string {
   if (v === null || v === undefined) return "—";
   const n = Number(v);
   return Number.isFinite(n) ? String(Number(n.toPrecision(6))) : String(v);
+}
+
+/** A share as a percentage to one decimal, `—` when there is none. */
+export function pct(v: unknown): string {
+  return v === null || v === undefined ? "—" : `${(Number(v) * 100).toFixed(1)}%`;
 }
 
 /** The address of a unit's page. */

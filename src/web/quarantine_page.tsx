@@ -1,6 +1,6 @@
 /**
  * `/quarantine`: the files lta could not take, each with its reason code and message, and one button that
- * reads them all again (after a fix to the file or an lta upgrade), as `lta reprocess` does.
+ * reads them all again (after a fix to the file or an lta upgrade), as `lta reprocess` does, or one of them.
  */
 import { Head, Page } from "./layout.tsx";
 
@@ -26,7 +26,7 @@ export function QuarantinePage(
       )}
       {rows.length > 0 && (
         <table>
-          <Head names={["file", "quarantined (UTC)", "reason", "message", "kept at"]} />
+          <Head names={["file", "quarantined (UTC)", "reason", "message", "kept at", ""]} />
           <tbody>
             {rows.map((f) => (
               <tr>
@@ -37,6 +37,12 @@ export function QuarantinePage(
                 <td class="quarantined">{String(f.reason_code)}</td>
                 <td>{String(f.reason)}</td>
                 <td class="muted">{String(f.quarantine_path ?? "")}</td>
+                <td>
+                  <form method="post" action="/quarantine/reprocess">
+                    <input type="hidden" name="file_id" value={String(f.file_id)} />
+                    <button type="submit">Reprocess</button>
+                  </form>
+                </td>
               </tr>
             ))}
           </tbody>

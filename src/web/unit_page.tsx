@@ -29,11 +29,13 @@ export function UnitPage(props: { model: string; serial: string; tracks: Row[]; 
             {String(t.test_date)} · {String(t.file_name)} · {String(t.track_id)} ·{" "}
             <Status status={t.overall_status} />
           </figcaption>
-          <img
-            src={chartHref(t)}
-            alt={`error against position, ${t.track_id} of ${t.file_name}`}
-            loading="lazy"
-          />
+          <a href={chartHref(t)} title="open the chart on its own">
+            <img
+              src={chartHref(t)}
+              alt={`error against position, ${t.track_id} of ${t.file_name}`}
+              loading="lazy"
+            />
+          </a>
         </figure>
       ))}
     </Page>

@@ -1,0 +1,64 @@
+/**
+ * The reads behind the alarm pages: alarms filtered by state, model, rule and date, and one alarm's
+ * evidence (the tracks its points came from, in series order) with its acknowledgement history.
+ */
+import type { SpcMetric } from "../analyze/spc_series.ts";
+import { seriesCte } from "../analyze/spc_series.ts";
+import type { Queryable } from "./connection.ts";
+
+export interface AlarmFilter {
+  show: "open" | "acknowledged" | "all";
+  model: string | null;
+  rule: string | null;
+  /** Alarms whose last point is on or after this day. */
+  from: string | null;
+  limit: number;
+}
+
+const ALARM_COLUMNS =
+  `alarm_id, model, metric, rule, description, points, first_file_id, last_file_id, file_ids,
+  strftime(first_at, '%Y-%m-%d %H:%M') AS first_at, strftime(last_at, '%Y-%m-%d %H:%M') AS last_at,
+  acknowledged_by, strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS acknowledged_at, assignable_cause`;
+
+/** SPC and drift alarms, newest episode first. */
+export function alarmList(r: Queryable, f: AlarmFilter) {
+  return r.rows(
+    `SELECT ${ALARM_COLUMNS} FROM spc_alarms
+     WHERE CASE $1 WHEN 'open' THEN acknowledged_at IS NULL WHEN 'acknowledged' THEN acknowledged_at IS NOT NULL
+                   ELSE true END
+       AND ($2::VARCHAR IS NULL OR model = $2) AND ($3::VARCHAR IS NULL OR rule = $3)
+       AND ($4::DATE IS NULL OR last_at >= $4::DATE)
+     ORDER BY last_at DESC, alarm_id DESC LIMIT $5`,
+    [f.show, f.model, f.rule, f.from, f.limit],
+  );
+}
+
+/** The rules alarms have been raised by, for the filter. */
+export async function alarmRules(r: Queryable): Promise<string[]> {
+  return (await r.rows("SELECT DISTINCT rule FROM spc_alarms ORDER BY 1")).map((x) => String(x.rule));
+}
+
+/** One alarm, its acknowledgements oldest first, and its points; `null` when there is no such alarm. */
+export async function alarmEvidence(r: Queryable, id: number) {
+  const [alarm] = await r.rows(`SELECT ${ALARM_COLUMNS} FROM spc_alarms WHERE alarm_id = $1`, [id]);
+  if (!alarm) return null;
+  const acknowledgements = await r.rows(
+    `SELECT strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS at, acknowledged_by AS by, assignable_cause AS cause, note
+     FROM alarm_acknowledgements WHERE alarm_id = $1 ORDER BY acknowledged_at`,
+    [id],
+  );
+  const points = await r.rows(
+    `WITH ${seriesCte(alarm.metric as SpcMetric)}
+     SELECT i, x AS value, file_id, serial, track_id, strftime(test_date, '%Y-%m-%d %H:%M') AS test_date
+     FROM series WHERE file_id IN (SELECT unnest(file_ids) FROM spc_alarms WHERE alarm_id = $2)
+       AND i BETWEEN (SELECT min(i) FROM series WHERE file_id = $3) AND (SELECT max(i) FROM series WHERE file_id = $4)
+     ORDER BY i`,
+    [alarm.model as string, id, alarm.first_file_id as bigint, alarm.last_file_id as bigint],
+  );
+  return { alarm, acknowledgements, points };
+}
+
+/** The models alarms have been raised for, for the filter. */
+export async function modelsWithAlarms(r: Queryable): Promise<string[]> {
+  return (await r.rows("SELECT DISTINCT model FROM spc_alarms ORDER BY 1")).map((x) => String(x.model));
+}

@@ -1,0 +1,16 @@
+/** The acknowledgement form: an assignable cause from the plant's pick list, free text beside it, and who. */
+
+export function AckForm(props: { id: unknown; back: string; causes: string[]; again?: boolean }) {
+  return (
+    <form method="post" action={`/alarms/${props.id}/ack`} class="ack">
+      <input type="hidden" name="back" value={props.back} />
+      <select name="cause" required aria-label="assignable cause">
+        <option value="">assignable cause…</option>
+        {props.causes.map((c) => <option value={c}>{c}</option>)}
+      </select>{" "}
+      <input name="note" placeholder="what was found or done" aria-label="note" size={24} />{" "}
+      <input name="by" placeholder="your name" required aria-label="acknowledged by" size={12} />{" "}
+      <button type="submit">{props.again ? "Correct the cause" : "Acknowledge"}</button>
+    </form>
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * `/alarms/{id}`: one alarm's evidence. The I-MR chart with this alarm's points in red, the points
+ * themselves with their test dates and units, who acknowledged it with which cause (every time), and
+ * the form to acknowledge it or correct its cause.
+ */
+import { AckForm } from "./ack_form.tsx";
+import { Head, num, Page, unitHref } from "./layout.tsx";
+
+type Row = Record<string, unknown>;
+
+export interface AlarmView {
+  alarm: Row;
+  acknowledgements: Row[];
+  points: Row[];
+  chart: string | null;
+  causes: string[];
+}
+
+export function AlarmPage(props: { v: AlarmView }) {
+  const { alarm: a, acknowledgements, points, chart, causes } = props.v;
+  const self = `/alarms/${a.alarm_id}`;
+  return (
+    <Page title={`Alarm ${a.alarm_id}: ${a.model} ${String(a.metric).replace("_", " ")}`}>
+      <p>
+        <strong>{String(a.description)}</strong> ({String(a.rule)}) · {String(a.points)} point(s) from{" "}
+        {String(a.first_at)} to {String(a.last_at)} (station clock) ·{" "}
+        {a.acknowledged_at ? <span class="PASS">acknowledged</span> : <span class="FAIL">open</span>} ·{" "}
+        <a href={`/models/${encodeURIComponent(String(a.model))}`}>model {String(a.model)}</a>
+      </p>
+      {chart
+        ? <figure dangerouslySetInnerHTML={{ __html: chart }} />
+        : <p>No control limits to draw against yet.</p>}
+      <h2>Acknowledgements</h2>
+      {acknowledgements.length === 0 ? <p>Not acknowledged yet.</p> : (
+        <table>
+          <Head names={["when (UTC)", "by", "assignable cause", "note"]} />
+          <tbody>
+            {acknowledgements.map((k) => (
+              <tr>
+                <td>{String(k.at)}</td>
+                <td>{String(k.by)}</td>
+                <td>{String(k.cause)}</td>
+                <td>{String(k.note ?? "")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <AckForm id={a.alarm_id} back={self} causes={causes} again={acknowledgements.length > 0} />
+      <h2>The points behind it</h2>
+      <table>
+        <Head names={["sample", "tested", "unit", "track", String(a.metric).replace("_", " "), "file"]} />
+        <tbody>
+          {points.map((p) => (
+            <tr>
+              <td class="num">{String(p.i)}</td>
+              <td>{String(p.test_date)}</td>
+              <td>
+                <a href={unitHref(a.model, p.serial)}>{String(p.serial)}</a>
+              </td>
+              <td>{String(p.track_id)}</td>
+              <td class="num">{num(p.value)}</td>
+              <td>
+                <a href={`/files/${p.file_id}`}>file {String(p.file_id)}</a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Page>
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * `/models/{model}`: a model's scorecard and trends in a range: volume and pass rates, capability with
+ * its confidence interval and rating, the trend and SPC charts, its alarms and its latest failures.
+ */
+import type { CapabilityRow } from "../analyze/capability.ts";
+import { Head, num, Page, pct, Status, unitHref } from "./layout.tsx";
+import { RangeForm, type RangeView } from "./range_form.tsx";
+
+type Row = Record<string, unknown>;
+
+export interface ModelView extends RangeView {
+  model: string;
+  track: string | null;
+  trackIds: string[];
+  score: Row;
+  capability: CapabilityRow[];
+  charts: string[];
+  alarms: Row[];
+  failures: Row[];
+}
+
+export function ModelPage(props: { v: ModelView }) {
+  const { v } = props;
+  const s = v.score;
+  const base = `/models/${encodeURIComponent(v.model)}`;
+  const trackLink = (t: string | null) =>
+    `${base}?${new URLSearchParams({
+      ...(t ? { track: t } : {}),
+      ...(v.system ? { system: v.system } : {}),
+    })}&${v.range.query}`;
+  return (
+    <Page title={`Model ${v.model}`}>
+      <RangeForm v={v} action={base} extra={v.track ? { track: v.track } : {}} />
+      <p>
+        Tracks: <a href={trackLink(null)} class={v.track ? "" : "chosen"}>all</a>
+        {v.trackIds.map((t) => (
+          <>
+            {" "}· <a href={trackLink(t)} class={v.track === t ? "chosen" : ""}>{t}</a>
+          </>
+        ))}
+      </p>
+      <div class="cards">
+        <Stat title="Pass rate" value={pct(s.pass_rate)} note={`${s.fails} fail, ${s.warnings} warning`} />
+        <Stat title="Tracks" value={String(s.tracks)} note={`${s.files} files, ${s.units} units`} />
+        <Stat
+          title="Sigma pass rate"
+          value={pct(s.sigma_pass_rate)}
+          note={`linearity ${pct(s.linearity_pass_rate)}`}
+        />
+        <Stat
+          title="Near misses"
+          value={String(s.near_misses)}
+          note={`tested ${s.first_test} to ${s.last_test}`}
+        />
+      </div>
+      <h2>Capability</h2>
+      <CapabilityTable rows={v.capability} />
+      <h2>Trends and control charts</h2>
+      {v.charts.map((svg) => <figure dangerouslySetInnerHTML={{ __html: svg }} />)}
+      <h2>Alarms</h2>
+      <ModelAlarms alarms={v.alarms} model={v.model} />
+      <h2>Latest tracks that did not pass</h2>
+      <Failures rows={v.failures} model={v.model} />
+    </Page>
+  );
+}
+
+function Stat(props: { title: string; value: string; note: string }) {
+  return (
+    <div class="card">
+      <div class="card-title">{props.title}</div>
+      <div class="card-value">{props.value}</div>
+      <div class="muted">{props.note}</div>
+    </div>
+  );
+}
+
+function CapabilityTable(props: { rows: CapabilityRow[] }) {
+  if (props.rows.length === 0) return <p>No analysable tracks in the range.</p>;
+  return (
+    <table>
+      <Head names={["metric", "n", "mean", "limits", "Cp", "Cpk", "Cpk 95% CI", "Pp", "Ppk", "rating"]} />
+      <tbody>
+        {props.rows.map((c) => (
+          <tr>
+            <td>{c.metric.replace("_", " ")}</td>
+            <td class="num">{String(c.n)}</td>
+            <td class="num">{num(c.mean)}</td>
+            <td class="num">{c.lsl === null ? "" : `${num(c.lsl)} … `}{num(c.usl)}</td>
+            <td class="num">{fixed(c.cp)}</td>
+            <td class="num">
+              <strong>{fixed(c.cpk)}</strong>
+            </td>
+            <td class="num">
+              {c.cpk_ci_low === null ? "—" : `${fixed(c.cpk_ci_low)} – ${fixed(c.cpk_ci_high)}`}
+            </td>
+            <td class="num">{fixed(c.pp)}</td>
+            <td class="num">{fixed(c.ppk)}</td>
+            <td>{c.rating}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const fixed = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(2));
+
+function ModelAlarms(props: { alarms: Row[]; model: string }) {
+  if (props.alarms.length === 0) return <p>No alarms for this model.</p>;
+  return (
+    <table>
+      <Head names={["alarm", "metric · rule", "what", "last point", "state"]} />
+      <tbody>
+        {props.alarms.map((a) => (
+          <tr>
+            <td class="num">
+              <a href={`/alarms/${a.alarm_id}`}>{String(a.alarm_id)}</a>
+            </td>
+            <td>{String(a.metric)} · {String(a.rule)}</td>
+            <td>{String(a.description)}</td>
+            <td>{String(a.last_at)}</td>
+            <td>
+              {a.acknowledged_at ? `acknowledged: ${a.assignable_cause}` : <span class="FAIL">open</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Failures(props: { rows: Row[]; model: string }) {
+  if (props.rows.length === 0) return <p>Every track in the range passed.</p>;
+  return (
+    <table>
+      <Head names={["tested", "serial", "track", "verdict", "reason"]} />
+      <tbody>
+        {props.rows.map((f) => (
+          <tr>
+            <td>{String(f.test_date)}</td>
+            <td>
+              <a href={unitHref(props.model, f.serial)}>{String(f.serial)}</a>
+            </td>
+            <td>{String(f.track_id)}</td>
+            <td>
+              <Status status={f.overall_status} />
+            </td>
+            <td>{String(f.status_reason ?? "")}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
