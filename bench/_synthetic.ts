@@ -29,6 +29,23 @@ export async function syntheticTracks(
               now()::TIMESTAMP, 0.3, 'Low'
        FROM range(0, ${tracks}) t(i)`,
     );
+    // Every tenth unit comes back from Final Test a day after its trim; one in twenty of those fails it.
+    await db.conn.run(
+      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, model, serial, test_date,
+                          n_tracks, n_points, ingested_at, parser_version, kind, model_key, serial_key)
+       SELECT ${files} + i, '/x/ft' || i, 'ft' || i || '.xls', 'ftsha' || i, 30000, 1, 'loaded', 'M' || (i % ${models}),
+              'SN' || i, TIMESTAMP '${start}' + INTERVAL (i * 60 + 86400) SECOND, 1, 72, now()::TIMESTAMP, '1',
+              'final_test', lta_model_key('M' || (i % ${models})), lta_serial_key('SN' || i)
+       FROM range(1, ${files + 1}, 10) t(i)`,
+    );
+    await db.conn.run(
+      `INSERT INTO final_tests (file_id, track_id, format, sheet, n_points, skipped_rows, overall_status)
+       SELECT file_id, 'TRK1', 'standard', 'Sheet1', 72, 0, CASE WHEN random() < 0.05 THEN 'FAIL' ELSE 'PASS' END
+       FROM files WHERE kind = 'final_test'`,
+    );
+    await db.conn.run(
+      "UPDATE files SET model_key = lta_model_key(model), serial_key = lta_serial_key(serial)",
+    );
     await db.conn.run("CHECKPOINT");
   } finally {
     db.close();

@@ -1,7 +1,8 @@
 /**
  * Server time of the workbench pages over a database of `--tracks` synthetic tracks (default 1,000,000,
- * 300 models, the newest tested days ago): p50/p95 of each page, beside `GET /health` (the baseline: the
- * HTTP round trip alone). Goal: p95 ≤ 150 ms. Prints one JSON line; run by bench/run.ts.
+ * 300 models, the newest tested days ago, every tenth unit with a Final Test): p50/p95 of each page, warm
+ * (kept since the data last changed) and cold (the first load after a change), beside `GET /health` (the
+ * baseline: the HTTP round trip alone). Goal: p95 ≤ 150 ms. Prints one JSON line; run by bench/run.ts.
  */
 import { parseArgs } from "node:util";
 import { addDays } from "../src/days.ts";
@@ -33,10 +34,15 @@ const pages: Record<string, (i: number) => string> = {
   alarms: () => "/alarms?show=all",
   quarantine: () => "/quarantine",
 };
-const result: Record<string, { p50: number; p95: number }> = {};
+// Warm: the same address again (pages are kept until the data change). Cold: a fresh address each time,
+// as the first visitor after a file has loaded sees it.
+const result: Record<string, { warm: { p50: number; p95: number }; cold: { p50: number; p95: number } }> = {};
 for (const [name, path] of Object.entries(pages)) {
-  await (await fetch(base + path(0))).arrayBuffer(); // warm-up: the first read of a page's tables
-  result[name] = await latencies(rounds, (i) => fetch(base + path(i)));
+  const fresh = (i: number) => `${path(i)}${path(i).includes("?") ? "&" : "?"}fresh=${i}`;
+  const cold = await latencies(Math.ceil(rounds / 4), (i) => fetch(base + fresh(i)));
+  for (let i = 0; i < 4; i++) await (await fetch(base + path(i))).arrayBuffer();
+  const warm = await latencies(rounds, (i) => fetch(base + path(i % 4)));
+  result[name] = { warm, cold };
 }
 await close();
 console.log(JSON.stringify({ tracks, files, models, pages: result }));

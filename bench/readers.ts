@@ -1,7 +1,7 @@
 /**
  * Ingest under 200 concurrent readers, against ingest alone, in the same run: `lta serve` loads the same
  * typical files into a fresh database, with nobody reading and while 200 clients loop on `/api/tracks` and
- * `/api/query` (alternating, two rounds each). Prints one JSON line: files/s both ways (harmonic mean),
+ * `/api/query` (with `--pages`: on the workbench's pages), alternating, two rounds each. Prints one JSON line: files/s both ways (harmonic mean),
  * the ratio, and the readers' answers by status.
  */
 import { join } from "node:path";
@@ -9,8 +9,31 @@ import { parseArgs } from "node:util";
 import { writeTypicalFiles } from "../fixtures/generate.ts";
 import { loadedFiles, postQuery, serviceFolder, startService } from "../tests/_service_process.ts";
 
-const { values } = parseArgs({ args: Deno.args, options: { files: { type: "string", default: "600" } } });
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { files: { type: "string", default: "600" }, pages: { type: "boolean", default: false } },
+});
 const count = Number(values.files);
+/** With `--pages`, the clients load the workbench's pages instead of the API (each a reader of its own). */
+const PAGES = [
+  "/",
+  "/models",
+  "/models/2475-10?days=all",
+  "/compare",
+  "/units/2475-10/1000",
+  "/search?q=10",
+  "/alarms",
+];
+
+/** One client request: an API read, or with `--pages` the `i`-th page. */
+function request(base: string, i: number, n: number): Promise<Response | null> {
+  if (values.pages) return fetch(`${base}${PAGES[(i + n) % PAGES.length]}`).catch(() => null);
+  return i % 2
+    ? fetch(`${base}/api/tracks?limit=200`).catch(() => null)
+    : postQuery(base, "SELECT model, count(*), avg(sigma_gradient) FROM v_tracks GROUP BY 1").catch(() =>
+      null
+    );
+}
 const source = await Deno.makeTempDir({ prefix: "lta-readers-" });
 const files = await writeTypicalFiles(source, count);
 
@@ -21,14 +44,8 @@ async function run(readers: number) {
   const statuses: Record<string, number> = {};
   let reading = true;
   const clients = Array.from({ length: readers }, async (_, i) => {
-    while (reading) {
-      const res = i % 2
-        ? await fetch(`${service.base}/api/tracks?limit=200`).catch(() => null)
-        : await postQuery(
-          service.base,
-          "SELECT model, count(*), avg(sigma_gradient) FROM v_tracks GROUP BY 1",
-        )
-          .catch(() => null);
+    for (let n = 0; reading; n++) {
+      const res = await request(service.base, i, n);
       const key = res ? String(res.status) : "network";
       statuses[key] = (statuses[key] ?? 0) + 1;
       await res?.body?.cancel();

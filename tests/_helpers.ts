@@ -89,3 +89,21 @@ export async function upstreamResults(): Promise<Record<string, string>[]> {
   const cols = header.split(",");
   return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
 }
+
+/** The text of a PDF, as poppler's pdftotext reads it (layout kept, so table rows stay on one line). */
+export async function pdfText(pdf: Uint8Array): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".pdf" });
+  try {
+    await Deno.writeFile(path, pdf);
+    const out = await new Deno.Command("pdftotext", {
+      args: ["-layout", path, "-"],
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    if (out.code !== 0) throw new Error(`pdftotext failed: ${new TextDecoder().decode(out.stderr)}`);
+    return new TextDecoder().decode(out.stdout);
+  } finally {
+    await Deno.remove(path);
+  }
+}

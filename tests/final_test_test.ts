@@ -146,6 +146,11 @@ Deno.test("a version 2 database is migrated in place: files.system becomes a loo
       { id: 2, file_name: "b.xls", system: "B", status: "loaded" },
       { id: 3, file_name: "c.xls", system: null, status: "quarantined" },
     ]);
+    // Every file has its unit keys (version 5), as a file loaded now gets them.
+    deepEqual(
+      await db.rows("SELECT model_key, serial_key FROM files WHERE file_id = 1"),
+      [{ model_key: "2475-10", serial_key: null }],
+    );
     // Acknowledgements made before version 4 start each alarm's history.
     deepEqual(
       await db.rows(

@@ -8,7 +8,7 @@ import { exportExcel } from "../src/render/excel.ts";
 import { buildReport } from "../src/render/report.ts";
 import { findFile, trackChartData, trackChartSvg } from "../src/render/track_chart.ts";
 import { openInChromium } from "./_chromium.ts";
-import { generatedFixtures, workspace } from "./_helpers.ts";
+import { generatedFixtures, pdfText, workspace } from "./_helpers.ts";
 
 const GOLDEN = new URL("./golden/track_fail.svg", import.meta.url).pathname;
 
@@ -91,6 +91,24 @@ Deno.test("the nightly report opens in headless Chromium without console errors,
     const links = [...html.matchAll(/href="(tracks\/[^"]+)"/g)].map((m) => decodeURIComponent(m[1]));
     equal(links.length, result.trackCharts);
     for (const link of links) ok((await Deno.stat(join(result.dir, link))).size > 1000, link);
+    // The PDF holds the same sections, its text readable (an embedded font with −, σ and →).
+    const pdf = await Deno.readFile(result.pdf);
+    const text = await pdfText(pdf);
+    for (
+      const part of [
+        "Laser-trim report for 2024-03-14",
+        "Summary per model",
+        "Failing tracks",
+        "Capability over the last 30 days",
+        "Open SPC and drift alarms",
+        "8340-1",
+        "Sigma gradient",
+      ]
+    ) {
+      ok(text.includes(part), `the PDF has ${part}`);
+    }
+    ok(text.includes("mean − 3σ"), "chart legends keep their minus and sigma signs");
+    ok(html.includes('href="report.pdf"'), "the page links its PDF");
     const page = await openInChromium(`file://${result.index}`);
     deepEqual(page.console, [], "no console messages");
     ok(page.inked > 0.05, `screenshot has content (${(page.inked * 100).toFixed(1)}% inked)`);

@@ -16,6 +16,7 @@ import { ingestCommand } from "../src/cli/commands.ts";
 import { buildConfig } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import { inChromium, screenshot } from "./_chromium.ts";
+import { pdfText } from "./_helpers.ts";
 import { serviceFolder, startService } from "./_service_process.ts";
 
 /** A service folder whose database holds the history, with SPC run over it. */
@@ -62,6 +63,16 @@ Deno.test("dashboard → model → unit → chart, Final Test escapes, search an
       ok(await tab.locator("figure svg").count() >= 5, "trend and control charts");
       ok((await tab.content()).includes("Cpk 95% CI"), "capability with its interval");
       await shot(tab, "model");
+      const modelPdf = await tab.request.get(
+        new URL(String(await tab.getAttribute("a.pdf", "href")), tab.url()).href,
+      );
+      equal(modelPdf.headers()["content-type"], "application/pdf");
+      const modelText = await pdfText(await modelPdf.body());
+      for (
+        const part of ["Model 8340-1", "last 30 days", "Cpk 95% CI", "Sigma gradient", "I-MR: sigma gradient"]
+      ) {
+        ok(modelText.includes(part), `the model's PDF has ${part}`);
+      }
 
       await tab.goto(`${service.base}/models/8340-1?days=all`);
       await tab.click(`a[href="/units/8340-1/${failing.serial}"]`);
@@ -69,6 +80,12 @@ Deno.test("dashboard → model → unit → chart, Final Test escapes, search an
       ok((await tab.content()).includes("FAIL"), "the failing unit's verdict");
       await tab.waitForLoadState("networkidle");
       await shot(tab, "unit");
+      const unitPdf = await tab.request.get(
+        new URL(String(await tab.getAttribute("a.pdf", "href")), tab.url()).href,
+      );
+      const unitText = await pdfText(await unitPdf.body());
+      ok(unitText.includes(`Unit 8340-1 / ${failing.serial}`) && unitText.includes("FAIL"), "the unit's PDF");
+      ok(unitText.includes("position (degrees)"), "with its track chart");
       await tab.click("figure a >> nth=0");
       await tab.waitForURL(/\/chart\.svg$/);
       ok((await tab.content()).includes("8340-1 · SN"), "the track's chart");

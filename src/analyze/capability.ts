@@ -14,6 +14,8 @@ export interface CapabilityOptions {
   until?: string;
   byTrack?: boolean;
   minN: number;
+  /** Only this metric (both when absent): the dashboard ranks on sigma gradient alone. */
+  metric?: "sigma_gradient" | "linearity_error";
 }
 
 export interface CapabilityRow {
@@ -58,10 +60,10 @@ export async function capability(db: Queryable, options: CapabilityOptions): Pro
      ),
      metrics AS (
        SELECT model, track_id, test_date, file_id, t, 'sigma_gradient' AS metric, sigma_gradient AS x,
-              NULL::DOUBLE AS lsl, sigma_threshold AS usl, near_miss FROM base
+              NULL::DOUBLE AS lsl, sigma_threshold AS usl, near_miss FROM base WHERE $4 <> 'linearity_error'
        UNION ALL
        SELECT model, track_id, test_date, file_id, t, 'linearity_error', linearity_error,
-              -linearity_spec, linearity_spec, near_miss FROM base
+              -linearity_spec, linearity_spec, near_miss FROM base WHERE $4 <> 'sigma_gradient'
      ),
      scaled AS (
        SELECT *, coalesce(nullif(max(abs(x)) OVER (PARTITION BY ${group}, metric), 0), 1) AS s
@@ -86,7 +88,7 @@ export async function capability(db: Queryable, options: CapabilityOptions): Pro
             CASE WHEN lsl IS NOT NULL AND so > 0 THEN (usl - lsl) / (6 * so) END AS pp,
             CASE WHEN so > 0 THEN least(usl - mean, coalesce(mean - lsl, 'infinity'::DOUBLE)) / (3 * so) END AS ppk
      FROM stats ORDER BY model, track_id, metric`,
-    [options.model ?? null, options.since ?? null, options.until ?? null],
+    [options.model ?? null, options.since ?? null, options.until ?? null, options.metric ?? "both"],
   );
   return rows.map((r) => capabilityRow(r, options.minN));
 }

@@ -10,7 +10,8 @@ export interface DriftSeries {
   h: number;
   ewmaUcl: number;
   ewmaLcl: number;
-  points: Array<{ i: number; cusumHi: number; cusumLo: number; ewma: number }>;
+  /** Each point after the baseline, with its test date (`YYYY-MM-DD HH:MM:SS`). */
+  points: Array<{ i: number; t: string; cusumHi: number; cusumLo: number; ewma: number }>;
 }
 
 /** CUSUM (k = 0.5σ, h = 5σ) and EWMA (λ = 0.2, ±3σ√(λ/(2−λ))) after a baseline of `baseline` points. */
@@ -19,8 +20,13 @@ export async function driftSeries(
   model: string,
   baseline: number,
 ): Promise<DriftSeries | null> {
-  const xs = (await db.rows(`WITH ${seriesCte("sigma_gradient")} SELECT x FROM series ORDER BY i`, [model]))
-    .map((r) => r.x as number);
+  const rows = await db.rows(
+    `WITH ${
+      seriesCte("sigma_gradient")
+    } SELECT x, strftime(test_date, '%Y-%m-%d %H:%M:%S') AS t FROM series ORDER BY i`,
+    [model],
+  );
+  const xs = rows.map((r) => r.x as number);
   if (xs.length <= baseline) return null;
   const base = xs.slice(0, baseline);
   const mu = base.reduce((s, x) => s + x, 0) / baseline;
@@ -38,7 +44,7 @@ export async function driftSeries(
     hi = Math.max(0, hi + (xs[n] - mu) - k);
     lo = Math.max(0, lo + (mu - xs[n]) - k);
     ewma = lambda * xs[n] + (1 - lambda) * ewma;
-    points.push({ i: n + 1, cusumHi: hi, cusumLo: lo, ewma });
+    points.push({ i: n + 1, t: String(rows[n].t), cusumHi: hi, cusumLo: lo, ewma });
   }
   return { mu, sd, h: 5 * sd, ewmaUcl: mu + ewmaLimit, ewmaLcl: mu - ewmaLimit, points };
 }

@@ -87,13 +87,21 @@ export async function chartCommand(
 }
 
 /** `lta report`: builds the report folder for a day (default: yesterday). */
-export async function reportCommand(date: string | undefined, config: Config): Promise<void> {
+export async function reportCommand(
+  date: string | undefined,
+  config: Config,
+  pdfOnly = false,
+): Promise<void> {
   const service = await ServiceClient.find(config);
   const result = service
     ? await service.json("POST", "/api/reports", { date })
     : await onFile(config, true, (db) => reportFor(db, config, date));
+  if (pdfOnly) {
+    console.log(result.pdf);
+    return;
+  }
   log(
-    `wrote ${result.index}: ${result.models} model(s), ${result.tracks} track(s), ${result.trackCharts} chart(s)`,
+    `wrote ${result.index} and report.pdf: ${result.models} model(s), ${result.tracks} track(s), ${result.trackCharts} chart(s)`,
   );
 }
 

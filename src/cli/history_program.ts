@@ -42,13 +42,16 @@ function addChartCommand(program: Command, configFrom: ConfigFrom): void {
 
 function addReportCommand(program: Command, configFrom: ConfigFrom): void {
   program.command("report")
-    .description("build the report folder <reportsDir>/<date>/index.html (summary, trends, failing tracks)")
+    .description(
+      "build the report folder <reportsDir>/<date>/: index.html and the same as report.pdf (summary, failing tracks, capability, open alarms, trends)",
+    )
     .addOption(configOption())
     .addOption(dbOption())
     .option("--date <date>", "the day reported on, YYYY-MM-DD [default: yesterday]", isoDate)
+    .option("--pdf", "print only the PDF's path (to open or mail it from a script)")
     .action(async (opts) => {
-      const { date, ...rest } = opts;
-      await reportCommand(date, await configFrom(rest));
+      const { date, pdf, ...rest } = opts;
+      await reportCommand(date, await configFrom(rest), pdf ?? false);
     });
 }
 

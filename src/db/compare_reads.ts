@@ -6,26 +6,26 @@ import type { Queryable } from "./connection.ts";
 
 const IN_RANGE = `($1::DATE IS NULL OR final_date >= $1::DATE) AND final_date < $2::DATE + 1`;
 
-/** Per model: final tests, how many were judged against a trim, escapes, overkills, and unmatched ones. */
-export function comparePerModel(r: Queryable, from: string | null, to: string) {
-  return r.rows(
-    `SELECT coalesce(model, '(unknown)') AS model, count(*) AS finals,
-            count(*) FILTER (WHERE outcome IS NOT NULL) AS judged,
+/**
+ * In one pass over the view: per model, the final tests, how many were judged against a trim, escapes,
+ * overkills and unmatched ones; and the confusion matrix of judged final tests (trim verdict × Final Test).
+ */
+export async function compareCounts(r: Queryable, from: string | null, to: string) {
+  const rows = await r.rows(
+    `SELECT GROUPING(model) = 0 AS per_model, coalesce(model, '(unknown)') AS model, trim_status, final_status,
+            count(*) AS finals, count(*) FILTER (WHERE outcome IS NOT NULL) AS judged,
             count(*) FILTER (WHERE outcome = 'escape') AS escapes,
             count(*) FILTER (WHERE outcome = 'trim_fail_final_pass') AS overkills,
             count(*) FILTER (WHERE trim_file_id IS NULL) AS unmatched
-     FROM v_trim_vs_final WHERE ${IN_RANGE} GROUP BY 1 ORDER BY escapes DESC, 1`,
+     FROM v_trim_vs_final WHERE ${IN_RANGE}
+     GROUP BY GROUPING SETS ((model), (trim_status, final_status))`,
     [from, to],
   );
-}
-
-/** The confusion matrix: judged final tests by trim verdict and Final Test verdict. */
-export function confusionMatrix(r: Queryable, from: string | null, to: string) {
-  return r.rows(
-    `SELECT trim_status, final_status, count(*) AS n FROM v_trim_vs_final
-     WHERE ${IN_RANGE} AND outcome IS NOT NULL GROUP BY ALL`,
-    [from, to],
-  );
+  const perModel = rows.filter((x) => x.per_model)
+    .sort((a, b) => Number(b.escapes) - Number(a.escapes) || String(a.model).localeCompare(String(b.model)));
+  const matrix = rows.filter((x) => !x.per_model && Number(x.judged) > 0)
+    .map((x) => ({ trim_status: x.trim_status, final_status: x.final_status, n: x.judged }));
+  return { perModel, matrix };
 }
 
 /** The escapes and overkills themselves, newest first, with both files. */

@@ -1,21 +1,6 @@
--- Matching Final Tests to trims; documented in docs/schema.md ("Views"). Only views and macros over `files`,
+-- Matching Final Tests to trims; documented in docs/schema.md ("Views"). Only views over `files`,
 -- `tracks`, `final_tests`: the lake (src/export/lake.ts) runs this file unchanged over Parquet exports.
--- How stations and test benches write the same unit differently (upstream-spec.md §2.6): `SN007`, `7`,
--- `7B` are one serial; `8275A` and `8275`, `2475-08` and `2475-8`, `7280-1-CT` and `7280-1` one model.
-CREATE OR REPLACE MACRO lta_serial_key(s) AS
-  regexp_replace(
-    regexp_replace(
-      regexp_replace(lower(trim(s)), '^(s/n|s\.n\.|sn|#)\s*', ''),
-      '^([0-9]+)[abprt]$', '\1'),
-    '^0+([0-9a-z])', '\1');
-
-CREATE OR REPLACE MACRO lta_model_key(m) AS
-  regexp_replace(
-    regexp_replace(
-      regexp_replace(lower(trim(m)), '-0+([0-9])', '-\1', 'g'),
-      '^([0-9]+)[a-z]$', '\1'),
-    '^([0-9]+(-[0-9]+)*)(-[a-z]+)+$', '\1');
-
+-- Units are matched on `files.model_key` and `files.serial_key` (unit_keys.sql), computed once per file.
 CREATE OR REPLACE VIEW v_final_tests AS
 SELECT f.file_name, f.model, f.serial, f.test_date, ft.*
 FROM final_tests ft JOIN files f USING (file_id);
@@ -23,23 +8,25 @@ FROM final_tests ft JOIN files f USING (file_id);
 -- Each Final Test beside the trim of the same unit: the closest trim at or before the final test
 -- (ASOF join on normalised model and serial). A final test with no such trim stays, with NULL trim columns.
 CREATE OR REPLACE VIEW v_trim_vs_final AS
-WITH trims AS (
+WITH finals AS (
+  SELECT f.file_id AS final_file_id, f.file_name AS final_file_name, f.model, f.serial, f.test_date AS final_date,
+         ft.track_id, ft.overall_status AS final_status, ft.fail_points AS final_fail_points,
+         ft.linearity_error AS final_linearity_error, ft.reported_linearity, f.model_key, f.serial_key
+  FROM final_tests ft JOIN files f USING (file_id)
+),
+-- Only the trims of units that have a final test: a plant's ledger holds far more trims than finals.
+trim_files AS (
   SELECT f.file_id AS trim_file_id, f.file_name AS trim_file_name, f.model AS trim_model,
-         f.serial AS trim_serial, f.test_date AS trim_date,
-         lta_model_key(f.model) AS model_key, lta_serial_key(f.serial) AS serial_key,
-         ['PASS', 'WARNING', 'FAIL'][max(CASE t.overall_status WHEN 'FAIL' THEN 3 WHEN 'WARNING' THEN 2
-                                        WHEN 'PASS' THEN 1 END)] AS trim_status
-  FROM files f JOIN tracks t USING (file_id)
+         f.serial AS trim_serial, f.test_date AS trim_date, f.model_key, f.serial_key
+  FROM files f SEMI JOIN (SELECT DISTINCT model_key, serial_key FROM finals) k USING (model_key, serial_key)
   WHERE f.kind = 'trim' AND f.status = 'loaded' AND f.model IS NOT NULL AND f.serial IS NOT NULL
     AND f.test_date IS NOT NULL
-  GROUP BY ALL
 ),
-finals AS (
-  SELECT file_id AS final_file_id, file_name AS final_file_name, model, serial, test_date AS final_date,
-         track_id, overall_status AS final_status, fail_points AS final_fail_points,
-         linearity_error AS final_linearity_error, reported_linearity,
-         lta_model_key(model) AS model_key, lta_serial_key(serial) AS serial_key
-  FROM v_final_tests
+trims AS (
+  SELECT tf.*, ['PASS', 'WARNING', 'FAIL'][max(CASE t.overall_status WHEN 'FAIL' THEN 3 WHEN 'WARNING' THEN 2
+                                            WHEN 'PASS' THEN 1 END)] AS trim_status
+  FROM trim_files tf JOIN tracks t ON t.file_id = tf.trim_file_id
+  GROUP BY ALL
 )
 SELECT finals.final_file_id, finals.final_file_name, finals.model, finals.serial, finals.final_date,
        finals.track_id, finals.final_status, finals.final_fail_points, finals.final_linearity_error,
@@ -53,7 +40,8 @@ SELECT finals.final_file_id, finals.final_file_name, finals.model, finals.serial
        CASE WHEN trims.trim_file_id IS NULL OR finals.final_status NOT IN ('PASS', 'FAIL') THEN NULL
             WHEN trims.trim_status <> 'FAIL' AND finals.final_status = 'FAIL' THEN 'escape'
             WHEN trims.trim_status = 'FAIL' AND finals.final_status = 'PASS' THEN 'trim_fail_final_pass'
-            ELSE 'agree' END AS outcome
+            ELSE 'agree' END AS outcome,
+       finals.model_key, finals.serial_key
 FROM finals
 ASOF LEFT JOIN trims
   ON finals.model_key = trims.model_key AND finals.serial_key = trims.serial_key

@@ -75,3 +75,18 @@ export function latestFiles(r: Queryable) {
 export async function answers(r: Queryable): Promise<void> {
   await r.value("SELECT 1");
 }
+
+/**
+ * A token that changes whenever what the history pages show can change: files loaded or quarantined,
+ * tracks (re-)analysed, limits recomputed, alarms raised, grown or acknowledged.
+ */
+export async function dataVersion(r: Queryable): Promise<string> {
+  const [v] = await r.rows(
+    `SELECT (SELECT concat_ws('/', max(file_id), count(*), max(ingested_at)) FROM files) AS files,
+            (SELECT concat_ws('/', max(analyzed_at), count(*)) FROM tracks) AS tracks,
+            (SELECT concat_ws('/', count(*), max(last_at), max(acknowledged_at)) FROM spc_alarms) AS alarms,
+            (SELECT concat_ws('/', count(*), max(computed_at)) FROM control_limits) AS limits,
+            (SELECT count(*) FROM alarm_acknowledgements) AS acks`,
+  );
+  return Object.values(v).join("|");
+}

@@ -7,9 +7,16 @@ import type { Queryable } from "./connection.ts";
 import { databaseError } from "./errors.ts";
 
 /** The schema version this build writes; a database with a newer one is refused. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
-const SCHEMA_FILES = ["schema.sql", "analysis.sql", "spc.sql", "final_test.sql", "final_test_views.sql"];
+const SCHEMA_FILES = [
+  "schema.sql",
+  "analysis.sql",
+  "spc.sql",
+  "final_test.sql",
+  "unit_keys.sql",
+  "final_test_views.sql",
+];
 
 /**
  * Steps that bring an older database up to the next version, keyed by the version they produce. They run
@@ -29,6 +36,11 @@ const MIGRATIONS: Record<number, string> = {
   3: `DROP INDEX IF EXISTS files_sha256;
       DROP INDEX IF EXISTS files_file_name;
       ALTER TABLE files RENAME TO files_v2;`,
+  // 5: the ledger keeps each file's unit keys (a file moved aside by step 3 gets them from schema.sql).
+  5: `DROP INDEX IF EXISTS files_sha256;
+      DROP INDEX IF EXISTS files_file_name;
+      ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS model_key VARCHAR;
+      ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS serial_key VARCHAR;`,
 };
 
 /**
@@ -50,6 +62,8 @@ const FINISH: Record<number, string> = {
   4: `INSERT INTO alarm_acknowledgements
       SELECT alarm_id, acknowledged_at, coalesce(acknowledged_by, ''), coalesce(assignable_cause, ''), NULL
       FROM spc_alarms WHERE acknowledged_at IS NOT NULL;`,
+  // 5: every file gets its unit keys.
+  5: `UPDATE files SET model_key = lta_model_key(model), serial_key = lta_serial_key(serial);`,
 };
 
 /** The database's schema version (`null` for a new, empty file); refuses one newer than this build. */

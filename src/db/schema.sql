@@ -31,7 +31,10 @@ CREATE TABLE IF NOT EXISTS files (
   skipped_rows   INTEGER NOT NULL DEFAULT 0,
   ingested_at    TIMESTAMP NOT NULL,
   parser_version VARCHAR NOT NULL,
-  kind           VARCHAR NOT NULL DEFAULT 'trim' CHECK (kind IN ('trim', 'final_test'))
+  kind           VARCHAR NOT NULL DEFAULT 'trim' CHECK (kind IN ('trim', 'final_test')),
+  -- The unit's keys (unit_keys.sql), written with the row: Final Tests are matched to trims on them.
+  model_key      VARCHAR,
+  serial_key     VARCHAR
 );
 
 -- Point lookups per arriving file (dedupe by content, version by name) must not scan the ledger.

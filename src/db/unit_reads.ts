@@ -41,7 +41,7 @@ export function unitFinalTests(r: Queryable, model: string, serial: string) {
     `SELECT final_file_id AS file_id, final_file_name AS file_name, strftime(final_date, '%Y-%m-%d %H:%M') AS test_date,
             track_id, final_status AS status, outcome
      FROM v_trim_vs_final
-     WHERE lta_model_key(model) = lta_model_key($1) AND lta_serial_key(serial) = lta_serial_key($2)
+     WHERE model_key = lta_model_key($1) AND serial_key = lta_serial_key($2)
      ORDER BY final_date, track_id`,
     [model, serial],
   );

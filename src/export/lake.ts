@@ -36,7 +36,11 @@ export async function openLake(lakeDir: string): Promise<Database> {
       }, hive_partitioning = true, ${TYPES}, union_by_name = true)
         QUALIFY export_id = arg_max(export_id, ${EXPORT_STAMP})
                               OVER (PARTITION BY sha256))`;
-    await db.exec(`CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("files")}`);
+    await db.exec(await Deno.readTextFile(new URL("../db/unit_keys.sql", import.meta.url)));
+    await db.exec(
+      `CREATE VIEW files AS SELECT * REPLACE (sha256 AS file_id), lta_model_key(model) AS model_key,
+         lta_serial_key(serial) AS serial_key FROM ${scan("files")}`,
+    );
     await db.exec(`CREATE VIEW tracks AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("tracks")}`);
     // The export's tracks rows already carry what v_tracks adds (file name, model, serial, test date…).
     await db.exec("CREATE VIEW v_tracks AS SELECT * FROM tracks");

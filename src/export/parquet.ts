@@ -64,7 +64,9 @@ export interface ExportManifest {
 const TABLES: Record<string, { keys: string[]; sql: string }> = {
   files: {
     keys: ["sha256"],
-    sql: `SELECT f.* EXCLUDE (model, quarantine_path, reason_code, reason), {origin}, {partition}
+    // The unit keys are derived (the lake computes them, as a site's older exports lack them).
+    sql:
+      `SELECT f.* EXCLUDE (model, quarantine_path, reason_code, reason, model_key, serial_key), {origin}, {partition}
           FROM files f WHERE {range}`,
   },
   tracks: {

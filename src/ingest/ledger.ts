@@ -119,9 +119,10 @@ export async function insertLoadedFile(
   if (retryOf !== null) await db.exec("DELETE FROM files WHERE file_id = $1", [retryOf]);
   await db.execOf(
     `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, system, model,
-       serial, test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version, kind)
+       serial, test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version, kind,
+       model_key, serial_key)
      VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7, 'loaded', $8, $9, $10,
-             $11::TIMESTAMP, $12, $13, $14, $15, now()::TIMESTAMP, $16, $17)`,
+             $11::TIMESTAMP, $12, $13, $14, $15, now()::TIMESTAMP, $16, $17, lta_model_key($9), lta_serial_key($10))`,
     [
       row.fileId,
       f.path,

@@ -1,46 +1,100 @@
 /**
- * The report's tables beside its charts: capability per model over the trend window (Cpk with its 95%
- * interval and rating) and the alarms still open, as HTML rows.
+ * The report's tables as plain cells, so the HTML page and the PDF show the same: the summary per model,
+ * capability over the trend window (Cpk with its 95% interval and rating), and the alarms still open.
  */
 import { capability } from "../analyze/capability.ts";
 import { alarmList } from "../db/alarm_reads.ts";
 import type { Queryable } from "../db/database.ts";
 import { escapeXml } from "./svg.ts";
 
-const fixed = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(2));
+/** A table's header and its rows of text cells. */
+export interface Table {
+  header: string[];
+  rows: string[][];
+}
 
-/** The capability table of every model tested in `from`…`to`. */
-export async function capabilityTable(
-  db: Queryable,
-  from: string,
-  to: string,
-  minN: number,
-): Promise<string> {
-  const rows = await capability(db, { since: from, until: to, minN });
-  if (rows.length === 0) return "<p>No analysable tracks in the window.</p>";
-  const body = rows.map((c) =>
-    `<tr><td>${escapeXml(c.model)}</td><td>${c.metric.replace("_", " ")}</td><td class="num">${c.n}</td>` +
-    `<td class="num">${fixed(c.cpk)}</td><td class="num">${
-      c.cpk_ci_low === null ? "—" : `${fixed(c.cpk_ci_low)} – ${fixed(c.cpk_ci_high)}`
-    }</td><td class="num">${fixed(c.ppk)}</td><td>${escapeXml(c.rating)}</td></tr>`
+const fixed = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(2));
+const pct = (x: unknown) => x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`;
+
+/** One row per model tested on `date`, with its open alarms. */
+export async function summaryTable(db: Queryable, date: string): Promise<Table> {
+  const rows = await db.rows(
+    `SELECT coalesce(model, '(unknown)') AS model, count(DISTINCT file_id) AS files, count(*) AS tracks,
+            avg((overall_status = 'PASS')::INTEGER) AS pass_rate, avg(sigma_pass::INTEGER) AS sigma_pass_rate,
+            count(*) FILTER (WHERE near_miss) AS near_misses,
+            count(*) FILTER (WHERE overall_status IN ('FAIL', 'ERROR')) AS failing, max(coalesce(a.open, 0)) AS alarms
+     FROM v_tracks v
+     LEFT JOIN (SELECT model, count(*) AS open FROM spc_alarms WHERE acknowledged_at IS NULL GROUP BY model) a
+       USING (model)
+     WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
+    [date],
   );
-  return `<table><thead><tr><th>model</th><th>metric</th><th>n</th><th>Cpk</th><th>Cpk 95% CI</th><th>Ppk</th>
-<th>rating</th></tr></thead><tbody>
-${body.join("\n")}
-</tbody></table>`;
+  return {
+    header: [
+      "model",
+      "files",
+      "tracks",
+      "pass rate",
+      "sigma pass rate",
+      "near misses",
+      "failing",
+      "open alarms",
+    ],
+    rows: rows.map((s) => [
+      String(s.model),
+      String(s.files),
+      String(s.tracks),
+      pct(s.pass_rate),
+      pct(s.sigma_pass_rate),
+      String(s.near_misses),
+      String(s.failing),
+      String(s.alarms),
+    ]),
+  };
+}
+
+/** The capability of every model tested in `from`…`to`. */
+export async function capabilityTable(db: Queryable, from: string, to: string, minN: number): Promise<Table> {
+  const rows = await capability(db, { since: from, until: to, minN });
+  return {
+    header: ["model", "metric", "n", "Cpk", "Cpk 95% CI", "Ppk", "rating"],
+    rows: rows.map((c) => [
+      c.model,
+      c.metric.replace("_", " "),
+      String(c.n),
+      fixed(c.cpk),
+      c.cpk_ci_low === null ? "—" : `${fixed(c.cpk_ci_low)} – ${fixed(c.cpk_ci_high)}`,
+      fixed(c.ppk),
+      c.rating,
+    ]),
+  };
 }
 
 /** The open alarms, newest first (at most 100). */
-export async function openAlarmsTable(db: Queryable): Promise<string> {
+export async function openAlarmsTable(db: Queryable): Promise<Table> {
   const alarms = await alarmList(db, { show: "open", model: null, rule: null, from: null, limit: 100 });
-  if (alarms.length === 0) return "<p>No open alarms.</p>";
-  const body = alarms.map((a) =>
-    `<tr><td class="num">${a.alarm_id}</td><td>${escapeXml(String(a.model))}</td><td>${
-      escapeXml(`${a.metric} · ${a.rule}`)
-    }</td><td>${escapeXml(String(a.description))}</td><td>${a.first_at} → ${a.last_at}</td></tr>`
+  return {
+    header: ["alarm", "model", "metric · rule", "what", "first → last"],
+    rows: alarms.map((a) => [
+      String(a.alarm_id),
+      String(a.model),
+      `${a.metric} · ${a.rule}`,
+      String(a.description),
+      `${a.first_at} → ${a.last_at}`,
+    ]),
+  };
+}
+
+/** A table as HTML; `cell` may wrap a cell's escaped text (a link, a class). */
+export function tableHtml(
+  t: Table,
+  empty: string,
+  cell?: (row: number, col: number, html: string) => string,
+): string {
+  if (t.rows.length === 0) return `<p>${escapeXml(empty)}</p>`;
+  const head = t.header.map((h) => `<th>${escapeXml(h)}</th>`).join("");
+  const body = t.rows.map((r, i) =>
+    `<tr>${r.map((c, j) => `<td>${cell ? cell(i, j, escapeXml(c)) : escapeXml(c)}</td>`).join("")}</tr>`
   );
-  return `<table><thead><tr><th>alarm</th><th>model</th><th>metric · rule</th><th>what</th><th>first → last</th>
-</tr></thead><tbody>
-${body.join("\n")}
-</tbody></table>`;
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body.join("\n")}\n</tbody></table>`;
 }

@@ -5,15 +5,22 @@ import type { Queryable } from "../db/database.ts";
 import { DRIFT_CHART, IMR_CHART } from "./specs.ts";
 import { renderSvg } from "./svg.ts";
 
+/** Which points a chart draws: those tested in `from`…`to` (days, both included; `null`: no bound). */
+export interface ChartSpan {
+  from?: string | null;
+  to?: string | null;
+}
+
 /**
- * The I-MR chart of `metric` for `model` against its newest control limits; `null` without limits. Points
- * inside alarms are red: every alarm's, or only those of `alarmId`.
+ * The I-MR chart of `metric` for `model` against its newest control limits; `null` without limits or
+ * points in `span`. Points inside alarms are red: every alarm's, or only those of `alarmId`.
  */
 export async function imrChartSvg(
   db: Queryable,
   model: string,
   metric: SpcMetric,
   alarmId: number | null = null,
+  span: ChartSpan = {},
 ): Promise<string | null> {
   const [limits] = await db.rows(
     "SELECT version, centre, lcl, ucl, mr_bar FROM control_limits WHERE model = $1 AND metric = $2 ORDER BY version DESC LIMIT 1",
@@ -24,10 +31,15 @@ export async function imrChartSvg(
     `WITH ${seriesCte(metric)},
      flagged AS (SELECT DISTINCT unnest(file_ids) AS file_id FROM spc_alarms
                  WHERE model = $1 AND metric = $2 AND ($3::BIGINT IS NULL OR alarm_id = $3))
-     SELECT i, x AS value, abs(x - lag(x) OVER (ORDER BY i)) AS mr, file_id IN (SELECT file_id FROM flagged) AS flagged
-     FROM series ORDER BY i`,
-    [model, metric, alarmId],
+     SELECT * FROM (
+       SELECT i, x AS value, abs(x - lag(x) OVER (ORDER BY i)) AS mr, file_id IN (SELECT file_id FROM flagged) AS flagged,
+              test_date
+       FROM series)
+     WHERE ($4::DATE IS NULL OR test_date >= $4::DATE) AND ($5::DATE IS NULL OR test_date < $5::DATE + 1)
+     ORDER BY i`,
+    [model, metric, alarmId, span.from ?? null, span.to ?? null],
   );
+  if (points.length === 0) return null;
   const rows: Record<string, unknown>[] = [];
   for (const p of points) {
     rows.push({ i: p.i, value: p.value, chart: "I", series: "point", flagged: p.flagged });
@@ -39,31 +51,56 @@ export async function imrChartSvg(
   rows.push({ chart: "MR", series: "MR UCL", value: 3.267 * Number(limits.mr_bar) });
   return await renderSvg(IMR_CHART, rows, {
     chartTitle: `I-MR: ${metric.replace("_", " ")}`,
-    chartSubtitle: `${model} · limits version ${limits.version} · red: points ${
+    chartSubtitle: `${model} · ${spanText(points)} · limits version ${limits.version} · red: points ${
       alarmId === null ? "in an alarm" : `of alarm ${alarmId}`
     }`,
   });
 }
 
-/** CUSUM and EWMA of the model's sigma gradient; `null` before the baseline is complete. */
-export async function driftChartSvg(db: Queryable, model: string, baseline: number): Promise<string | null> {
+/**
+ * CUSUM and EWMA of the model's sigma gradient (computed over its whole history, drawn over `span`);
+ * `null` before the baseline is complete or without points in `span`.
+ */
+export async function driftChartSvg(
+  db: Queryable,
+  model: string,
+  baseline: number,
+  span: ChartSpan = {},
+): Promise<string | null> {
   const d = await driftSeries(db, model, baseline);
-  if (!d) return null;
+  const shown = d?.points.filter((p) => inSpan(p.t, span)) ?? [];
+  if (!d || shown.length === 0) return null;
   const rows: Record<string, unknown>[] = [];
-  for (const p of d.points) {
+  for (const p of shown) {
     rows.push(
       { i: p.i, value: p.cusumHi, series: "CUSUM up", panel: "CUSUM" },
       { i: p.i, value: p.cusumLo, series: "CUSUM down", panel: "CUSUM" },
-      { i: p.i, value: d.h, series: "h", panel: "CUSUM" },
       { i: p.i, value: p.ewma, series: "EWMA", panel: "EWMA" },
-      { i: p.i, value: d.ewmaUcl, series: "upper limit", panel: "EWMA" },
-      { i: p.i, value: d.ewmaLcl, series: "lower limit", panel: "EWMA" },
+    );
+  }
+  // The limits are constant: their two ends draw them.
+  for (const i of [shown[0].i, shown.at(-1)!.i]) {
+    rows.push(
+      { i, value: d.h, series: "h", panel: "CUSUM" },
+      { i, value: d.ewmaUcl, series: "upper limit", panel: "EWMA" },
+      { i, value: d.ewmaLcl, series: "lower limit", panel: "EWMA" },
     );
   }
   return await renderSvg(DRIFT_CHART, rows, {
     chartTitle: "Drift of sigma gradient",
-    chartSubtitle: `${model} · baseline ${baseline} points: mean ${d.mu.toPrecision(3)}, σ ${
-      d.sd.toPrecision(3)
-    }`,
+    chartSubtitle: `${model} · ${
+      spanText(shown.map((p) => ({ test_date: p.t })))
+    } · baseline ${baseline} points: mean ${d.mu.toPrecision(3)}, σ ${d.sd.toPrecision(3)}`,
   });
+}
+
+const day = (t: unknown) => String(t ?? "").slice(0, 10);
+
+function inSpan(t: string, span: ChartSpan): boolean {
+  return (!span.from || day(t) >= span.from) && (!span.to || day(t) <= span.to);
+}
+
+/** "tested 2026-11-08 to 2026-12-07": the dates of the first and last points drawn. */
+function spanText(points: Array<Record<string, unknown>>): string {
+  return `tested ${day(points[0].test_date)} to ${day(points.at(-1)!.test_date)}`;
 }

@@ -36,8 +36,15 @@ import { QuarantinePage } from "../web/quarantine_page.tsx";
 import { SearchPage } from "../web/search_page.tsx";
 import { UnitPage } from "../web/unit_page.tsx";
 import { FilePage, NotFoundPage } from "../web/file_page.tsx";
+import { pdfBytes } from "../render/pdf.ts";
+import { trackChartData, trackChartSvg } from "../render/track_chart.ts";
+import { unitPdfBlocks } from "../web/page_pdfs.ts";
+import { pdfAnswer } from "./workbench_routes.tsx";
 
 type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
+
+/** Track charts a unit's PDF draws at most (a unit re-trimmed many times lists every verdict still). */
+const UNIT_PDF_CHARTS = 20;
 
 /** Units a search lists at most. */
 const SEARCH_LIMIT = 100;
@@ -65,6 +72,7 @@ export const localPath = (path: unknown) =>
 
 export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
   addAlarmPages(app, read, ctx);
+  addUnitPdf(app, read);
   addQuarantinePage(app, read, ctx);
   app.get("/service", async (c) =>
     c.html(
@@ -157,5 +165,30 @@ function addQuarantinePage(app: Hono, read: Read, ctx: CommandContext): void {
       (e) => databaseErrorCode(e) ?? "failed",
     );
     return c.redirect(`/quarantine?job=${job.id}`, 303);
+  });
+}
+
+/** A unit's page as a PDF: its verdicts, Final Tests and (up to `UNIT_PDF_CHARTS`) track charts. */
+function addUnitPdf(app: Hono, read: Read): void {
+  app.get("/units/:model/:serial/report.pdf", async (c) => {
+    const { model, serial } = c.req.param();
+    const story = await read(async (r) => {
+      const tracks = await unitTracks(r, model, serial);
+      const charts: string[] = [];
+      for (const t of tracks.filter((t) => t.overall_status !== "ERROR").slice(0, UNIT_PDF_CHARTS)) {
+        const data = await trackChartData(r, Number(t.file_id), String(t.track_id));
+        if (data) charts.push(await trackChartSvg(data));
+      }
+      return { tracks, finals: await unitFinalTests(r, model, serial), charts };
+    });
+    if (story.tracks.length === 0 && story.finals.length === 0) {
+      return c.json({ error: `no unit ${model} / ${serial} in the history`, code: "not_found" }, 404);
+    }
+    const blocks = unitPdfBlocks(story.tracks, story.finals, story.charts);
+    return pdfAnswer(
+      c,
+      `lta-unit-${model}-${serial}.pdf`,
+      await pdfBytes(`Unit ${model} / ${serial}`, blocks),
+    );
   });
 }

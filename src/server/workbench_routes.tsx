@@ -16,8 +16,12 @@ import {
   knownSystems,
   modelSigns,
 } from "../db/dashboard_reads.ts";
-import { comparePerModel, confusionMatrix, disagreements } from "../db/compare_reads.ts";
-import { modelSummaries } from "../db/history_reads.ts";
+import { compareCounts, disagreements } from "../db/compare_reads.ts";
+import { dataVersion, modelSummaries } from "../db/history_reads.ts";
+import type { HtmlEscapedString } from "hono/utils/html";
+import { PageCache } from "./page_cache.ts";
+import { pdfBytes } from "../render/pdf.ts";
+import { modelPdfBlocks } from "../web/page_pdfs.ts";
 import { modelFailures, modelScorecard, modelTrackIds } from "../db/model_reads.ts";
 import { alarmList } from "../db/alarm_reads.ts";
 import { modelTrendSvgs } from "../render/model_trends.ts";
@@ -53,29 +57,59 @@ async function rangeView(
 }
 
 export function addWorkbenchRoutes(app: Hono, read: Read, ctx: ServerContext): void {
-  app.get("/", async (c) => c.html(<DashboardPage v={await read((r) => dashboard(c, r, ctx))} />));
-  app.get("/models", async (c) => c.html(<ModelsPage models={await read(modelSummaries)} />));
+  const cache = new PageCache();
+  /** The page at this address for the current data, rendered by `render` only when the data changed. */
+  const cached = (
+    c: Context,
+    render: (r: Connection) => Promise<HtmlEscapedString | Promise<HtmlEscapedString>>,
+  ) =>
+    read(async (r) => {
+      const version = `${await dataVersion(r)}|${localDate(new Date(), ctx.config.timeZone)}`;
+      const key = new URL(c.req.url).pathname + new URL(c.req.url).search;
+      const hit = cache.get(key, version);
+      if (hit !== undefined) return c.html(hit);
+      const html = String(await (await render(r)).toString());
+      cache.set(key, version, html);
+      return c.html(html);
+    });
+  app.get("/", (c) => cached(c, async (r) => <DashboardPage v={await dashboard(c, r, ctx)} />));
+  app.get("/models", (c) => cached(c, async (r) => <ModelsPage models={await modelSummaries(r)} />));
   app.get("/models/:model", async (c) => {
-    const view = await read((r) => modelView(c, r, ctx));
-    if (!view) {
+    const known = await read((r) => modelTrackIds(r, c.req.param("model")));
+    if (known.length === 0) {
       return c.html(<NotFoundPage what={`No analysed tracks of model ${c.req.param("model")}.`} />, 404);
     }
-    return c.html(<ModelPage v={view} />);
+    return await cached(c, async (r) => <ModelPage v={await modelView(c, r, ctx, known)} />);
   });
-  app.get("/compare", async (c) => {
-    const v = await read(async (r) => {
-      const rv = await rangeView(c, r, ctx);
-      const { from, to } = rv.range;
-      return {
-        ...rv,
-        perModel: await comparePerModel(r, from, to),
-        matrix: await confusionMatrix(r, from, to),
-        rows: await disagreements(r, from, to, LIST_LIMIT),
-        limit: LIST_LIMIT,
-      };
+  app.get("/models/:model/report.pdf", async (c) => {
+    const model = c.req.param("model");
+    const view = await read(async (r) => {
+      const known = await modelTrackIds(r, model);
+      return known.length ? await modelView(c, r, ctx, known) : null;
     });
-    return c.html(<ComparePage v={v} />);
+    if (!view) return c.json({ error: `no analysed tracks of model ${model}`, code: "not_found" }, 404);
+    return pdfAnswer(c, `lta-model-${model}.pdf`, await pdfBytes(`Model ${model}`, modelPdfBlocks(view)));
   });
+  app.get("/compare", (c) => cached(c, async (r) => <ComparePage v={await compareView(c, r, ctx)} />));
+}
+
+/** A PDF, shown in the browser with a file name to save it under. */
+export function pdfAnswer(c: Context, name: string, bytes: Uint8Array<ArrayBuffer>): Response {
+  return c.body(bytes, 200, {
+    "content-type": "application/pdf",
+    "content-disposition": `inline; filename="${name.replace(/[^A-Za-z0-9._-]+/g, "_")}"`,
+  });
+}
+
+async function compareView(c: Context, r: Connection, ctx: ServerContext) {
+  const rv = await rangeView(c, r, ctx);
+  const { from, to } = rv.range;
+  return {
+    ...rv,
+    ...await compareCounts(r, from, to),
+    rows: await disagreements(r, from, to, LIST_LIMIT),
+    limit: LIST_LIMIT,
+  };
 }
 
 async function dashboard(c: Context, r: Connection, ctx: ServerContext) {
@@ -86,6 +120,7 @@ async function dashboard(c: Context, r: Connection, ctx: ServerContext) {
     since: rv.range.from ?? undefined,
     until: rv.range.to,
     minN: ctx.config.capabilityMinN,
+    metric: "sigma_gradient",
   });
   const cpkOf = (model: unknown) =>
     cpk.find((k) => k.model === model && k.metric === "sigma_gradient")?.cpk ?? null;
@@ -113,11 +148,9 @@ async function dashboard(c: Context, r: Connection, ctx: ServerContext) {
   };
 }
 
-async function modelView(c: Context, r: Connection, ctx: ServerContext) {
+async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds: string[]) {
   const model = c.req.param("model")!;
   const rv = await rangeView(c, r, ctx);
-  const trackIds = await modelTrackIds(r, model);
-  if (trackIds.length === 0) return null;
   const track = trackIds.find((t) => t === c.req.query("track")) ?? null;
   const score = await modelScorecard(r, model, rv.filter, track) ??
     { tracks: 0, files: 0, units: 0, fails: 0, warnings: 0, near_misses: 0, first_test: "—", last_test: "—" };
@@ -136,10 +169,10 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext) {
     label: rv.range.label,
   });
   for (const metric of ["sigma_gradient", "linearity_error"] as const) {
-    const imr = await imrChartSvg(r, model, metric);
+    const imr = await imrChartSvg(r, model, metric, null, rv.range);
     if (imr) charts.push(imr);
   }
-  const drift = await driftChartSvg(r, model, ctx.config.spcBaseline);
+  const drift = await driftChartSvg(r, model, ctx.config.spcBaseline, rv.range);
   if (drift) charts.push(drift);
   return {
     ...rv,

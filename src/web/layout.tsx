@@ -21,7 +21,8 @@ figure{margin:8px 0 20px}figure img{max-width:100%;border:1px solid #eee}figure 
 .card-title{font-size:90%;color:#555}.card-value{font-size:180%;font-weight:bold;margin:4px 0}
 .spark svg{display:block}form.range{margin:8px 0;padding:8px;background:#fafafa;border:1px solid #eee}
 form.range a{margin:0 4px}
-@media print{header form,header nav{display:none}header{background:none;color:#000}header a{color:#000}
+@page{margin:12mm}
+@media print{header form,header nav,form.range,form.ack,a.pdf{display:none}header{background:none;color:#000}header a{color:#000}
 main{max-width:none}figure{break-inside:avoid}}
 `;
 

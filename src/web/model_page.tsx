@@ -32,7 +32,9 @@ export function ModelPage(props: { v: ModelView }) {
     <Page title={`Model ${v.model}`}>
       <RangeForm v={v} action={base} extra={v.track ? { track: v.track } : {}} />
       <p>
-        Tracks: <a href={trackLink(null)} class={v.track ? "" : "chosen"}>all</a>
+        <a class="pdf" href={`${base}/report.pdf?${trackLink(v.track).split("?")[1]}`}>PDF of this page</a>
+        {" "}
+        · Tracks: <a href={trackLink(null)} class={v.track ? "" : "chosen"}>all</a>
         {v.trackIds.map((t) => (
           <>
             {" "}· <a href={trackLink(t)} class={v.track === t ? "chosen" : ""}>{t}</a>

@@ -16,7 +16,10 @@ export function UnitPage(props: { model: string; serial: string; tracks: Row[]; 
     <Page title={`Unit ${model} / ${serial}`}>
       <p>
         {files} trim file(s), {tracks.length} track verdict(s), {finals.length}{" "}
-        Final Test result(s). Test dates are the station's clock.
+        Final Test result(s). Test dates are the station's clock. ·{" "}
+        <a class="pdf" href={`/units/${encodeURIComponent(model)}/${encodeURIComponent(serial)}/report.pdf`}>
+          PDF
+        </a>
       </p>
       <h2>Verdicts</h2>
       <VerdictTable tracks={tracks} />
