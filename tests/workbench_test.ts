@@ -74,6 +74,17 @@ Deno.test("dashboard → model → unit → chart, Final Test escapes, search an
         ok(modelText.includes(part), `the model's PDF has ${part}`);
       }
 
+      // The sigma trend is live in the browser: a point names its unit and date, a click opens the unit.
+      await tab.waitForSelector("figure.interactive.live");
+      const dot = tab.locator("figure.interactive path[role=graphics-symbol]").nth(10);
+      await dot.scrollIntoViewIfNeeded();
+      const at = (await dot.boundingBox())!;
+      await tab.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
+      await tab.waitForSelector("#vg-tooltip-element.visible");
+      const tip = await tab.textContent("#vg-tooltip-element");
+      ok(tip!.includes("unit") && tip!.includes("tested"), `a point's tooltip: ${tip}`);
+      await tab.mouse.click(at.x + at.width / 2, at.y + at.height / 2);
+      await tab.waitForURL(/\/units\/8340-1\/\d+$/);
       await tab.goto(`${service.base}/models/8340-1?days=all`);
       await tab.click(`a[href="/units/8340-1/${failing.serial}"]`);
       await tab.waitForURL(new RegExp(`/units/8340-1/${failing.serial}$`));

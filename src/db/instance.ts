@@ -79,6 +79,10 @@ export async function startInstance(
   const instance = await DuckDBInstance.create(":memory:", config);
   const conn = await instance.connect();
   try {
+    // Load times (`now()::TIMESTAMP`) are stored in UTC whatever the machine's zone; pages show them in the
+    // configured time zone. (Test dates are the station's wall clock, untouched.) ICU's setting: not known
+    // before the instance exists.
+    await conn.run("SET GLOBAL TimeZone = 'UTC'");
     if (file) {
       const attach = [
         `ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`,

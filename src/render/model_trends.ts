@@ -7,6 +7,8 @@ import type { Queryable as Database } from "../db/database.ts";
 import { FAILURE_REASON } from "../db/dashboard_reads.ts";
 import { LINEARITY_HISTOGRAM, PARETO, PASS_RATE, SIGMA_TREND } from "./specs.ts";
 import { renderSvg } from "./svg.ts";
+import type { TopLevelSpec } from "vega-lite";
+import { sigmaTrendSpec } from "./interactive.ts";
 
 export interface TrendWindow {
   model: string;
@@ -27,7 +29,8 @@ async function trendRows(db: Database, w: TrendWindow) {
   return {
     sigma: await rows(
       `SELECT strftime(test_date, '%Y-%m-%dT%H:%M:%S') AS date, sigma_gradient AS value, overall_status AS status,
-              'sigma' AS series
+              'sigma' AS series, serial, track_id AS track,
+              '/units/' || url_encode(model) || '/' || url_encode(coalesce(serial, '')) AS href
        FROM v_tracks WHERE ${where} AND sigma_gradient IS NOT NULL ORDER BY test_date`,
     ),
     rules: await rows(
@@ -52,27 +55,39 @@ async function trendRows(db: Database, w: TrendWindow) {
   };
 }
 
-/** The trend charts of `w` as SVG strings. */
-export async function modelTrendSvgs(db: Database, w: TrendWindow): Promise<string[]> {
+/**
+ * The trend charts of `w` as SVG strings, and the sigma trend's spec for the browser to draw live
+ * (tooltips, zoom, click to the unit).
+ */
+export async function modelTrends(
+  db: Database,
+  w: TrendWindow,
+): Promise<{ svgs: string[]; live: TopLevelSpec }> {
   const { sigma, rules, passRate, reasons, linearity } = await trendRows(db, w);
   const span = `${w.model}${w.track ? ` ${w.track}` : ""} · ${w.label}`;
-  const out = [
+  const sigmaSubtitle = `${span} · threshold and mean ± 3σ`;
+  const svgs = [
     await renderSvg(SIGMA_TREND, [...sigma, ...rules], {
       chartTitle: "Sigma gradient",
-      chartSubtitle: `${span} · threshold and mean ± 3σ`,
+      chartSubtitle: sigmaSubtitle,
     }),
     await renderSvg(PASS_RATE, passRate, { chartTitle: "Pass rate per day", chartSubtitle: span }),
   ];
   if (reasons.length) {
-    out.push(
+    svgs.push(
       await renderSvg(PARETO, reasons, { chartTitle: "Why tracks did not pass", chartSubtitle: span }),
     );
   }
-  out.push(
+  svgs.push(
     await renderSvg(LINEARITY_HISTOGRAM, linearity, {
       chartTitle: "Linearity error after offset",
       chartSubtitle: `${span} · dashed: median spec`,
     }),
   );
-  return out;
+  return { svgs, live: sigmaTrendSpec([...sigma, ...rules], "Sigma gradient", sigmaSubtitle) };
+}
+
+/** The trend charts of `w` as SVG strings. */
+export async function modelTrendSvgs(db: Database, w: TrendWindow): Promise<string[]> {
+  return (await modelTrends(db, w)).svgs;
 }

@@ -18,6 +18,7 @@ import { bodyCap, hostGuard, pageHeaders, RateLimit, writeGuard } from "./guard.
 import { readerAdmission, ReaderGate } from "./reader_gate.ts";
 import { addPageRoutes, isFormPost, PAGE_PREFIXES } from "./page_routes.tsx";
 import { addWorkbenchRoutes } from "./workbench_routes.tsx";
+import { addAssetRoutes } from "./assets.ts";
 import { accessGuard, addLoginRoutes, Sessions } from "./access.tsx";
 
 export type { ServerContext, ServiceView } from "./context.ts";
@@ -54,6 +55,7 @@ export function createApp(ctx: ServerContext): Hono {
   });
   addApiRoutes(app, ctx, read, limited);
   app.get("/reports/*", (c) => reportFile(c, ctx.config.reportsDir));
+  addAssetRoutes(app);
   addCommandRoutes(app, ctx, limited);
   app.get("/live", async (c) => c.html(await read((r) => livePage(r, ctx))));
   addWorkbenchRoutes(app, read, ctx);

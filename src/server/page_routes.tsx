@@ -108,7 +108,7 @@ export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
     const file = Number.isSafeInteger(id) ? await read((r) => fileWithTracks(r, id)) : null;
     if (!file) return c.html(<NotFoundPage what={`No file ${c.req.param("id")} in the ledger.`} />, 404);
     const { tracks, ...row } = file;
-    return c.html(<FilePage file={row} tracks={tracks} />);
+    return c.html(<FilePage file={row} tracks={tracks} timeZone={ctx.config.timeZone} />);
   });
 }
 
@@ -126,7 +126,17 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
     ]);
     const self = `/alarms?${new URLSearchParams(Object.entries(q).filter(([k]) => k !== "back"))}`;
     return c.html(
-      <AlarmsPage v={{ ...filter, alarms, rules, models, causes: ctx.config.alarmCauses, self }} />,
+      <AlarmsPage
+        v={{
+          ...filter,
+          alarms,
+          rules,
+          models,
+          causes: ctx.config.alarmCauses,
+          self,
+          timeZone: ctx.config.timeZone,
+        }}
+      />,
     );
   });
   app.get("/alarms/:id", async (c) => {
@@ -135,7 +145,9 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
     if (!found) return c.html(<NotFoundPage what={`No alarm ${c.req.param("id")}.`} />, 404);
     const metric = found.alarm.metric as SpcMetric;
     const chart = await read((r) => imrChartSvg(r, String(found.alarm.model), metric, id));
-    return c.html(<AlarmPage v={{ ...found, chart, causes: ctx.config.alarmCauses }} />);
+    return c.html(
+      <AlarmPage v={{ ...found, chart, causes: ctx.config.alarmCauses, timeZone: ctx.config.timeZone }} />,
+    );
   });
   app.post("/alarms/:id/ack", async (c) => {
     const form = await c.req.parseBody();
@@ -153,7 +165,7 @@ function addQuarantinePage(app: Hono, read: Read, ctx: CommandContext): void {
   app.get("/quarantine", async (c) => {
     const job = ctx.jobs.get(Number(c.req.query("job")));
     const listed = await read((r) => quarantinedFiles(r, SEARCH_LIMIT));
-    return c.html(<QuarantinePage {...listed} job={job} />);
+    return c.html(<QuarantinePage {...listed} job={job} timeZone={ctx.config.timeZone} />);
   });
   app.post("/quarantine/reprocess", async (c) => {
     const form = await c.req.parseBody();

@@ -24,7 +24,7 @@ import { pdfBytes } from "../render/pdf.ts";
 import { modelPdfBlocks } from "../web/page_pdfs.ts";
 import { modelFailures, modelScorecard, modelTrackIds } from "../db/model_reads.ts";
 import { alarmList } from "../db/alarm_reads.ts";
-import { modelTrendSvgs } from "../render/model_trends.ts";
+import { modelTrends } from "../render/model_trends.ts";
 import { paretoSvg, sparklineSvg } from "../render/page_charts.ts";
 import { driftChartSvg, imrChartSvg } from "../render/spc_charts.ts";
 import { addDays } from "../days.ts";
@@ -161,13 +161,14 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     byTrack: track !== null,
     minN: ctx.config.capabilityMinN,
   });
-  const charts = await modelTrendSvgs(r, {
+  const trends = await modelTrends(r, {
     model,
     from: rv.range.from,
     to: rv.range.to,
     track,
     label: rv.range.label,
   });
+  const charts = trends.svgs;
   for (const metric of ["sigma_gradient", "linearity_error"] as const) {
     const imr = await imrChartSvg(r, model, metric, null, rv.range);
     if (imr) charts.push(imr);
@@ -182,6 +183,7 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     score,
     capability: cap.filter((k) => k.track_id === track),
     charts,
+    liveSpecs: [trends.live],
     alarms: await alarmList(r, { show: "all", model, rule: null, from: null, limit: 20 }),
     failures: await modelFailures(r, model, rv.filter, track, 20),
   };

@@ -5,6 +5,7 @@
  */
 import { AckForm } from "./ack_form.tsx";
 import { Head, num, Page, unitHref } from "./layout.tsx";
+import { zoned } from "./zoned.ts";
 
 type Row = Record<string, unknown>;
 
@@ -14,10 +15,11 @@ export interface AlarmView {
   points: Row[];
   chart: string | null;
   causes: string[];
+  timeZone: string;
 }
 
 export function AlarmPage(props: { v: AlarmView }) {
-  const { alarm: a, acknowledgements, points, chart, causes } = props.v;
+  const { alarm: a, acknowledgements, points, chart, causes, timeZone } = props.v;
   const self = `/alarms/${a.alarm_id}`;
   return (
     <Page title={`Alarm ${a.alarm_id}: ${a.model} ${String(a.metric).replace("_", " ")}`}>
@@ -33,11 +35,11 @@ export function AlarmPage(props: { v: AlarmView }) {
       <h2>Acknowledgements</h2>
       {acknowledgements.length === 0 ? <p>Not acknowledged yet.</p> : (
         <table>
-          <Head names={["when (UTC)", "by", "assignable cause", "note"]} />
+          <Head names={["when", "by", "assignable cause", "note"]} />
           <tbody>
             {acknowledgements.map((k) => (
               <tr>
-                <td>{String(k.at)}</td>
+                <td>{zoned(k.at, timeZone)}</td>
                 <td>{String(k.by)}</td>
                 <td>{String(k.cause)}</td>
                 <td>{String(k.note ?? "")}</td>

@@ -4,6 +4,7 @@
  */
 import { AckForm } from "./ack_form.tsx";
 import { Head, Page } from "./layout.tsx";
+import { zoned } from "./zoned.ts";
 
 type Row = Record<string, unknown>;
 
@@ -19,6 +20,7 @@ export interface AlarmsView {
   limit: number;
   /** This page's own address with its filters, to come back to after acknowledging. */
   self: string;
+  timeZone: string;
 }
 
 const TITLES = { open: "Open alarms", acknowledged: "Acknowledged alarms", all: "All alarms" };
@@ -28,14 +30,14 @@ export function AlarmsPage(props: { v: AlarmsView }) {
   return (
     <Page title={TITLES[v.show]}>
       <AlarmFilter v={v} />
-      <p class="muted">Test times are the station's clock; acknowledgements are UTC.</p>
+      <p class="muted">Test times are the station's clock; acknowledgements are in {v.timeZone}.</p>
       {v.alarms.length === 0 ? <p>No {v.show === "all" ? "" : `${v.show} `}alarms match.</p> : (
         <table>
           <Head
             names={["alarm", "model", "metric · rule", "what", "points", "first → last", "acknowledgement"]}
           />
           <tbody>
-            {v.alarms.map((a) => <AlarmRow a={a} back={v.self} causes={v.causes} />)}
+            {v.alarms.map((a) => <AlarmRow a={a} back={v.self} causes={v.causes} timeZone={v.timeZone} />)}
           </tbody>
         </table>
       )}
@@ -67,7 +69,7 @@ function AlarmFilter(props: { v: AlarmsView }) {
   );
 }
 
-function AlarmRow(props: { a: Row; back: string; causes: string[] }) {
+function AlarmRow(props: { a: Row; back: string; causes: string[]; timeZone: string }) {
   const { a } = props;
   return (
     <tr>
@@ -87,7 +89,8 @@ function AlarmRow(props: { a: Row; back: string; causes: string[] }) {
         {a.acknowledged_at
           ? (
             <span class="acknowledged">
-              {String(a.acknowledged_at)} UTC by {String(a.acknowledged_by)}: {String(a.assignable_cause)}
+              {zoned(a.acknowledged_at, props.timeZone)} by {String(a.acknowledged_by)}:{" "}
+              {String(a.assignable_cause)}
             </span>
           )
           : <AckForm id={a.alarm_id} back={props.back} causes={props.causes} />}

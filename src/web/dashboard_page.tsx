@@ -6,6 +6,7 @@ import type { Child } from "hono/jsx";
 import type { Attention } from "../analyze/attention.ts";
 import { Head, Page, pct } from "./layout.tsx";
 import { RangeForm, type RangeView } from "./range_form.tsx";
+import { zoned } from "./zoned.ts";
 
 type Row = Record<string, unknown>;
 
@@ -26,7 +27,8 @@ export function DashboardPage(props: { v: DashboardView }) {
   return (
     <Page title="Dashboard">
       <p class="muted">
-        Data as of: last file loaded {v.asOf.loaded ?? "never"} ({v.timeZone}), newest test{" "}
+        Data as of: last file loaded {v.asOf.loaded ? zoned(v.asOf.loaded, v.timeZone) : "never"}, newest test
+        {" "}
         {v.asOf.tested ?? "—"} (station clock).
       </p>
       <RangeForm v={v} action="/" />

@@ -1,5 +1,6 @@
 /** `/files/{id}`: one file's ledger row (hash, version, quarantine reason) and its tracks' verdicts. */
 import { Head, num, Page, TrackCells, unitHref } from "./layout.tsx";
+import { zoned } from "./zoned.ts";
 
 type Row = Record<string, unknown>;
 
@@ -15,15 +16,15 @@ const FIELDS: Array<[string, string]> = [
   ["sha256", "content hash (SHA-256)"],
   ["size_bytes", "size (bytes)"],
   ["n_points", "points"],
-  ["ingested_at", "loaded (UTC)"],
+  ["ingested_at", "loaded"],
   ["path", "loaded from"],
   ["reason_code", "quarantine reason"],
   ["reason", "quarantine message"],
   ["quarantine_path", "kept at"],
 ];
 
-export function FilePage(props: { file: Row; tracks: Row[] }) {
-  const { file, tracks } = props;
+export function FilePage(props: { file: Row; tracks: Row[]; timeZone: string }) {
+  const { file, tracks, timeZone } = props;
   return (
     <Page title={`File ${file.file_id}: ${file.file_name}`}>
       {file.model && file.serial
@@ -38,7 +39,9 @@ export function FilePage(props: { file: Row; tracks: Row[] }) {
           {FIELDS.filter(([k]) => file[k] !== null && file[k] !== undefined).map(([k, label]) => (
             <tr>
               <th>{label}</th>
-              <td class={k === "status" ? String(file.status) : undefined}>{String(file[k])}</td>
+              <td class={k === "status" ? String(file.status) : undefined}>
+                {k === "ingested_at" ? zoned(file[k], timeZone) : String(file[k])}
+              </td>
             </tr>
           ))}
         </tbody>

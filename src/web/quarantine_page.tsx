@@ -3,13 +3,14 @@
  * reads them all again (after a fix to the file or an lta upgrade), as `lta reprocess` does, or one of them.
  */
 import { Head, Page } from "./layout.tsx";
+import { zoned } from "./zoned.ts";
 
 type Row = Record<string, unknown>;
 
 export function QuarantinePage(
-  props: { rows: Row[]; total: number; job?: { id: number; state: string } | null },
+  props: { rows: Row[]; total: number; job?: { id: number; state: string } | null; timeZone: string },
 ) {
-  const { rows, total, job } = props;
+  const { rows, total, job, timeZone } = props;
   return (
     <Page title="Quarantine">
       {job
@@ -26,14 +27,14 @@ export function QuarantinePage(
       )}
       {rows.length > 0 && (
         <table>
-          <Head names={["file", "quarantined (UTC)", "reason", "message", "kept at", ""]} />
+          <Head names={["file", "quarantined", "reason", "message", "kept at", ""]} />
           <tbody>
             {rows.map((f) => (
               <tr>
                 <td>
                   <a href={`/files/${f.file_id}`}>{String(f.file_name)}</a>
                 </td>
-                <td>{String(f.quarantined_at)}</td>
+                <td>{zoned(f.quarantined_at, timeZone)}</td>
                 <td class="quarantined">{String(f.reason_code)}</td>
                 <td>{String(f.reason)}</td>
                 <td class="muted">{String(f.quarantine_path ?? "")}</td>

@@ -3,6 +3,7 @@
  * and files waiting out a backoff, the nightly jobs' recent runs, and the versions that shape the data.
  */
 import { Head, Page } from "./layout.tsx";
+import { zoned } from "./zoned.ts";
 import type { ServiceView } from "../server/context.ts";
 
 type Row = Record<string, unknown>;
@@ -50,13 +51,13 @@ export function ServicePage(props: ServiceFacts) {
           ))}
         </tbody>
       </table>
-      <h2>Nightly jobs (UTC)</h2>
-      {runs.length === 0 ? <p>No nightly run yet.</p> : <RunTable runs={runs} />}
+      <h2>Nightly jobs</h2>
+      {runs.length === 0 ? <p>No nightly run yet.</p> : <RunTable runs={runs} timeZone={timeZone} />}
     </Page>
   );
 }
 
-function RunTable(props: { runs: Row[] }) {
+function RunTable(props: { runs: Row[]; timeZone: string }) {
   return (
     <table>
       <Head names={["job", "scheduled for", "status", "finished", "attempts", "error"]} />
@@ -64,11 +65,11 @@ function RunTable(props: { runs: Row[] }) {
         {props.runs.map((r) => (
           <tr>
             <td>{String(r.job)}</td>
-            <td>{String(r.scheduled_for)}</td>
+            <td>{zoned(r.scheduled_for, props.timeZone)}</td>
             <td class={r.status === "ok" ? "PASS" : r.status === "running" ? undefined : "FAIL"}>
               {String(r.status)}
             </td>
-            <td>{String(r.finished_at ?? "—")}</td>
+            <td>{zoned(r.finished_at, props.timeZone)}</td>
             <td class="num">{String(r.attempts)}</td>
             <td>{String(r.error ?? "")}</td>
           </tr>
