@@ -115,6 +115,15 @@ Deno.test("dashboard → model → unit → chart, Final Test escapes, search an
       await tab.waitForURL(/\/search\?q=/);
       ok((await tab.content()).includes(`/units/2475-10/${history.escape.serial}`), "search by serial");
 
+      // Lists are paged on the server: every unit's file name holds "TEST DATA".
+      await tab.goto(`${service.base}/search?q=TEST+DATA`);
+      ok((await tab.textContent("p.pager"))!.includes("Rows 1–50"), "the first page");
+      await tab.click("a[rel=next]");
+      await tab.waitForURL(/page=2/);
+      const second = (await tab.textContent("p.pager"))!;
+      ok(second.includes("Rows 51–100") && second.includes("newer") && second.includes("older"), second);
+      equal(await tab.locator("a.unit").count(), 50, "one page of units");
+
       await tab.goto(`${service.base}/quarantine`);
       const quarantine = await tab.content();
       for (const name of history.quarantined) ok(quarantine.includes(name), name);
@@ -175,6 +184,11 @@ Deno.test("alarm → evidence → acknowledged with a cause from the list; the r
         "evidence",
       );
       ok(page.includes(`red: points of alarm ${evidence.split("/").at(-1)}`), "its points on the I-MR chart");
+      await tab.waitForSelector("figure.interactive.live");
+      ok(
+        await tab.locator("figure.interactive path[aria-label*='href: /units/']").count() > 0,
+        "the live I-MR chart links its points to their units",
+      );
       await shot(tab, "alarm");
       const refused = await tab.request.post(`${service.base}${evidence}/ack`, {
         form: { cause: "environment", by: "visitor", back: evidence },

@@ -13,6 +13,8 @@ export interface AlarmFilter {
   /** Alarms whose last point is on or after this day. */
   from: string | null;
   limit: number;
+  /** Rows skipped first (paging). */
+  offset?: number;
 }
 
 const ALARM_COLUMNS =
@@ -28,8 +30,8 @@ export function alarmList(r: Queryable, f: AlarmFilter) {
                    ELSE true END
        AND ($2::VARCHAR IS NULL OR model = $2) AND ($3::VARCHAR IS NULL OR rule = $3)
        AND ($4::DATE IS NULL OR last_at >= $4::DATE)
-     ORDER BY last_at DESC, alarm_id DESC LIMIT $5`,
-    [f.show, f.model, f.rule, f.from, f.limit],
+     ORDER BY last_at DESC, alarm_id DESC LIMIT $5 OFFSET $6`,
+    [f.show, f.model, f.rule, f.from, f.limit, f.offset ?? 0],
   );
 }
 

@@ -28,14 +28,14 @@ export async function compareCounts(r: Queryable, from: string | null, to: strin
   return { perModel, matrix };
 }
 
-/** The escapes and overkills themselves, newest first, with both files. */
-export function disagreements(r: Queryable, from: string | null, to: string, limit: number) {
+/** The escapes and overkills themselves, newest first (from row `offset`), with both files. */
+export function disagreements(r: Queryable, from: string | null, to: string, limit: number, offset = 0) {
   return r.rows(
     `SELECT outcome, model, serial, trim_model, trim_serial, track_id, trim_file_id, final_file_id,
             trim_status, final_status, strftime(trim_date, '%Y-%m-%d %H:%M') AS trim_date,
             strftime(final_date, '%Y-%m-%d %H:%M') AS final_date, days_since_trim
      FROM v_trim_vs_final WHERE ${IN_RANGE} AND outcome IN ('escape', 'trim_fail_final_pass')
-     ORDER BY final_date DESC LIMIT $3`,
-    [from, to, limit],
+     ORDER BY final_date DESC LIMIT $3 OFFSET $4`,
+    [from, to, limit, offset],
   );
 }

@@ -5,21 +5,21 @@
  */
 import type { Queryable } from "./connection.ts";
 
-/** Units (model and serial) and quarantined files whose serial, model or file name holds `q`. */
-export async function searchHistory(r: Queryable, q: string, limit: number) {
+/** Units (model and serial) and quarantined files whose serial, model or file name holds `q` (a page of each). */
+export async function searchHistory(r: Queryable, q: string, limit: number, offset = 0) {
   const units = await r.rows(
     `SELECT model, serial, count(DISTINCT file_id)::INT AS files, strftime(max(test_date), '%Y-%m-%d %H:%M') AS last_test,
             arg_max(overall_status, test_date) AS last_status
      FROM v_tracks
      WHERE contains(lower(coalesce(serial, '')), lower($1)) OR contains(lower(coalesce(model, '')), lower($1))
         OR contains(lower(file_name), lower($1))
-     GROUP BY model, serial ORDER BY max(test_date) DESC LIMIT $2`,
-    [q, limit],
+     GROUP BY model, serial ORDER BY max(test_date) DESC LIMIT $2 OFFSET $3`,
+    [q, limit, offset],
   );
   const quarantined = await r.rows(
     `SELECT file_id, file_name, reason_code, reason FROM files
-     WHERE status = 'quarantined' AND contains(lower(file_name), lower($1)) ORDER BY file_id DESC LIMIT $2`,
-    [q, limit],
+     WHERE status = 'quarantined' AND contains(lower(file_name), lower($1)) ORDER BY file_id DESC LIMIT $2 OFFSET $3`,
+    [q, limit, offset],
   );
   return { units, quarantined };
 }
@@ -47,13 +47,13 @@ export function unitFinalTests(r: Queryable, model: string, serial: string) {
   );
 }
 
-/** Quarantined files, newest first, with their reason; and how many there are in all. */
-export async function quarantinedFiles(r: Queryable, limit: number) {
+/** Quarantined files, newest first (from row `offset`), with their reason; and how many there are in all. */
+export async function quarantinedFiles(r: Queryable, limit: number, offset = 0) {
   const rows = await r.rows(
     `SELECT file_id, file_name, reason_code, reason, quarantine_path,
             strftime(ingested_at, '%Y-%m-%d %H:%M') AS quarantined_at
-     FROM files WHERE status = 'quarantined' ORDER BY file_id DESC LIMIT $1`,
-    [limit],
+     FROM files WHERE status = 'quarantined' ORDER BY file_id DESC LIMIT $1 OFFSET $2`,
+    [limit, offset],
   );
   const total = Number(await r.value("SELECT count(*) FROM files WHERE status = 'quarantined'"));
   return { rows, total };

@@ -4,6 +4,8 @@ import { seriesCte, type SpcMetric } from "../analyze/spc_series.ts";
 import type { Queryable } from "../db/database.ts";
 import { DRIFT_CHART, IMR_CHART } from "./specs.ts";
 import { renderSvg } from "./svg.ts";
+import type { TopLevelSpec } from "vega-lite";
+import { imrSpec } from "./interactive.ts";
 
 /** Which points a chart draws: those tested in `from`…`to` (days, both included; `null`: no bound). */
 export interface ChartSpan {
@@ -22,6 +24,17 @@ export async function imrChartSvg(
   alarmId: number | null = null,
   span: ChartSpan = {},
 ): Promise<string | null> {
+  return (await imrChart(db, model, metric, alarmId, span))?.svg ?? null;
+}
+
+/** The I-MR chart as SVG, and as a spec the browser draws live (each point's unit and date, a click to it). */
+export async function imrChart(
+  db: Queryable,
+  model: string,
+  metric: SpcMetric,
+  alarmId: number | null = null,
+  span: ChartSpan = {},
+): Promise<{ svg: string; live: TopLevelSpec } | null> {
   const [limits] = await db.rows(
     "SELECT version, centre, lcl, ucl, mr_bar FROM control_limits WHERE model = $1 AND metric = $2 ORDER BY version DESC LIMIT 1",
     [model, metric],
@@ -33,7 +46,8 @@ export async function imrChartSvg(
                  WHERE model = $1 AND metric = $2 AND ($3::BIGINT IS NULL OR alarm_id = $3))
      SELECT * FROM (
        SELECT i, x AS value, abs(x - lag(x) OVER (ORDER BY i)) AS mr, file_id IN (SELECT file_id FROM flagged) AS flagged,
-              test_date
+              test_date, strftime(test_date, '%Y-%m-%d %H:%M') AS date, serial AS unit, track_id AS track,
+              '/units/' || url_encode($1) || '/' || url_encode(coalesce(serial, '')) AS href
        FROM series)
      WHERE ($4::DATE IS NULL OR test_date >= $4::DATE) AND ($5::DATE IS NULL OR test_date < $5::DATE + 1)
      ORDER BY i`,
@@ -42,19 +56,34 @@ export async function imrChartSvg(
   if (points.length === 0) return null;
   const rows: Record<string, unknown>[] = [];
   for (const p of points) {
-    rows.push({ i: p.i, value: p.value, chart: "I", series: "point", flagged: p.flagged });
+    const { date, unit, track, href } = p;
+    rows.push({
+      i: p.i,
+      value: p.value,
+      chart: "I",
+      series: "point",
+      flagged: p.flagged,
+      date,
+      unit,
+      track,
+      href,
+    });
     if (p.mr !== null) rows.push({ i: p.i, value: p.mr, chart: "MR", series: "mr" });
   }
   for (const series of ["centre", "ucl", "lcl"]) rows.push({ chart: "I", series, value: limits[series] });
   // D4 = 3.267 for moving ranges of two.
   rows.push({ chart: "MR", series: "MR centre", value: limits.mr_bar });
   rows.push({ chart: "MR", series: "MR UCL", value: 3.267 * Number(limits.mr_bar) });
-  return await renderSvg(IMR_CHART, rows, {
+  const titles = {
     chartTitle: `I-MR: ${metric.replace("_", " ")}`,
     chartSubtitle: `${model} · ${spanText(points)} · limits version ${limits.version} · red: points ${
       alarmId === null ? "in an alarm" : `of alarm ${alarmId}`
     }`,
-  });
+  };
+  return {
+    svg: await renderSvg(IMR_CHART, rows, titles),
+    live: imrSpec(rows, titles.chartTitle, titles.chartSubtitle),
+  };
 }
 
 /**

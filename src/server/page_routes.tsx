@@ -3,6 +3,7 @@
  * `src/db` and render the answer (`src/web`), nothing more.
  */
 import type { Hono } from "hono";
+import { pageToRead, paging } from "./paging.ts";
 import { acknowledgeAlarm } from "../actions/alarms.ts";
 import { ActionError } from "../actions/errors.ts";
 import type { CommandContext } from "./command_routes.ts";
@@ -18,7 +19,7 @@ import {
 } from "../db/alarm_reads.ts";
 import { AlarmPage } from "../web/alarm_page.tsx";
 import type { SpcMetric } from "../analyze/spc_series.ts";
-import { imrChartSvg } from "../render/spc_charts.ts";
+import { imrChart } from "../render/spc_charts.ts";
 import {
   quarantinedFiles,
   recentJobRuns,
@@ -46,8 +47,8 @@ type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
 /** Track charts a unit's PDF draws at most (a unit re-trimmed many times lists every verdict still). */
 const UNIT_PDF_CHARTS = 20;
 
-/** Units a search lists at most. */
-const SEARCH_LIMIT = 100;
+/** Rows a list shows on one page. */
+const PAGE_SIZE = 50;
 
 /** The paths these routes serve (the reader gate admits them like the API). */
 export const PAGE_PREFIXES = [
@@ -89,8 +90,17 @@ export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
     ));
   app.get("/search", async (c) => {
     const q = (c.req.query("q") ?? "").trim().slice(0, 200);
-    const found = q ? await read((r) => searchHistory(r, q, SEARCH_LIMIT)) : { units: [], quarantined: [] };
-    return c.html(<SearchPage q={q} limit={SEARCH_LIMIT} {...found} />);
+    const { offset, read: limit } = pageToRead(c, PAGE_SIZE);
+    const found = q ? await read((r) => searchHistory(r, q, limit, offset)) : { units: [], quarantined: [] };
+    const pager = paging(c, PAGE_SIZE, Math.max(found.units.length, found.quarantined.length));
+    return c.html(
+      <SearchPage
+        q={q}
+        units={found.units.slice(0, PAGE_SIZE)}
+        quarantined={found.quarantined.slice(0, PAGE_SIZE)}
+        pager={pager}
+      />,
+    );
   });
   app.get("/units/:model/:serial", async (c) => {
     const { model, serial } = c.req.param();
@@ -118,7 +128,8 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
     const q = c.req.query();
     const show: AlarmFilter["show"] = q.show === "acknowledged" || q.show === "all" ? q.show : "open";
     const from = /^\d{4}-\d{2}-\d{2}$/.test(q.from ?? "") ? q.from : null;
-    const filter = { show, model: q.model || null, rule: q.rule || null, from, limit: SEARCH_LIMIT };
+    const { offset, read: limit } = pageToRead(c, PAGE_SIZE);
+    const filter = { show, model: q.model || null, rule: q.rule || null, from, limit, offset };
     const [alarms, rules, models] = await read(async (r) => [
       await alarmList(r, filter),
       await alarmRules(r),
@@ -129,12 +140,13 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
       <AlarmsPage
         v={{
           ...filter,
-          alarms,
+          alarms: alarms.slice(0, PAGE_SIZE),
           rules,
           models,
           causes: ctx.config.alarmCauses,
           self,
           timeZone: ctx.config.timeZone,
+          pager: paging(c, PAGE_SIZE, alarms.length),
         }}
       />,
     );
@@ -144,7 +156,7 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
     const found = Number.isSafeInteger(id) ? await read((r) => alarmEvidence(r, id)) : null;
     if (!found) return c.html(<NotFoundPage what={`No alarm ${c.req.param("id")}.`} />, 404);
     const metric = found.alarm.metric as SpcMetric;
-    const chart = await read((r) => imrChartSvg(r, String(found.alarm.model), metric, id));
+    const chart = await read((r) => imrChart(r, String(found.alarm.model), metric, id));
     return c.html(
       <AlarmPage v={{ ...found, chart, causes: ctx.config.alarmCauses, timeZone: ctx.config.timeZone }} />,
     );
@@ -164,8 +176,17 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
 function addQuarantinePage(app: Hono, read: Read, ctx: CommandContext): void {
   app.get("/quarantine", async (c) => {
     const job = ctx.jobs.get(Number(c.req.query("job")));
-    const listed = await read((r) => quarantinedFiles(r, SEARCH_LIMIT));
-    return c.html(<QuarantinePage {...listed} job={job} timeZone={ctx.config.timeZone} />);
+    const { offset, read: limit } = pageToRead(c, PAGE_SIZE);
+    const listed = await read((r) => quarantinedFiles(r, limit, offset));
+    return c.html(
+      <QuarantinePage
+        total={listed.total}
+        rows={listed.rows.slice(0, PAGE_SIZE)}
+        job={job}
+        timeZone={ctx.config.timeZone}
+        pager={paging(c, PAGE_SIZE, listed.rows.length)}
+      />,
+    );
   });
   app.post("/quarantine/reprocess", async (c) => {
     const form = await c.req.parseBody();

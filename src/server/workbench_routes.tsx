@@ -20,13 +20,15 @@ import { compareCounts, disagreements } from "../db/compare_reads.ts";
 import { dataVersion, modelSummaries } from "../db/history_reads.ts";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { PageCache } from "./page_cache.ts";
+import { pageToRead, paging } from "./paging.ts";
 import { pdfBytes } from "../render/pdf.ts";
 import { modelPdfBlocks } from "../web/page_pdfs.ts";
 import { modelFailures, modelScorecard, modelTrackIds } from "../db/model_reads.ts";
 import { alarmList } from "../db/alarm_reads.ts";
 import { modelTrends } from "../render/model_trends.ts";
 import { paretoSvg, sparklineSvg } from "../render/page_charts.ts";
-import { driftChartSvg, imrChartSvg } from "../render/spc_charts.ts";
+import { driftChartSvg, imrChart } from "../render/spc_charts.ts";
+import type { Chart } from "../web/live_chart.tsx";
 import { addDays } from "../days.ts";
 import { localDate } from "../schedule/jobs.ts";
 import { ComparePage } from "../web/compare_page.tsx";
@@ -101,14 +103,20 @@ export function pdfAnswer(c: Context, name: string, bytes: Uint8Array<ArrayBuffe
   });
 }
 
+/** A page of the escapes and overkills, with its links to the others. */
+async function disagreementPage(c: Context, r: Connection, from: string | null, to: string) {
+  const { offset, read: limit } = pageToRead(c, LIST_LIMIT);
+  const rows = await disagreements(r, from, to, limit, offset);
+  return { rows: rows.slice(0, LIST_LIMIT), pager: paging(c, LIST_LIMIT, rows.length) };
+}
+
 async function compareView(c: Context, r: Connection, ctx: ServerContext) {
   const rv = await rangeView(c, r, ctx);
   const { from, to } = rv.range;
   return {
     ...rv,
     ...await compareCounts(r, from, to),
-    rows: await disagreements(r, from, to, LIST_LIMIT),
-    limit: LIST_LIMIT,
+    ...await disagreementPage(c, r, from, to),
   };
 }
 
@@ -168,13 +176,13 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     track,
     label: rv.range.label,
   });
-  const charts = trends.svgs;
+  const charts: Chart[] = trends.svgs.map((svg, i) => ({ svg, live: i === 0 ? trends.live : undefined }));
   for (const metric of ["sigma_gradient", "linearity_error"] as const) {
-    const imr = await imrChartSvg(r, model, metric, null, rv.range);
+    const imr = await imrChart(r, model, metric, null, rv.range);
     if (imr) charts.push(imr);
   }
   const drift = await driftChartSvg(r, model, ctx.config.spcBaseline, rv.range);
-  if (drift) charts.push(drift);
+  if (drift) charts.push({ svg: drift });
   return {
     ...rv,
     model,
@@ -183,7 +191,6 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     score,
     capability: cap.filter((k) => k.track_id === track),
     charts,
-    liveSpecs: [trends.live],
     alarms: await alarmList(r, { show: "all", model, rule: null, from: null, limit: 20 }),
     failures: await modelFailures(r, model, rv.filter, track, 20),
   };

@@ -6,6 +6,7 @@
 import { AckForm } from "./ack_form.tsx";
 import { Head, num, Page, unitHref } from "./layout.tsx";
 import { zoned } from "./zoned.ts";
+import { type Chart, ChartFigure, ChartScripts, LiveHint } from "./live_chart.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -13,7 +14,7 @@ export interface AlarmView {
   alarm: Row;
   acknowledgements: Row[];
   points: Row[];
-  chart: string | null;
+  chart: Chart | null;
   causes: string[];
   timeZone: string;
 }
@@ -30,7 +31,13 @@ export function AlarmPage(props: { v: AlarmView }) {
         <a href={`/models/${encodeURIComponent(String(a.model))}`}>model {String(a.model)}</a>
       </p>
       {chart
-        ? <figure dangerouslySetInnerHTML={{ __html: chart }} />
+        ? (
+          <>
+            <LiveHint />
+            <ChartFigure chart={chart} />
+            <ChartScripts charts={[chart]} />
+          </>
+        )
         : <p>No control limits to draw against yet.</p>}
       <h2>Acknowledgements</h2>
       {acknowledgements.length === 0 ? <p>Not acknowledged yet.</p> : (

@@ -5,6 +5,7 @@
 import { AckForm } from "./ack_form.tsx";
 import { Head, Page } from "./layout.tsx";
 import { zoned } from "./zoned.ts";
+import { Pager, type PagerView } from "./pager.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -18,6 +19,7 @@ export interface AlarmsView {
   causes: string[];
   alarms: Row[];
   limit: number;
+  pager: PagerView;
   /** This page's own address with its filters, to come back to after acknowledging. */
   self: string;
   timeZone: string;
@@ -41,7 +43,7 @@ export function AlarmsPage(props: { v: AlarmsView }) {
           </tbody>
         </table>
       )}
-      {v.alarms.length >= v.limit && <p class="muted">Only the newest {v.limit} are shown.</p>}
+      <Pager {...v.pager} />
     </Page>
   );
 }

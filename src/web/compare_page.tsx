@@ -4,6 +4,7 @@
  */
 import { Head, Page, pct, Status, unitHref } from "./layout.tsx";
 import { RangeForm, type RangeView } from "./range_form.tsx";
+import { Pager, type PagerView } from "./pager.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -11,7 +12,7 @@ export interface CompareView extends RangeView {
   perModel: Row[];
   matrix: Row[];
   rows: Row[];
-  limit: number;
+  pager: PagerView;
 }
 
 const OUTCOME: Record<string, string> = { escape: "escape", trim_fail_final_pass: "overkill" };
@@ -50,7 +51,7 @@ export function ComparePage(props: { v: CompareView }) {
       <Matrix cells={v.matrix} />
       <h2>Escapes and overkills</h2>
       <Disagreements rows={v.rows} />
-      {v.rows.length >= v.limit && <p class="muted">Only the newest {v.limit} are shown.</p>}
+      <Pager {...v.pager} />
     </Page>
   );
 }

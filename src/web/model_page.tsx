@@ -5,7 +5,7 @@
 import type { CapabilityRow } from "../analyze/capability.ts";
 import { Head, num, Page, pct, Status, unitHref } from "./layout.tsx";
 import { RangeForm, type RangeView } from "./range_form.tsx";
-import { CHART_SCRIPTS } from "./chart_scripts.ts";
+import { type Chart, ChartFigure, ChartScripts, LiveHint } from "./live_chart.tsx";
 
 type Row = Record<string, unknown>;
 
@@ -15,9 +15,7 @@ export interface ModelView extends RangeView {
   trackIds: string[];
   score: Row;
   capability: CapabilityRow[];
-  charts: string[];
-  /** Specs the browser draws live in place of the first charts (the server's SVG stays without script). */
-  liveSpecs: unknown[];
+  charts: Chart[];
   alarms: Row[];
   failures: Row[];
 }
@@ -61,34 +59,14 @@ export function ModelPage(props: { v: ModelView }) {
       <h2>Capability</h2>
       <CapabilityTable rows={v.capability} />
       <h2>Trends and control charts</h2>
-      {v.liveSpecs.length > 0 && (
-        <p class="muted">
-          Point at a dot for its unit and date, drag or scroll to zoom the time axis, click a dot to open its
-          unit.
-        </p>
-      )}
-      {v.charts.map((svg, i) =>
-        i < v.liveSpecs.length
-          ? <LiveChart svg={svg} spec={v.liveSpecs[i]} />
-          : <figure dangerouslySetInnerHTML={{ __html: svg }} />
-      )}
-      {CHART_SCRIPTS.map((src) => <script src={src} defer />)}
+      <LiveHint />
+      {v.charts.map((chart) => <ChartFigure chart={chart} />)}
+      <ChartScripts charts={v.charts} />
       <h2>Alarms</h2>
       <ModelAlarms alarms={v.alarms} model={v.model} />
       <h2>Latest tracks that did not pass</h2>
       <Failures rows={v.failures} model={v.model} />
     </Page>
-  );
-}
-
-/** The server's chart, and the spec the browser draws live over it (JSON that no script can break out of). */
-function LiveChart(props: { svg: string; spec: unknown }) {
-  const json = JSON.stringify(props.spec).replace(/</g, "\\u003c");
-  return (
-    <figure class="interactive">
-      <div class="chart" dangerouslySetInnerHTML={{ __html: props.svg }} />
-      <script type="application/json" class="vega-spec" dangerouslySetInnerHTML={{ __html: json }} />
-    </figure>
   );
 }
 

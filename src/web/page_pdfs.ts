@@ -64,7 +64,7 @@ export function modelPdfBlocks(v: ModelView): PdfBlock[] {
       },
     },
     { heading: "Trends and control charts" },
-    ...v.charts.map((svg) => ({ svg })),
+    ...v.charts.map((chart) => ({ svg: chart.svg })),
     ...modelLists(v),
   ];
   return blocks;

@@ -4,11 +4,18 @@
  */
 import { Head, Page } from "./layout.tsx";
 import { zoned } from "./zoned.ts";
+import { Pager, type PagerView } from "./pager.tsx";
 
 type Row = Record<string, unknown>;
 
 export function QuarantinePage(
-  props: { rows: Row[]; total: number; job?: { id: number; state: string } | null; timeZone: string },
+  props: {
+    rows: Row[];
+    total: number;
+    job?: { id: number; state: string } | null;
+    timeZone: string;
+    pager: PagerView;
+  },
 ) {
   const { rows, total, job, timeZone } = props;
   return (
@@ -17,7 +24,8 @@ export function QuarantinePage(
         ? <p role="status">Reprocessing started (job {job.id}, {job.state}); reload to see what it loaded.</p>
         : null}
       <p>
-        {total} file(s) in quarantine{total > rows.length ? `; the newest ${rows.length} are listed` : ""}.
+        {total}{" "}
+        file(s) in quarantine{total > rows.length ? `; ${rows.length} on this page, newest first` : ""}.
       </p>
       {total > 0 && (
         <form method="post" action="/quarantine/reprocess">
@@ -49,6 +57,7 @@ export function QuarantinePage(
           </tbody>
         </table>
       )}
+      <Pager {...props.pager} />
     </Page>
   );
 }

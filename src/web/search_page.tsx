@@ -1,9 +1,10 @@
 /** `/search?q=`: units whose serial, model or file name holds the text, newest first, and quarantined files. */
 import { Head, Page, Status, unitHref } from "./layout.tsx";
+import { Pager, type PagerView } from "./pager.tsx";
 
 type Row = Record<string, unknown>;
 
-export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[]; limit: number }) {
+export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[]; pager: PagerView }) {
   const { q, units, quarantined } = props;
   if (!q) {
     return (
@@ -16,7 +17,7 @@ export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[];
     <Page title={`Search: ${q}`} q={q}>
       {units.length === 0 && quarantined.length === 0 && <p>Nothing found for “{q}”.</p>}
       {units.length > 0 && <UnitTable units={units} />}
-      {units.length >= props.limit && <p class="muted">Only the newest {props.limit} units are shown.</p>}
+
       {quarantined.length > 0 && (
         <>
           <h2>Quarantined files</h2>
@@ -35,6 +36,7 @@ export function SearchPage(props: { q: string; units: Row[]; quarantined: Row[];
           </table>
         </>
       )}
+      <Pager {...props.pager} />
     </Page>
   );
 }
