@@ -3,7 +3,7 @@
  * Final Test and charts, a file's ledger row, friendly 404s, and the walk search → unit → chart in
  * Chromium with no console error and no failed request.
  */
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { generatedFixtures } from "./_helpers.ts";
 import { inChromium } from "./_chromium.ts";
@@ -50,6 +50,11 @@ Deno.test("search finds a unit, its page tells its story with the Final Test and
     const badPage = await page(`/files/${badId}`);
     equal(badPage.status, 200);
     ok(badPage.html.includes("unknown_layout") && badPage.html.includes("quarantine message"));
+    // Each file's source can be downloaded while a copy with its content is kept (here: in quarantine).
+    ok(badPage.html.includes(`href="/files/${badId}/source"`), "a download link");
+    const source = await fetch(`${service.base}/files/${badId}/source`);
+    deepEqual(new Uint8Array(await source.arrayBuffer()), await Deno.readFile(join(dir, bad.file)));
+    ok(source.headers.get("content-disposition")!.includes(`filename="${bad.file}"`));
     for (const missing of ["/units/no-such/unit", "/files/999999", "/files/abc"]) {
       const r = await page(missing);
       equal(r.status, 404, missing);

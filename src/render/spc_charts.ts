@@ -7,6 +7,12 @@ import { renderSvg } from "./svg.ts";
 import type { TopLevelSpec } from "vega-lite";
 import { imrSpec } from "./interactive.ts";
 
+/**
+ * A control chart draws at most this many points, the newest: more do not fit 640 pixels, and a year of a
+ * busy model made its page megabytes. The statistics still come from every point.
+ */
+const MAX_POINTS = 1000;
+
 /** Which points a chart draws: those tested in `from`…`to` (days, both included; `null`: no bound). */
 export interface ChartSpan {
   from?: string | null;
@@ -40,7 +46,7 @@ export async function imrChart(
     [model, metric],
   );
   if (!limits) return null;
-  const points = await db.rows(
+  const found = await db.rows(
     `WITH ${seriesCte(metric)},
      flagged AS (SELECT DISTINCT unnest(file_ids) AS file_id FROM spc_alarms
                  WHERE model = $1 AND metric = $2 AND ($3::BIGINT IS NULL OR alarm_id = $3))
@@ -53,7 +59,8 @@ export async function imrChart(
      ORDER BY i`,
     [model, metric, alarmId, span.from ?? null, span.to ?? null],
   );
-  if (points.length === 0) return null;
+  if (found.length === 0) return null;
+  const points = found.slice(-MAX_POINTS);
   const rows: Record<string, unknown>[] = [];
   for (const p of points) {
     const { date, unit, track, href } = p;
@@ -76,7 +83,9 @@ export async function imrChart(
   rows.push({ chart: "MR", series: "MR UCL", value: 3.267 * Number(limits.mr_bar) });
   const titles = {
     chartTitle: `I-MR: ${metric.replace("_", " ")}`,
-    chartSubtitle: `${model} · ${spanText(points)} · limits version ${limits.version} · red: points ${
+    chartSubtitle: `${model} · ${
+      spanText(points, found.length)
+    } · limits version ${limits.version} · red: points ${
       alarmId === null ? "in an alarm" : `of alarm ${alarmId}`
     }`,
   };
@@ -97,8 +106,9 @@ export async function driftChartSvg(
   span: ChartSpan = {},
 ): Promise<string | null> {
   const d = await driftSeries(db, model, baseline);
-  const shown = d?.points.filter((p) => inSpan(p.t, span)) ?? [];
-  if (!d || shown.length === 0) return null;
+  const inRange = d?.points.filter((p) => inSpan(p.t, span)) ?? [];
+  if (!d || inRange.length === 0) return null;
+  const shown = inRange.slice(-MAX_POINTS);
   const rows: Record<string, unknown>[] = [];
   for (const p of shown) {
     rows.push(
@@ -118,7 +128,7 @@ export async function driftChartSvg(
   return await renderSvg(DRIFT_CHART, rows, {
     chartTitle: "Drift of sigma gradient",
     chartSubtitle: `${model} · ${
-      spanText(shown.map((p) => ({ test_date: p.t })))
+      spanText(shown.map((p) => ({ test_date: p.t })), inRange.length)
     } · baseline ${baseline} points: mean ${d.mu.toPrecision(3)}, σ ${d.sd.toPrecision(3)}`,
   });
 }
@@ -129,7 +139,8 @@ function inSpan(t: string, span: ChartSpan): boolean {
   return (!span.from || day(t) >= span.from) && (!span.to || day(t) <= span.to);
 }
 
-/** "tested 2026-11-08 to 2026-12-07": the dates of the first and last points drawn. */
-function spanText(points: Array<Record<string, unknown>>): string {
-  return `tested ${day(points[0].test_date)} to ${day(points.at(-1)!.test_date)}`;
+/** "tested 2026-11-08 to 2026-12-07": the dates of the first and last points drawn (and how many of all). */
+function spanText(points: Array<Record<string, unknown>>, all: number): string {
+  const dates = `tested ${day(points[0].test_date)} to ${day(points.at(-1)!.test_date)}`;
+  return all > points.length ? `${dates}, the newest ${points.length} of ${all} points` : dates;
 }

@@ -38,6 +38,7 @@ import { SearchPage } from "../web/search_page.tsx";
 import { UnitPage } from "../web/unit_page.tsx";
 import { FilePage, NotFoundPage } from "../web/file_page.tsx";
 import { pdfBytes } from "../render/pdf.ts";
+import { type LedgerFile, sourceCopy } from "../actions/source_copy.ts";
 import { trackChartData, trackChartSvg } from "../render/track_chart.ts";
 import { unitPdfBlocks } from "../web/page_pdfs.ts";
 import { pdfAnswer } from "./workbench_routes.tsx";
@@ -74,6 +75,7 @@ export const localPath = (path: unknown) =>
 export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
   addAlarmPages(app, read, ctx);
   addUnitPdf(app, read);
+  addFilePages(app, read, ctx);
   addQuarantinePage(app, read, ctx);
   app.get("/service", async (c) =>
     c.html(
@@ -112,13 +114,6 @@ export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
       return c.html(<NotFoundPage what={`No unit ${model} / ${serial} in the history.`} />, 404);
     }
     return c.html(<UnitPage model={model} serial={serial} tracks={tracks} finals={finals} />);
-  });
-  app.get("/files/:id", async (c) => {
-    const id = Number(c.req.param("id"));
-    const file = Number.isSafeInteger(id) ? await read((r) => fileWithTracks(r, id)) : null;
-    if (!file) return c.html(<NotFoundPage what={`No file ${c.req.param("id")} in the ledger.`} />, 404);
-    const { tracks, ...row } = file;
-    return c.html(<FilePage file={row} tracks={tracks} timeZone={ctx.config.timeZone} />);
   });
 }
 
@@ -224,4 +219,44 @@ function addUnitPdf(app: Hono, read: Read): void {
       await pdfBytes(`Unit ${model} / ${serial}`, blocks),
     );
   });
+}
+
+/** A file's ledger row and tracks, and its source while a copy is kept. */
+function addFilePages(app: Hono, read: Read, ctx: ServerContext): void {
+  app.get("/files/:id", async (c) => {
+    const id = Number(c.req.param("id"));
+    const file = Number.isSafeInteger(id) ? await read((r) => fileWithTracks(r, id)) : null;
+    if (!file) return c.html(<NotFoundPage what={`No file ${c.req.param("id")} in the ledger.`} />, 404);
+    const { tracks, ...row } = file;
+    const source = await sourceCopy(ledgerFile(row), ctx.config);
+    return c.html(
+      <FilePage file={row} tracks={tracks} timeZone={ctx.config.timeZone} source={source !== null} />,
+    );
+  });
+  app.get("/files/:id/source", async (c) => {
+    const id = Number(c.req.param("id"));
+    const file = Number.isSafeInteger(id) ? await read((r) => fileWithTracks(r, id)) : null;
+    const source = file && await sourceCopy(ledgerFile(file), ctx.config);
+    if (!file || !source) {
+      return c.json(
+        { error: `the source of file ${c.req.param("id")} is no longer kept`, code: "not_found" },
+        404,
+      );
+    }
+    const name = String((file as Record<string, unknown>).file_name).replace(/[^\w .()-]+/g, "_");
+    return c.body(await Deno.readFile(source), 200, {
+      "content-type": "application/octet-stream",
+      "content-disposition": `attachment; filename="${name}"`,
+    });
+  });
+}
+
+/** The ledger columns that find a file's source. */
+function ledgerFile(row: Record<string, unknown>): LedgerFile {
+  return {
+    path: String(row.path),
+    sha256: String(row.sha256),
+    quarantine_path: row.quarantine_path === null ? null : String(row.quarantine_path),
+    ingested_at: String(row.ingested_at),
+  };
 }

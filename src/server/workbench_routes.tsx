@@ -42,6 +42,12 @@ import type { ServerContext } from "./context.ts";
 
 type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
 
+/** A trend is drawn live in the browser up to this many points; beyond, as the server drew it. */
+const LIVE_POINTS = 3000;
+
+/** How old a page may be when served while files are loading. */
+const STALE_WHILE_LOADING_MS = 60_000;
+
 /** Rows a page lists at most. */
 const LIST_LIMIT = 100;
 
@@ -66,8 +72,12 @@ export function addWorkbenchRoutes(app: Hono, read: Read, ctx: ServerContext): v
     render: (r: Connection) => Promise<HtmlEscapedString | Promise<HtmlEscapedString>>,
   ) =>
     read(async (r) => {
-      const version = `${await dataVersion(r)}|${localDate(new Date(), ctx.config.timeZone)}`;
       const key = new URL(c.req.url).pathname + new URL(c.req.url).search;
+      // While files arrive one after another the data change every second; a page then shows what it
+      // showed up to a minute ago (its "data as of" says when) instead of rendering for every visitor.
+      const recent = ctx.service.loading() ? cache.recent(key, STALE_WHILE_LOADING_MS) : undefined;
+      if (recent !== undefined) return c.html(recent);
+      const version = `${await dataVersion(r)}|${localDate(new Date(), ctx.config.timeZone)}`;
       const hit = cache.get(key, version);
       if (hit !== undefined) return c.html(hit);
       const html = String(await (await render(r)).toString());
@@ -176,7 +186,9 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     track,
     label: rv.range.label,
   });
-  const charts: Chart[] = trends.svgs.map((svg, i) => ({ svg, live: i === 0 ? trends.live : undefined }));
+  // A live chart carries its points twice (SVG and spec): only up to LIVE_POINTS of them.
+  const live = Number(score.tracks) <= LIVE_POINTS ? trends.live : undefined;
+  const charts: Chart[] = trends.svgs.map((svg, i) => ({ svg, live: i === 0 ? live : undefined }));
   for (const metric of ["sigma_gradient", "linearity_error"] as const) {
     const imr = await imrChart(r, model, metric, null, rv.range);
     if (imr) charts.push(imr);

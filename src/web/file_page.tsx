@@ -23,7 +23,7 @@ const FIELDS: Array<[string, string]> = [
   ["quarantine_path", "kept at"],
 ];
 
-export function FilePage(props: { file: Row; tracks: Row[]; timeZone: string }) {
+export function FilePage(props: { file: Row; tracks: Row[]; timeZone: string; source: boolean }) {
   const { file, tracks, timeZone } = props;
   return (
     <Page title={`File ${file.file_id}: ${file.file_name}`}>
@@ -46,6 +46,11 @@ export function FilePage(props: { file: Row; tracks: Row[]; timeZone: string }) 
           ))}
         </tbody>
       </table>
+      <p>
+        {props.source
+          ? <a href={`/files/${file.file_id}/source`}>Download the source file</a>
+          : <span class="muted">The source file is no longer in the inbox, the archive or quarantine.</span>}
+      </p>
       {tracks.length > 0 && <TrackTable fileId={file.file_id} tracks={tracks} />}
     </Page>
   );
