@@ -226,3 +226,25 @@ Deno.test("alarm → evidence → acknowledged with a cause from the list; the r
     equal(await service.stop(), 0, service.log().slice(-1500));
   }
 });
+
+Deno.test("on an empty history every page answers, and the dashboard says nothing was tested yet", async () => {
+  const folder = await serviceFolder();
+  const service = await startService(folder.configFile, folder.db);
+  try {
+    for (
+      const path of ["/", "/?days=all", "/models", "/compare", "/alarms", "/quarantine", "/live", "/service"]
+    ) {
+      const res = await fetch(`${service.base}${path}`);
+      const html = await res.text();
+      equal(res.status, 200, path);
+      if (path === "/") {
+        ok(
+          html.includes("No track was tested in the range.") && !html.includes("Every track"),
+          "no false pass",
+        );
+      }
+    }
+  } finally {
+    equal(await service.stop(), 0, service.log().slice(-1500));
+  }
+});

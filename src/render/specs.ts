@@ -144,6 +144,18 @@ export const LINEARITY_HISTOGRAM: Template = {
   },
 };
 
+/** A control chart's limits as dashed rules, centre dark and limits red, named in the legend. */
+function limitRules(filter: string, scale: { domain?: string[]; range: string[] }) {
+  return {
+    transform: [{ filter }],
+    mark: { type: "rule" as const, strokeDash: [6, 3] },
+    encoding: {
+      y: { field: "value", type: "quantitative" as const },
+      color: { field: "series", type: "nominal" as const, scale, title: null },
+    },
+  };
+}
+
 /**
  * I-MR chart: individuals with centre line and 3σ limits, points inside an alarm in red; the moving range
  * below. Rows: `{i, value, chart: "I" | "MR", flagged}`; limits rows `{series, value, chart}`.
@@ -178,19 +190,7 @@ export const IMR_CHART: Template = {
               y: { field: "value", type: "quantitative" },
             },
           },
-          {
-            transform: [{ filter: "datum.series !== 'point'" }],
-            mark: { type: "rule", strokeDash: [6, 3] },
-            encoding: {
-              y: { field: "value", type: "quantitative" },
-              color: {
-                field: "series",
-                type: "nominal",
-                scale: { range: ["#424242", FAIL_COLOR, FAIL_COLOR] },
-                title: null,
-              },
-            },
-          },
+          limitRules("datum.series !== 'point'", { range: ["#424242", FAIL_COLOR, FAIL_COLOR] }),
         ],
       },
       {
@@ -206,19 +206,10 @@ export const IMR_CHART: Template = {
               y: { field: "value", type: "quantitative", title: "moving range" },
             },
           },
-          {
-            transform: [{ filter: "datum.series !== 'mr'" }],
-            mark: { type: "rule", strokeDash: [6, 3] },
-            encoding: {
-              y: { field: "value", type: "quantitative" },
-              color: {
-                field: "series",
-                type: "nominal",
-                scale: { domain: ["MR centre", "MR UCL"], range: ["#424242", FAIL_COLOR] },
-                title: null,
-              },
-            },
-          },
+          limitRules("datum.series !== 'mr'", {
+            domain: ["MR centre", "MR UCL"],
+            range: ["#424242", FAIL_COLOR],
+          }),
         ],
       },
     ],

@@ -61,7 +61,7 @@ export function DashboardPage(props: { v: DashboardView }) {
       <h2>Models needing attention</h2>
       <AttentionTable models={v.attention} query={v.range.query} />
       <h2>Why tracks did not pass</h2>
-      <Pareto rows={v.pareto} svg={v.paretoSvg} />
+      <Pareto rows={v.pareto} svg={v.paretoSvg} tracks={Number(c.tracks ?? 0)} />
       <p>
         <a href="/live">Latest files as they load</a> · <a href="/models">every model</a>
       </p>
@@ -69,7 +69,8 @@ export function DashboardPage(props: { v: DashboardView }) {
   );
 }
 
-function Pareto(props: { rows: Row[]; svg: string | null }) {
+function Pareto(props: { rows: Row[]; svg: string | null; tracks: number }) {
+  if (props.tracks === 0) return <p>No track was tested in the range.</p>;
   if (props.rows.length === 0) return <p>Every track in the range passed.</p>;
   return (
     <>
