@@ -156,6 +156,8 @@ Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays
       open.includes("nine points in a row") && open.includes('action="/alarms/41/ack"'),
       "listed, with its form",
     );
+    const gauge = `lta_alarms_open{model="${trims[0].model}",metric="sigma_gradient"} 1`;
+    ok((await (await fetch(`${service.base}/metrics`)).text()).includes(gauge), "monitoring sees it open");
     const problems = await inChromium(async (tab) => {
       await tab.goto(`${service.base}/alarms`);
       await tab.selectOption("form.ack select[name=cause]", "tool or trim wear");
@@ -172,6 +174,10 @@ Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays
     ok(
       all.includes("UTC by M. Keller: tool or trim wear: worn nozzle on station 2"),
       "acknowledged, after a restart",
+    );
+    ok(
+      !(await (await fetch(`${service.base}/metrics`)).text()).includes("lta_alarms_open{"),
+      "and then closed",
     );
     const evidence = await (await fetch(`${service.base}/alarms/41`)).text();
     ok(

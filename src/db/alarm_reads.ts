@@ -64,3 +64,11 @@ export async function alarmEvidence(r: Queryable, id: number) {
 export async function modelsWithAlarms(r: Queryable): Promise<string[]> {
   return (await r.rows("SELECT DISTINCT model FROM spc_alarms ORDER BY 1")).map((x) => String(x.model));
 }
+
+/** Open alarms per model and metric (for `/metrics`). */
+export function openAlarmCounts(r: Queryable) {
+  return r.rows(
+    `SELECT model, metric, count(*) AS open FROM spc_alarms WHERE acknowledged_at IS NULL
+     GROUP BY ALL ORDER BY model, metric`,
+  );
+}

@@ -7,6 +7,7 @@ import { extname, join, normalize, resolve } from "node:path";
 import { type Connection, withConnection } from "../db/database.ts";
 import { withoutPaths } from "../db/query_guard.ts";
 import { answers, lastJobRuns } from "../db/history_reads.ts";
+import { openAlarmCounts } from "../db/alarm_reads.ts";
 import { livePage } from "./live_page.ts";
 import { addCommandRoutes } from "./command_routes.ts";
 import { addApiRoutes } from "./api_routes.ts";
@@ -50,7 +51,8 @@ export function createApp(ctx: ServerContext): Hono {
     return c.json({ ready: problems.length === 0, problems }, problems.length ? 503 : 200);
   });
   app.get("/metrics", async (c) => {
-    const gauges = serviceGauges(ctx.service, await read((r) => lastJobRuns(r)));
+    const [runs, open] = await read(async (r) => [await lastJobRuns(r), await openAlarmCounts(r)]);
+    const gauges = serviceGauges(ctx.service, runs, open);
     return c.body(ctx.metrics.render(gauges), 200, { "content-type": "text/plain; version=0.0.4" });
   });
   addApiRoutes(app, ctx, read, limited);

@@ -8,9 +8,23 @@ export interface Gauge {
   labels?: Record<string, string>;
 }
 
-/** The gauges now: queue, memory, pauses, retries, uptime and each nightly job's last run. */
-export function serviceGauges(view: ServiceView, runs: Record<string, unknown>[]): Gauge[] {
-  return [...ingestGauges(view), ...memoryGauges(view), ...jobGauges(runs)];
+/** The gauges now: queue, memory, pauses, retries, uptime, each nightly job's last run, open alarms. */
+export function serviceGauges(
+  view: ServiceView,
+  runs: Record<string, unknown>[],
+  openAlarms: Record<string, unknown>[] = [],
+): Gauge[] {
+  return [...ingestGauges(view), ...memoryGauges(view), ...jobGauges(runs), ...alarmGauges(openAlarms)];
+}
+
+/** Open SPC and drift alarms per model and metric, so monitoring can page someone. */
+function alarmGauges(open: Record<string, unknown>[]): Gauge[] {
+  return open.map((a) => ({
+    name: "lta_alarms_open",
+    help: "SPC and drift alarms not yet acknowledged.",
+    value: Number(a.open),
+    labels: { model: String(a.model), metric: String(a.metric) },
+  }));
 }
 
 function ingestGauges(view: ServiceView): Gauge[] {
