@@ -3,6 +3,7 @@
  * page lists the signs beside it, so the order can be checked by eye. Drift and open alarms weigh most
  * (the process has changed); a falling pass rate and a low Cpk follow.
  */
+import { pct } from "../numbers.ts";
 
 export interface ModelSigns {
   model: string;
@@ -20,8 +21,6 @@ export interface Attention extends ModelSigns {
   score: number;
   signs: string[];
 }
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The models with at least one sign, highest score first. */
 export function rankAttention(models: ModelSigns[]): Attention[] {

@@ -6,15 +6,13 @@ import { capability } from "../analyze/capability.ts";
 import { alarmList } from "../db/alarm_reads.ts";
 import type { Queryable } from "../db/database.ts";
 import { escapeXml } from "./svg.ts";
+import { fixed, pct } from "../numbers.ts";
 
 /** A table's header and its rows of text cells. */
 export interface Table {
   header: string[];
   rows: string[][];
 }
-
-const fixed = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(2));
-const pct = (x: unknown) => x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`;
 
 /** One row per model tested on `date`, with its open alarms. */
 export async function summaryTable(db: Queryable, date: string): Promise<Table> {

@@ -3,8 +3,7 @@ import type { Queryable } from "../db/database.ts";
 import { escapeXml } from "../render/svg.ts";
 import type { ServerContext } from "./context.ts";
 import { latestFiles, modelSummaries } from "../db/history_reads.ts";
-
-const pct = (x: unknown) => (x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`);
+import { pct } from "../numbers.ts";
 
 /** Renders the page from committed data. */
 export async function livePage(r: Queryable, ctx: ServerContext): Promise<string> {

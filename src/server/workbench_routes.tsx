@@ -56,12 +56,13 @@ async function rangeView(
   c: Context,
   r: Connection,
   ctx: ServerContext,
-): Promise<RangeView & { filter: HistoryFilter }> {
-  const range = dateRange(c.req.query(), localDate(new Date(), ctx.config.timeZone));
+): Promise<RangeView & { filter: HistoryFilter; today: string }> {
+  const today = localDate(new Date(), ctx.config.timeZone);
+  const range = dateRange(c.req.query(), today);
   const systems = await knownSystems(r);
   const asked = c.req.query("system");
   const system = systems.some((s) => s.system === asked) ? asked! : null;
-  return { range, systems, system, filter: { from: range.from, to: range.to, system } };
+  return { range, systems, system, today, filter: { from: range.from, to: range.to, system } };
 }
 
 export function addWorkbenchRoutes(app: Hono, read: Read, ctx: ServerContext): void {
@@ -72,7 +73,8 @@ export function addWorkbenchRoutes(app: Hono, read: Read, ctx: ServerContext): v
     render: (r: Connection) => Promise<HtmlEscapedString | Promise<HtmlEscapedString>>,
   ) =>
     read(async (r) => {
-      const key = new URL(c.req.url).pathname + new URL(c.req.url).search;
+      const url = new URL(c.req.url);
+      const key = url.pathname + url.search;
       // While files arrive one after another the data change every second; a page then shows what it
       // showed up to a minute ago (its "data as of" says when) instead of rendering for every visitor.
       const recent = ctx.service.loading() ? cache.recent(key, STALE_WHILE_LOADING_MS) : undefined;
@@ -132,7 +134,6 @@ async function compareView(c: Context, r: Connection, ctx: ServerContext) {
 
 async function dashboard(c: Context, r: Connection, ctx: ServerContext) {
   const rv = await rangeView(c, r, ctx);
-  const today = localDate(new Date(), ctx.config.timeZone);
   const signs = await modelSigns(r, rv.filter, previousRange(rv.range));
   const cpk = await capability(r, {
     since: rv.range.from ?? undefined,
@@ -147,9 +148,9 @@ async function dashboard(c: Context, r: Connection, ctx: ServerContext) {
     ...rv,
     asOf: await dataAsOf(r),
     timeZone: ctx.config.timeZone,
-    cards: await dashboardCards(r, rv.filter, today),
+    cards: await dashboardCards(r, rv.filter, rv.today),
     sparkline: await sparklineSvg(
-      await dailyPassRate(r, { ...rv.filter, from: addDays(today, -89), to: today }),
+      await dailyPassRate(r, { ...rv.filter, from: addDays(rv.today, -89), to: rv.today }),
     ),
     attention: rankAttention(signs.map((s) => ({
       model: String(s.model),

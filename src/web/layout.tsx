@@ -5,6 +5,10 @@
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 
+import { num } from "../numbers.ts";
+
+export { fixed, num, pct } from "../numbers.ts";
+
 const STYLE = `
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0;color:#212121}
 header{display:flex;gap:16px;align-items:center;padding:10px 24px;background:#263238;color:#fff}
@@ -93,18 +97,6 @@ export function TrackCells(props: { t: Record<string, unknown> }) {
       <td class="num">{num(t.linearity_error)} / {num(t.linearity_spec)}</td>
     </>
   );
-}
-
-/** A number to 6 significant digits, `—` when there is none. */
-export function num(v: unknown): string {
-  if (v === null || v === undefined) return "—";
-  const n = Number(v);
-  return Number.isFinite(n) ? String(Number(n.toPrecision(6))) : String(v);
-}
-
-/** A share as a percentage to one decimal, `—` when there is none. */
-export function pct(v: unknown): string {
-  return v === null || v === undefined ? "—" : `${(Number(v) * 100).toFixed(1)}%`;
 }
 
 /** The address of a unit's page. */

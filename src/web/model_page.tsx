@@ -3,7 +3,7 @@
  * its confidence interval and rating, the trend and SPC charts, its alarms and its latest failures.
  */
 import type { CapabilityRow } from "../analyze/capability.ts";
-import { Head, num, Page, pct, Status, unitHref } from "./layout.tsx";
+import { fixed, Head, num, Page, pct, Status, unitHref } from "./layout.tsx";
 import { RangeForm, type RangeView } from "./range_form.tsx";
 import { type Chart, ChartFigure, ChartScripts, LiveHint } from "./live_chart.tsx";
 
@@ -108,8 +108,6 @@ function CapabilityTable(props: { rows: CapabilityRow[] }) {
     </table>
   );
 }
-
-const fixed = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(2));
 
 function ModelAlarms(props: { alarms: Row[]; model: string }) {
   if (props.alarms.length === 0) return <p>No alarms for this model.</p>;

@@ -4,13 +4,11 @@
  */
 import type { PdfBlock } from "../render/pdf.ts";
 import type { ModelView } from "./model_page.tsx";
+import { fixed, num, pct } from "../numbers.ts";
 
 type Row = Record<string, unknown>;
 
 const text = (v: unknown) => (v === null || v === undefined ? "—" : String(v));
-const pct = (v: unknown) => (v === null || v === undefined ? "—" : `${(Number(v) * 100).toFixed(1)}%`);
-const fixed = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(2));
-const sig = (v: unknown) => (v === null || v === undefined ? "—" : String(Number(Number(v).toPrecision(6))));
 
 /** A model's scorecard, capability, charts, alarms and latest failures. */
 export function modelPdfBlocks(v: ModelView): PdfBlock[] {
@@ -53,7 +51,7 @@ export function modelPdfBlocks(v: ModelView): PdfBlock[] {
         rows: v.capability.map((c) => [
           c.metric.replace("_", " "),
           String(c.n),
-          sig(c.mean),
+          num(c.mean),
           fixed(c.cp),
           fixed(c.cpk),
           c.cpk_ci_low === null ? "—" : `${fixed(c.cpk_ci_low)} – ${fixed(c.cpk_ci_high)}`,
@@ -114,9 +112,9 @@ export function unitPdfBlocks(tracks: Row[], finals: Row[], charts: string[]): P
         text(t.file_name),
         text(t.track_id),
         text(t.overall_status),
-        `${sig(t.sigma_gradient)} / ${sig(t.sigma_threshold)}`,
-        `${sig(t.linearity_error)} / ${sig(t.linearity_spec)}`,
-        sig(t.optimal_offset),
+        `${num(t.sigma_gradient)} / ${num(t.sigma_threshold)}`,
+        `${num(t.linearity_error)} / ${num(t.linearity_spec)}`,
+        num(t.optimal_offset),
         text(t.fail_points),
       ],
     ),
