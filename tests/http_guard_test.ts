@@ -145,6 +145,7 @@ Deno.test("queries may not checkpoint, read or list files, run other SQL or show
     for (
       const sql of [
         "SELECT count(*) AS n FROM range(10)",
+        "SELECT count(*) AS n FROM trim_vs_final_in(DATE '2026-11-01', NULL)",
         "DESCRIBE files",
         "SHOW TABLES",
         "EXPLAIN SELECT 1",

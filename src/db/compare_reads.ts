@@ -1,10 +1,8 @@
 /**
- * The reads behind `/compare`: Final Test against trim (`v_trim_vs_final`) for final tests in a range of
+ * The reads behind `/compare`: Final Test against trim (`trim_vs_final_in`) for final tests in a range of
  * days. An escape passed trim but failed Final Test; an overkill failed trim but passed Final Test.
  */
 import type { Queryable } from "./connection.ts";
-
-const IN_RANGE = `($1::DATE IS NULL OR final_date >= $1::DATE) AND final_date < $2::DATE + 1`;
 
 /**
  * In one pass over the view: per model, the final tests, how many were judged against a trim, escapes,
@@ -17,7 +15,7 @@ export async function compareCounts(r: Queryable, from: string | null, to: strin
             count(*) FILTER (WHERE outcome = 'escape') AS escapes,
             count(*) FILTER (WHERE outcome = 'trim_fail_final_pass') AS overkills,
             count(*) FILTER (WHERE trim_file_id IS NULL) AS unmatched
-     FROM v_trim_vs_final WHERE ${IN_RANGE}
+     FROM trim_vs_final_in($1, $2)
      GROUP BY GROUPING SETS ((model), (trim_status, final_status))`,
     [from, to],
   );
@@ -34,7 +32,7 @@ export function disagreements(r: Queryable, from: string | null, to: string, lim
     `SELECT outcome, model, serial, trim_model, trim_serial, track_id, trim_file_id, final_file_id,
             trim_status, final_status, strftime(trim_date, '%Y-%m-%d %H:%M') AS trim_date,
             strftime(final_date, '%Y-%m-%d %H:%M') AS final_date, days_since_trim
-     FROM v_trim_vs_final WHERE ${IN_RANGE} AND outcome IN ('escape', 'trim_fail_final_pass')
+     FROM trim_vs_final_in($1, $2) WHERE outcome IN ('escape', 'trim_fail_final_pass')
      ORDER BY final_date DESC LIMIT $3 OFFSET $4`,
     [from, to, limit, offset],
   );

@@ -51,9 +51,7 @@ export async function dashboardCards(r: Queryable, f: HistoryFilter, today: stri
   );
   const [finals] = await r.rows(
     `SELECT count(*) FILTER (WHERE outcome IS NOT NULL) AS judged, count(*) FILTER (WHERE outcome = 'escape') AS escapes
-     FROM v_trim_vs_final v JOIN files f ON f.file_id = v.final_file_id
-     WHERE ($1::DATE IS NULL OR final_date >= $1::DATE) AND final_date < $2::DATE + 1
-       AND ($3::VARCHAR IS NULL OR f.system = $3 OR f.system IS NULL)`,
+     FROM trim_vs_final_in($1, $2) WHERE $3::VARCHAR IS NULL OR final_system = $3 OR final_system IS NULL`,
     params(f),
   );
   const openAlarms = await r.value("SELECT count(*) FROM spc_alarms WHERE acknowledged_at IS NULL");

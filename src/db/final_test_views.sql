@@ -7,12 +7,16 @@ FROM final_tests ft JOIN files f USING (file_id);
 
 -- Each Final Test beside the trim of the same unit: the closest trim at or before the final test
 -- (ASOF join on normalised model and serial). A final test with no such trim stays, with NULL trim columns.
-CREATE OR REPLACE VIEW v_trim_vs_final AS
+-- `trim_vs_final_in(from_day, to_day)` does it for the final tests of those days (NULL: unbounded), which
+-- narrows the trims to match before the joins; filtering the view afterwards matched every trim first.
+CREATE OR REPLACE MACRO trim_vs_final_in(from_day, to_day) AS TABLE
 WITH finals AS (
   SELECT f.file_id AS final_file_id, f.file_name AS final_file_name, f.model, f.serial, f.test_date AS final_date,
          ft.track_id, ft.overall_status AS final_status, ft.fail_points AS final_fail_points,
-         ft.linearity_error AS final_linearity_error, ft.reported_linearity, f.model_key, f.serial_key
+         ft.linearity_error AS final_linearity_error, ft.reported_linearity, f.model_key, f.serial_key,
+         f.system
   FROM final_tests ft JOIN files f USING (file_id)
+  WHERE (from_day::DATE IS NULL OR f.test_date >= from_day::DATE) AND (to_day::DATE IS NULL OR f.test_date < to_day::DATE + 1)
 ),
 -- Only the trims of units that have a final test: a plant's ledger holds far more trims than finals.
 trim_files AS (
@@ -23,8 +27,10 @@ trim_files AS (
     AND f.test_date IS NOT NULL
 ),
 trims AS (
-  SELECT tf.*, ['PASS', 'WARNING', 'FAIL'][max(CASE t.overall_status WHEN 'FAIL' THEN 3 WHEN 'WARNING' THEN 2
-                                            WHEN 'PASS' THEN 1 END)] AS trim_status
+  SELECT tf.trim_file_id, tf.trim_file_name, tf.trim_model, tf.trim_serial, tf.trim_date, tf.model_key, tf.serial_key,
+         ['PASS', 'WARNING', 'FAIL'][max(CASE t.overall_status WHEN 'FAIL' THEN 3 WHEN 'WARNING' THEN 2
+                                            WHEN 'PASS' THEN 1 END)] AS trim_status,
+         list({'track_id': t.track_id, 'status': t.overall_status}) AS track_statuses
   FROM trim_files tf JOIN tracks t ON t.file_id = tf.trim_file_id
   GROUP BY ALL
 )
@@ -32,7 +38,7 @@ SELECT finals.final_file_id, finals.final_file_name, finals.model, finals.serial
        finals.track_id, finals.final_status, finals.final_fail_points, finals.final_linearity_error,
        finals.reported_linearity,
        trims.trim_file_id, trims.trim_file_name, trims.trim_model, trims.trim_serial, trims.trim_date,
-       trims.trim_status, tt.overall_status AS trim_track_status,
+       trims.trim_status, list_filter(trims.track_statuses, x -> x.track_id = finals.track_id)[1].status AS trim_track_status,
        CASE WHEN trims.trim_file_id IS NULL THEN NULL
             WHEN finals.model = trims.trim_model AND lower(finals.serial) = lower(trims.trim_serial) THEN 'exact'
             ELSE 'normalized' END AS match_method,
@@ -41,12 +47,13 @@ SELECT finals.final_file_id, finals.final_file_name, finals.model, finals.serial
             WHEN trims.trim_status <> 'FAIL' AND finals.final_status = 'FAIL' THEN 'escape'
             WHEN trims.trim_status = 'FAIL' AND finals.final_status = 'PASS' THEN 'trim_fail_final_pass'
             ELSE 'agree' END AS outcome,
-       finals.model_key, finals.serial_key
+       finals.model_key, finals.serial_key, finals.system AS final_system
 FROM finals
 ASOF LEFT JOIN trims
   ON finals.model_key = trims.model_key AND finals.serial_key = trims.serial_key
- AND finals.final_date >= trims.trim_date
-LEFT JOIN tracks tt ON tt.file_id = trims.trim_file_id AND tt.track_id = finals.track_id;
+ AND finals.final_date >= trims.trim_date;
+
+CREATE OR REPLACE VIEW v_trim_vs_final AS SELECT * FROM trim_vs_final_in(NULL, NULL);
 
 CREATE OR REPLACE VIEW v_final_tests_unmatched AS
 SELECT final_file_id, final_file_name, model, serial, final_date, track_id, final_status,
