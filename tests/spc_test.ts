@@ -1,34 +1,11 @@
 /** SPC against hand-computed values: Nelson rules on constructed sequences, drift, capability, limits. */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { capability } from "../src/analyze/capability.ts";
-import { controlLimits, runSpc, type SpcMetric } from "../src/analyze/spc.ts";
+import { controlLimits, runSpc } from "../src/analyze/spc.ts";
 import { Database } from "../src/db/database.ts";
 import { rng } from "../fixtures/trim_model.ts";
-import { workspace } from "./_helpers.ts";
+import { seed, withDb } from "./_spc_seed.ts";
 import { driftChartSvg, imrChartSvg } from "../src/render/spc_charts.ts";
-
-let nextFileId = 1;
-
-/** Inserts one file and one analysed track per value, a minute apart, for `model`. */
-async function seed(db: Database, model: string, values: Partial<Record<SpcMetric, number[]>>, spec = 0.05) {
-  const n = (values.sigma_gradient ?? values.linearity_error)!.length;
-  for (let i = 0; i < n; i++) {
-    const id = nextFileId++;
-    await db.conn.run(
-      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, serial, test_date,
-                          ingested_at, parser_version)
-       VALUES ($1, 'p', 'f' || $1, 's' || $1, 1, 1, 'loaded', 'A', $2, $1::VARCHAR,
-               TIMESTAMP '2025-01-01' + to_minutes($3::BIGINT), now()::TIMESTAMP, '1')`,
-      [id, model, i],
-    );
-    await db.conn.run(
-      `INSERT INTO tracks (file_id, track_id, n_points, sigma_gradient, sigma_threshold, linearity_error, linearity_spec,
-                           overall_status, offset_search, analysis_version, analyzed_at, near_miss)
-       VALUES ($1, 'TRK1', 161, $2, 0.00065, $3, $4, 'PASS', 'exact', '1', now()::TIMESTAMP, false)`,
-      [id, values.sigma_gradient?.[i] ?? 0.0002, values.linearity_error?.[i] ?? 0.01, spec],
-    );
-  }
-}
 
 /** z-scores that break every Nelson rule's pattern: no run, trend, zone cluster or alternation. */
 const CALM = [0.5, 1.5, -0.5, -1.5, 0.3, -0.2, 1.2];
@@ -44,16 +21,6 @@ const TRIGGERS: Record<number, number[]> = {
   7: Array.from({ length: 15 }, (_, i) => (i % 3 === 0 ? 0.1 : i % 3 === 1 ? -0.1 : 0)),
   8: Array.from({ length: 8 }, (_, i) => (i % 2 ? -1.5 : 1.5)),
 };
-
-async function withDb(work: (db: Database) => Promise<void>) {
-  const { config } = await workspace();
-  const db = await Database.open(config.db);
-  try {
-    await work(db);
-  } finally {
-    db.close();
-  }
-}
 
 const noRules = { sigma_gradient: [], linearity_error: [] };
 
@@ -140,37 +107,6 @@ Deno.test("CUSUM raises an alarm within a few points of an injected drift, and n
     // ARL of a CUSUM (k = 0.5σ, h = 5σ) for a 2σ shift is about 4 points.
     ok(Number(cusum.at) >= shiftAt && Number(cusum.at) < shiftAt + 10, `alarm at point ${cusum.at}`);
     ok(!alarms.some((a) => a.model === "DRIFT" && Number(a.at) < shiftAt), "nothing before the shift");
-  });
-});
-
-Deno.test("capability matches hand-computed Cp, Cpk, Pp, Ppk; small samples are not rated", async () => {
-  await withDb(async (db) => {
-    const alternating = Array.from({ length: 40 }, (_, i) => (i % 2 ? 0.014 : 0.010));
-    await seed(db, "CAP", {
-      linearity_error: alternating,
-      sigma_gradient: Array.from({ length: 40 }, (_, i) => (i % 2 ? 0.0003 : 0.0001)),
-    });
-    await seed(db, "FEW", { linearity_error: [0.01, 0.02, 0.015] });
-    const rows = await capability(db, { minN: 30 });
-    const lin = rows.find((r) => r.model === "CAP" && r.metric === "linearity_error")!;
-    // mean 0.012, MR̄ 0.004 → σw 0.004/1.128; s = 0.002·√(40/39); USL 0.05, LSL −0.05.
-    const sw = 0.004 / 1.128;
-    const so = 0.002 * Math.sqrt(40 / 39);
-    const near = (a: number | null, b: number) =>
-      ok(a !== null && Math.abs(a - b) < 1e-9 * Math.max(1, b), `${a} vs ${b}`);
-    near(lin.cp, 0.1 / (6 * sw));
-    near(lin.cpk, 0.038 / (3 * sw));
-    near(lin.pp, 0.1 / (6 * so));
-    near(lin.ppk, 0.038 / (3 * so));
-    equal(lin.rating, "excellent");
-    const half = 1.96 * Math.sqrt(1 / (9 * 40) + lin.cpk! ** 2 / (2 * 39));
-    near(lin.cpk_ci_low, lin.cpk! - half);
-    const sig = rows.find((r) => r.model === "CAP" && r.metric === "sigma_gradient")!;
-    equal(sig.cp, null, "one-sided: no Cp");
-    near(sig.cpk, (0.00065 - 0.0002) / (3 * (0.0002 / 1.128)));
-    equal(sig.rating, "incapable");
-    const few = rows.find((r) => r.model === "FEW" && r.metric === "linearity_error")!;
-    deepEqual([few.n, few.cpk, few.rating], [3, null, "not reported: 3 samples, at least 30 needed"]);
   });
 });
 

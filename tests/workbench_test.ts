@@ -69,7 +69,14 @@ Deno.test("dashboard → model → unit → chart, Final Test escapes, search an
       equal(modelPdf.headers()["content-type"], "application/pdf");
       const modelText = await pdfText(await modelPdf.body());
       for (
-        const part of ["Model 8340-1", "last 30 days", "Cpk 95% CI", "Sigma gradient", "I-MR: sigma gradient"]
+        const part of [
+          "Model 8340-1",
+          "last 30 days",
+          "Cpk 95%",
+          "normality",
+          "Sigma gradient",
+          "I-MR: sigma gradient",
+        ]
       ) {
         ok(modelText.includes(part), `the model's PDF has ${part}`);
       }

@@ -49,17 +49,21 @@ export interface CapabilityRequest {
   byTrack?: boolean;
 }
 
-/** Cp/Cpk/Pp/Ppk per model (or model and track), rounded to 4 significant digits. */
+/** Capability per model (or model and track), rounded to 4 significant digits, with its notes. */
 export async function capabilityTable(
   db: Queryable,
   config: Config,
   request: CapabilityRequest,
 ): Promise<Table> {
-  const rows = await capability(db, { ...request, minN: config.capabilityMinN });
+  // Normality reads every value: for one model, not all of them.
+  const rows = await capability(db, { ...request, minN: config.capabilityMinN, normality: !!request.model });
   const columns = rows.length ? Object.keys(rows[0]) : ["model"];
-  const round = (
-    v: unknown,
-  ) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v);
+  const round = (v: unknown) =>
+    Array.isArray(v)
+      ? v.join("; ")
+      : typeof v === "number" && !Number.isInteger(v)
+      ? Number(v.toPrecision(4))
+      : v;
   return { columns, rows: rows.map((r) => columns.map((c) => round(r[c as keyof typeof r]))) };
 }
 

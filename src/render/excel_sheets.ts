@@ -120,11 +120,17 @@ const CAPABILITY_COLUMNS: ReadonlyArray<SheetColumn> = [
   ["cpk_ci_high", "Cpk 95% high", 12, "0.00"],
   ["pp", "Pp", 8, "0.00"],
   ["ppk", "Ppk", 8, "0.00"],
+  ["sides", "limits", 8],
+  ["ppm_above_observed", "PPM above observed", 12, "0"],
+  ["ppm_above_expected", "PPM above expected", 12, "0"],
+  ["beyond_control_limits", "beyond 3σ", 10, "0"],
+  ["normality_p", "normality p (AD)", 12, "0.000"],
   ["rating", "rating", 40],
+  ["notes", "notes", 60],
   ["near_misses", "near misses", 11, "0"],
 ];
 
-/** Cp/Cpk/Pp/Ppk per model and metric over the range; fewer than `minN` tracks are not rated. */
+/** Capability per model and metric over the range; fewer than `minN` tracks are not rated. */
 export async function writeCapability(
   db: Database,
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
@@ -132,7 +138,7 @@ export async function writeCapability(
 ): Promise<number> {
   const sheet = addSheet(workbook, "Capability", CAPABILITY_COLUMNS);
   const rows = await capability(db, range);
-  for (const r of rows) sheet.addRow(r).commit();
+  for (const r of rows) sheet.addRow({ ...r, notes: r.notes.join("; ") }).commit();
   sheet.commit();
   return rows.length;
 }

@@ -65,6 +65,7 @@ function place(doc: Doc, block: PdfBlock): void {
     doc.font("regular").fontSize(8);
     doc.table({
       data: [block.table.header, ...block.table.rows],
+      columnStyles: columnWidths(doc, [block.table.header, ...block.table.rows], width),
       rowStyles: (row: number) => row === 0 ? { font: { src: FONTS.bold }, backgroundColor: "#eeeeee" } : {},
       defaultStyle: { padding: 3, border: 0.5, borderColor: "#bbbbbb" },
     });
@@ -92,6 +93,20 @@ function solidDashes(svg: string): string {
     / stroke-dasharray="([^"]*)"/g,
     (all, dash: string) => dash.split(/[ ,]+/).some((x) => !(Number(x) > 0)) ? "" : all,
   );
+}
+
+/**
+ * Column widths from each column's widest cell or header word as set in the current font (plus padding),
+ * scaled down together when the table is wider than the page: equal widths wrapped short numbers and
+ * squeezed long verdicts.
+ */
+function columnWidths(doc: Doc, [header, ...rows]: string[][], width: number): number[] {
+  const widest = (texts: string[]) => Math.max(...texts.map((t) => doc.widthOfString(t)));
+  const natural = header.map((h, i) =>
+    Math.min(width / 3, 8 + Math.max(widest(h.split(" ")), widest(rows.map((r) => String(r[i] ?? "")))))
+  );
+  const scale = Math.min(1, width / natural.reduce((a, w) => a + w, 0));
+  return natural.map((w) => w * scale);
 }
 
 /** The width and height an SVG declares. */

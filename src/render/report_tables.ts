@@ -6,7 +6,8 @@ import { capability } from "../analyze/capability.ts";
 import { alarmList } from "../db/alarm_reads.ts";
 import type { Queryable } from "../db/database.ts";
 import { escapeXml } from "./svg.ts";
-import { fixed, pct } from "../numbers.ts";
+import { pct } from "../numbers.ts";
+import { capabilityCells } from "./capability_cells.ts";
 
 /** A table's header and its rows of text cells. */
 export interface Table {
@@ -55,16 +56,20 @@ export async function summaryTable(db: Queryable, date: string): Promise<Table> 
 export async function capabilityTable(db: Queryable, from: string, to: string, minN: number): Promise<Table> {
   const rows = await capability(db, { since: from, until: to, minN });
   return {
-    header: ["model", "metric", "n", "Cpk", "Cpk 95% CI", "Ppk", "rating"],
-    rows: rows.map((c) => [
-      c.model,
-      c.metric.replace("_", " "),
-      String(c.n),
-      fixed(c.cpk),
-      c.cpk_ci_low === null ? "—" : `${fixed(c.cpk_ci_low)} – ${fixed(c.cpk_ci_high)}`,
-      fixed(c.ppk),
-      c.rating,
-    ]),
+    header: [
+      "model",
+      "metric",
+      "n",
+      "Cpk (Cpu)",
+      "Cpk 95% CI",
+      "Ppk (Ppu)",
+      "PPM above: observed / expected",
+      "rating",
+    ],
+    rows: rows.map((c) => {
+      const cells = capabilityCells(c);
+      return [c.model, cells[0], cells[1], cells[4], cells[5], cells[6], cells[7], cells[9]];
+    }),
   };
 }
 

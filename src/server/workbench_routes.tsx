@@ -179,6 +179,7 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     until: rv.range.to,
     byTrack: track !== null,
     minN: ctx.config.capabilityMinN,
+    normality: true,
   });
   const trends = await modelTrends(r, {
     model,

@@ -16,10 +16,11 @@ header a{color:#fff;text-decoration:none;font-weight:bold;margin-right:14px}
 header form{margin-left:auto}header input{padding:4px 8px;width:260px}
 main{padding:16px 24px;max-width:1200px}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
-th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .PASS{color:#2e7d32}.WARNING{color:#ef6c00}.FAIL,.ERROR,.quarantined{color:#c62828;font-weight:bold}
 figure{margin:8px 0 20px}figure img{max-width:100%;border:1px solid #eee}figure svg{max-width:100%;height:auto}figcaption{font-size:90%;color:#555}
-.muted{color:#666}
+.muted{color:#666}.hint{color:#666;font-size:90%;max-width:900px}
+ul.warnings{color:#8d4b00;background:#fff8e1;border:1px solid #ffe082;padding:6px 6px 6px 28px;max-width:900px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:200px}
 .card-title{font-size:90%;color:#555}.card-value{font-size:180%;font-weight:bold;margin:4px 0}

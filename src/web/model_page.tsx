@@ -3,7 +3,13 @@
  * its confidence interval and rating, the trend and SPC charts, its alarms and its latest failures.
  */
 import type { CapabilityRow } from "../analyze/capability.ts";
-import { fixed, Head, num, Page, pct, Status, unitHref } from "./layout.tsx";
+import {
+  CAPABILITY_FOOTNOTE,
+  CAPABILITY_HEADER,
+  capabilityCells,
+  capabilityNotes,
+} from "../render/capability_cells.ts";
+import { Head, Page, pct, Status, unitHref } from "./layout.tsx";
 import { RangeForm, type RangeView } from "./range_form.tsx";
 import { type Chart, ChartFigure, ChartScripts, LiveHint } from "./live_chart.tsx";
 
@@ -82,30 +88,24 @@ function Stat(props: { title: string; value: string; note: string }) {
 
 function CapabilityTable(props: { rows: CapabilityRow[] }) {
   if (props.rows.length === 0) return <p>No analysable tracks in the range.</p>;
+  const notes = capabilityNotes(props.rows);
   return (
-    <table>
-      <Head names={["metric", "n", "mean", "limits", "Cp", "Cpk", "Cpk 95% CI", "Pp", "Ppk", "rating"]} />
-      <tbody>
-        {props.rows.map((c) => (
-          <tr>
-            <td>{c.metric.replace("_", " ")}</td>
-            <td class="num">{String(c.n)}</td>
-            <td class="num">{num(c.mean)}</td>
-            <td class="num">{c.lsl === null ? "" : `${num(c.lsl)} … `}{num(c.usl)}</td>
-            <td class="num">{fixed(c.cp)}</td>
-            <td class="num">
-              <strong>{fixed(c.cpk)}</strong>
-            </td>
-            <td class="num">
-              {c.cpk_ci_low === null ? "—" : `${fixed(c.cpk_ci_low)} – ${fixed(c.cpk_ci_high)}`}
-            </td>
-            <td class="num">{fixed(c.pp)}</td>
-            <td class="num">{fixed(c.ppk)}</td>
-            <td>{c.rating}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <table>
+        <Head names={CAPABILITY_HEADER} />
+        <tbody>
+          {props.rows.map((c) => (
+            <tr>
+              {capabilityCells(c).map((cell, i) => (
+                <td class={i > 0 && i < 9 ? "num" : undefined}>{i === 4 ? <strong>{cell}</strong> : cell}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {notes.length > 0 && <ul class="warnings">{notes.map((n) => <li>{n}</li>)}</ul>}
+      <p class="hint">{CAPABILITY_FOOTNOTE}</p>
+    </>
   );
 }
 

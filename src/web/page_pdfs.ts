@@ -4,7 +4,13 @@
  */
 import type { PdfBlock } from "../render/pdf.ts";
 import type { ModelView } from "./model_page.tsx";
-import { fixed, num, pct } from "../numbers.ts";
+import { num, pct } from "../numbers.ts";
+import {
+  CAPABILITY_FOOTNOTE,
+  CAPABILITY_HEADER,
+  capabilityCells,
+  capabilityNotes,
+} from "../render/capability_cells.ts";
 
 type Row = Record<string, unknown>;
 
@@ -47,20 +53,12 @@ export function modelPdfBlocks(v: ModelView): PdfBlock[] {
     { heading: "Capability" },
     {
       table: {
-        header: ["metric", "n", "mean", "Cp", "Cpk", "Cpk 95% CI", "Pp", "Ppk", "rating"],
-        rows: v.capability.map((c) => [
-          c.metric.replace("_", " "),
-          String(c.n),
-          num(c.mean),
-          fixed(c.cp),
-          fixed(c.cpk),
-          c.cpk_ci_low === null ? "—" : `${fixed(c.cpk_ci_low)} – ${fixed(c.cpk_ci_high)}`,
-          fixed(c.pp),
-          fixed(c.ppk),
-          c.rating,
-        ]),
+        header: CAPABILITY_HEADER,
+        rows: v.capability.map(capabilityCells),
       },
     },
+    ...capabilityNotes(v.capability).map((text) => ({ text })),
+    { text: CAPABILITY_FOOTNOTE },
     { heading: "Trends and control charts" },
     ...v.charts.map((chart) => ({ svg: chart.svg })),
     ...modelLists(v),
