@@ -113,9 +113,30 @@ Deno.test("alarms, SPC, a report, an Excel export and a chart all work through t
     equal(missing.code, 1);
     ok(missing.stderr.includes("no alarm 999999"), missing.stderr);
 
-    const spc = await lta(["spc", "--recompute-limits"], folder.configFile);
+    const unnamed = await lta(["spc", "--recompute-limits", "--reason", "x"], folder.configFile);
+    equal(unnamed.code, 1, "limits are recomputed only from a baseline named");
+    ok(unnamed.stderr.includes("needs a baseline: --from DAY"), unnamed.stderr);
+    const spc = await lta(
+      [
+        "spc",
+        "--recompute-limits",
+        "--from",
+        "2000-01-01",
+        "--points",
+        "30",
+        "--reason",
+        "new nozzle",
+        "--by",
+        "qe",
+      ],
+      folder.configFile,
+    );
     equal(spc.code, 0, spc.stderr);
     ok(/\d+ model\(s\) checked, \d+ new alarm\(s\)/.test(spc.stderr), spc.stderr);
+    ok(
+      /limits version \d+, centre|limits not recomputed: \d+ points in the baseline/.test(spc.stderr),
+      spc.stderr,
+    );
     const unknownModel = await lta(["spc", "--model", "NOPE"], folder.configFile);
     equal(unknownModel.code, 1);
     ok(unknownModel.stderr.includes('no analysed tracks of model "NOPE"'), unknownModel.stderr);

@@ -1,11 +1,14 @@
 /** SPC against hand-computed values: Nelson rules on constructed sequences, drift, capability, limits. */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { capability } from "../src/analyze/capability.ts";
-import { controlLimits, runSpc } from "../src/analyze/spc.ts";
+import { type ControlLimits, controlLimits, nelsonEpisodes, runSpc } from "../src/analyze/spc.ts";
+import { recomputeLimits } from "../src/analyze/control_limits.ts";
 import { Database } from "../src/db/database.ts";
 import { rng } from "../fixtures/trim_model.ts";
 import { seed, withDb } from "./_spc_seed.ts";
 import { driftChartSvg, imrChartSvg } from "../src/render/spc_charts.ts";
+
+const near = (a: number, b: number) => ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 
 /** z-scores that break every Nelson rule's pattern: no run, trend, zone cluster or alternation. */
 const CALM = [0.5, 1.5, -0.5, -1.5, 0.3, -0.2, 1.2];
@@ -33,7 +36,7 @@ async function nelsonCount(
   // Centre 0.02, σ 0.002, set by hand as version 1 of the limits.
   await seed(db, model, { linearity_error: zs.map((z) => 0.02 + 0.002 * z) });
   await db.conn.run(
-    `INSERT INTO control_limits VALUES ($1, 'linearity_error', 1, 0.02, 0.002, 0.014, 0.026, 0.002256, 30,
+    `INSERT INTO control_limits (model, metric, version, centre, sigma, lcl, ucl, mr_bar, n, computed_from, computed_to, computed_at) VALUES ($1, 'linearity_error', 1, 0.02, 0.002, 0.014, 0.026, 0.002256, 30,
        '2025-01-01', '2025-01-01', now()::TIMESTAMP)`,
     [model],
   );
@@ -110,24 +113,88 @@ Deno.test("CUSUM raises an alarm within a few points of an injected drift, and n
   });
 });
 
-Deno.test("control limits are versioned: recomputing adds a version and keeps the old one", async () => {
+Deno.test("limits stay on the first baseline while a drift raises alarms; a chosen baseline gives its centre", async () => {
   await withDb(async (db) => {
+    // A day apart: 30 points around 0.011, then the drift, 30 around 0.021.
     await seed(db, "LIM", {
       linearity_error: Array.from(
         { length: 60 },
         (_, i) => (i < 30 ? (i % 2 ? 0.012 : 0.010) : (i % 2 ? 0.022 : 0.020)),
       ),
     });
-    const v1 = (await controlLimits(db, "LIM", "linearity_error", 30))!;
+    await db.exec(
+      `UPDATE files SET test_date = TIMESTAMP '2025-01-01' + to_days((file_id - (SELECT min(file_id) FROM files
+         WHERE model = 'LIM'))::INTEGER) WHERE model = 'LIM'`,
+    );
+    const v1 = (await controlLimits(db, "LIM", "linearity_error", 30)) as ControlLimits;
     deepEqual([v1.version, Number(v1.centre.toFixed(6)), Number((v1.sigma * 1.128).toFixed(6))], [
       1,
       0.011,
       0.002,
     ]);
-    equal((await controlLimits(db, "LIM", "linearity_error", 30))!.version, 1, "reused, not recomputed");
-    const v2 = (await controlLimits(db, "LIM", "linearity_error", 30, true))!;
-    deepEqual([v2.version, Number(v2.centre.toFixed(6))], [2, 0.021]);
-    equal(Number(await db.value("SELECT count(*) FROM control_limits WHERE model = 'LIM'")), 2);
+    const rules = { sigma_gradient: [], linearity_error: [1, 2] };
+    const run = await db.transaction(() => runSpc(db, { baseline: 30, rules }));
+    ok(run.newAlarms >= 1, "the drift raises alarms");
+    const after = (await controlLimits(db, "LIM", "linearity_error", 30)) as ControlLimits;
+    deepEqual([after.version, after.centre], [1, v1.centre], "the limits stay put");
+    const change = { by: "qe", reason: "new trim program after the drift was explained" };
+    const v2 = await recomputeLimits(
+      db,
+      "LIM",
+      "linearity_error",
+      { from: "2025-01-31", points: 30 },
+      change,
+      30,
+    );
+    deepEqual([(v2 as ControlLimits).version, Number((v2 as ControlLimits).centre.toFixed(6))], [2, 0.021]);
+    // Days 30–39 without the file of day 30 (0.020): five of 0.022 and four of 0.020.
+    const [day30] = await db.rows(
+      "SELECT file_id FROM files WHERE model = 'LIM' AND test_date = TIMESTAMP '2025-01-31'",
+    );
+    await db.exec(
+      "INSERT INTO spc_exclusions VALUES ('LIM', NULL, $1, 'probe re-seated', 'qe', now()::TIMESTAMP)",
+      [
+        Number(day30.file_id),
+      ],
+    );
+    const v3 = await recomputeLimits(
+      db,
+      "LIM",
+      "linearity_error",
+      { from: "2025-01-31", to: "2025-02-09" },
+      change,
+      5,
+    );
+    near((v3 as ControlLimits).centre, (5 * 0.022 + 4 * 0.020) / 9);
+    const [kept] = await db.rows(
+      "SELECT computed_by, reason, baseline, excluded, n FROM control_limits WHERE model = 'LIM' AND version = 3",
+    );
+    deepEqual(kept, {
+      computed_by: "qe",
+      reason: change.reason,
+      baseline: "all points 2025-01-31 to 2025-02-09",
+      excluded: 1,
+      n: 9,
+    });
+    const few = await recomputeLimits(db, "LIM", "linearity_error", { from: "2025-02-25" }, change, 30);
+    deepEqual(few, { why: "5 points in the baseline, at least 30 needed" });
+    equal(
+      Number(await db.value("SELECT count(*) FROM control_limits WHERE model = 'LIM'")),
+      3,
+      "linearity v1–v3; the constant sigma gradient has none",
+    );
+  });
+});
+
+Deno.test("a rule's K changes what it catches: seven on one side is a run with K = 7, not with 9", async () => {
+  await withDb(async (db) => {
+    // calm(27) ends below the centre, and −1 follows the run: exactly seven above it.
+    const zs = [...calm(27), ...Array(7).fill(0.5), -1, ...calm(7)];
+    await seed(db, "K", { linearity_error: zs.map((z) => 0.02 + 0.001 * z) });
+    const limits = (await controlLimits(db, "K", "linearity_error", 27)) as ControlLimits;
+    const count = async (k: Record<number, number>) =>
+      (await nelsonEpisodes(db, "K", "linearity_error", limits, [2], undefined, k)).length;
+    deepEqual([await count({}), await count({ 2: 7 })], [0, 1]);
   });
 });
 

@@ -5,10 +5,9 @@
  */
 import type { Config } from "../config/config.ts";
 import type { Database, Queryable } from "../db/database.ts";
-import { controlLimits, runSpc, SPC_METRICS } from "../analyze/spc.ts";
 import { capability } from "../analyze/capability.ts";
 import { type AnalyzeSummary, analyzeTracks, type TrackSelection } from "../analyze/analyze.ts";
-import { localDate, spcOptions } from "../schedule/jobs.ts";
+import { localDate } from "../schedule/jobs.ts";
 import type { Table } from "./alarms.ts";
 import { ActionError } from "./errors.ts";
 
@@ -17,31 +16,7 @@ export type Exclusive = <T>(work: () => Promise<T>) => Promise<T>;
 
 export const atOnce: Exclusive = (work) => work();
 
-export interface SpcRequest {
-  model?: string;
-  recomputeLimits?: boolean;
-}
-
-/** Control limits (new versions with `recomputeLimits`), Nelson rules and drift, in one transaction. */
-export async function spcNow(
-  db: Database,
-  config: Config,
-  request: SpcRequest,
-): Promise<{ models: number; newAlarms: number }> {
-  return await db.transaction(async () => {
-    const known = (await db.rows("SELECT DISTINCT model FROM v_tracks WHERE model IS NOT NULL"))
-      .map((r) => String(r.model));
-    if (request.model && !known.includes(request.model)) {
-      throw new ActionError("not_found", `no analysed tracks of model "${request.model}"`);
-    }
-    if (request.recomputeLimits) {
-      for (const m of request.model ? [request.model] : known) {
-        for (const metric of SPC_METRICS) await controlLimits(db, m, metric, config.spcBaseline, true);
-      }
-    }
-    return await runSpc(db, spcOptions(config), request.model ? [request.model] : undefined);
-  });
-}
+export { spcNow, type SpcRequest } from "./spc_actions.ts";
 
 export interface CapabilityRequest {
   model?: string;

@@ -17,6 +17,8 @@ import {
   spcNow,
 } from "../actions/history.ts";
 import { trackChart } from "../actions/history.ts";
+import type { SpcRequest, SpcResult } from "../actions/spc_actions.ts";
+import type { SpcMetric } from "../analyze/spc.ts";
 import type { TrackSelection } from "../analyze/analyze.ts";
 import type { AnalyzeSummary } from "../analyze/analyze.ts";
 import type { ExcelRequest } from "../actions/history.ts";
@@ -180,17 +182,59 @@ export async function lakeCommand(
 }
 
 /** `lta spc`: control limits, Nelson rules and drift now (the nightly job does the same). */
-export async function spcCommand(
-  model: string | undefined,
-  recompute: boolean,
-  config: Config,
-): Promise<void> {
-  const request = { model, recomputeLimits: recompute };
+export async function spcCommand(options: SpcOptions, config: Config): Promise<void> {
+  const request = spcRequest(options);
   const service = await ServiceClient.find(config);
-  const summary = service
+  const result: SpcResult = service
     ? await service.json("POST", "/api/spc", request)
     : await onFile(config, false, (db) => spcNow(db, config, request));
-  log(`${summary.models} model(s) checked, ${summary.newAlarms} new alarm(s)`);
+  if (result.excluded !== undefined) log(`file ${result.excluded} left out of ${options.model}'s baselines`);
+  for (const r of result.recomputed) {
+    log(
+      r.why
+        ? `${r.model} ${r.metric}: limits not recomputed: ${r.why}`
+        : `${r.model} ${r.metric}: limits version ${r.version}, centre ${r.centre!.toPrecision(4)}`,
+    );
+  }
+  for (const w of result.withoutLimits) log(`${w.model} ${w.metric}: no control limits yet: ${w.why}`);
+  log(`${result.models} model(s) checked, ${result.newAlarms} new alarm(s)`);
+}
+
+interface SpcOptions {
+  model?: string;
+  recomputeLimits?: boolean;
+  from?: string;
+  to?: string;
+  points?: number;
+  exclude?: number;
+  metric?: string;
+  reason?: string;
+  by?: string;
+}
+
+function spcRequest(o: SpcOptions): SpcRequest {
+  const by = o.by ?? Deno.env.get("USER") ?? "unknown";
+  if (o.metric !== undefined && o.metric !== "sigma_gradient" && o.metric !== "linearity_error") {
+    throw new Error(`--metric must be sigma_gradient or linearity_error, got "${o.metric}"`);
+  }
+  if (o.recomputeLimits && !o.from && !o.to) {
+    throw new Error(
+      "--recompute-limits needs a baseline: --from DAY with --points N (the first N points from that day) " +
+        "or --to DAY (a date range)",
+    );
+  }
+  if ((o.recomputeLimits || o.exclude !== undefined) && !o.reason) {
+    throw new Error("say why with --reason TEXT: it is kept with the limits or the exclusion");
+  }
+  return {
+    model: o.model,
+    recompute: o.recomputeLimits
+      ? { from: o.from, to: o.to, points: o.points, reason: o.reason!, by }
+      : undefined,
+    exclude: o.exclude === undefined
+      ? undefined
+      : { fileId: o.exclude, metric: o.metric as SpcMetric | undefined, reason: o.reason!, by },
+  };
 }
 
 /** `lta alarms`: lists open alarms (all with `all`), or acknowledges one with its assignable cause. */

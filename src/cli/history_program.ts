@@ -13,7 +13,14 @@ import {
   reportCommand,
   spcCommand,
 } from "./history_commands.ts";
-import { type ConfigFrom, configOption, dbOption, formatOption, isoDate } from "./options.ts";
+import {
+  type ConfigFrom,
+  configOption,
+  dbOption,
+  formatOption,
+  isoDate,
+  positiveInteger,
+} from "./options.ts";
 
 /** Adds the history commands to `program`. */
 export function addHistoryCommands(program: Command, configFrom: ConfigFrom): void {
@@ -123,15 +130,33 @@ function addLakeCommand(program: Command, configFrom: ConfigFrom): void {
 function addSpcCommand(program: Command, configFrom: ConfigFrom): void {
   program.command("spc")
     .description(
-      "compute control limits (first time), evaluate Nelson rules and CUSUM/EWMA drift, store alarms",
+      "evaluate control limits, Nelson rules and CUSUM/EWMA drift and store alarms; limits are computed once " +
+        "from each series' first baseline points and stay until recomputed deliberately",
     )
     .addOption(configOption())
     .addOption(dbOption())
     .option("--model <model>", "only this model")
-    .option("--recompute-limits", "add a new version of the control limits from the newest baseline points")
+    .option(
+      "--recompute-limits",
+      "add a limits version from the baseline --from/--to/--points, with --reason",
+    )
+    .option("--from <date>", "baseline: points tested on or after this day (YYYY-MM-DD)", isoDate)
+    .option("--to <date>", "baseline: points tested up to this day, included", isoDate)
+    .option("--points <n>", "baseline: at most the first N points of the range", positiveInteger)
+    .option(
+      "--exclude <fileId>",
+      "leave this file out of the model's baselines (with --model and --reason)",
+      positiveInteger,
+    )
+    .option("--metric <metric>", "with --exclude: only for sigma_gradient or linearity_error")
+    .option("--reason <text>", "why the limits are recomputed or the file is left out (kept with them)")
+    .option("--by <name>", "who does it (default: $USER)")
     .action(async (opts) => {
-      const { model, recomputeLimits, ...rest } = opts;
-      await spcCommand(model, recomputeLimits ?? false, await configFrom(rest));
+      const { model, recomputeLimits, from, to, points, exclude, metric, reason, by, ...rest } = opts;
+      await spcCommand(
+        { model, recomputeLimits, from, to, points, exclude, metric, reason, by },
+        await configFrom(rest),
+      );
     });
 }
 

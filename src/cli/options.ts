@@ -15,6 +15,14 @@ export function isoDate(value: string): string {
   return value;
 }
 
+/** A whole number above 0, refused with the value when it is not one. */
+export function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new InvalidArgumentError(`expected a whole number above 0, got "${value}"`);
+  }
+  return Number(value);
+}
+
 export const configOption = () =>
   new Option("--config <file>", "JSON config file (keys as in docs/configuration.md)");
 export const dbOption = () =>

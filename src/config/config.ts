@@ -2,6 +2,7 @@
  * lta's settings: defaults < `LTA_*` environment < config file (JSON) < command-line flags, validated
  * once here. Nothing below `main.ts` reads the environment or the command line.
  */
+import { DEFAULT_RULES } from "../analyze/nelson_rules.ts";
 import { isLoopback } from "./addresses.ts";
 import type { OffsetSearch } from "../analyze/offset.ts";
 import { ConfigError, convert, type Kind } from "./setting_kinds.ts";
@@ -87,6 +88,10 @@ export interface Config {
   nelsonRulesSigma: number[];
   /** Nelson rules (1–8) evaluated on linearity error. */
   nelsonRulesLinearity: number[];
+  /** Rules of particular models instead, e.g. `{"8340-1": {"linearity_error": [1, 2]}}`. */
+  nelsonRulesByModel: Record<string, Partial<Record<"sigma_gradient" | "linearity_error", number[]>>>;
+  /** K of a rule where Minitab's default does not suit, e.g. `{"2": 7}` (seven points on one side). */
+  nelsonK: Record<number, number>;
   /** Capability is not reported below this many samples. */
   capabilityMinN: number;
   /** The assignable causes an engineer picks from when acknowledging an alarm (free text goes beside). */
@@ -144,8 +149,10 @@ export const DEFAULTS: Config = {
   httpReaderQueue: 64,
   httpReaderShare: 0.2,
   spcBaseline: 30,
-  nelsonRulesSigma: [1, 2, 3, 4, 5, 6, 7, 8],
-  nelsonRulesLinearity: [1, 2, 3, 4, 5, 6, 7, 8],
+  nelsonRulesSigma: [...DEFAULT_RULES],
+  nelsonRulesLinearity: [...DEFAULT_RULES],
+  nelsonRulesByModel: {},
+  nelsonK: {},
   capabilityMinN: 30,
   alarmCauses: [
     "tool or trim wear",
@@ -212,6 +219,8 @@ const KINDS: { [K in keyof Config]: Kind } = {
   spcBaseline: { type: "number", min: 5, max: 10_000 },
   nelsonRulesSigma: { type: "rules" },
   nelsonRulesLinearity: { type: "rules" },
+  nelsonRulesByModel: { type: "modelRules" },
+  nelsonK: { type: "ruleK" },
   capabilityMinN: { type: "number", min: 2, max: 100_000 },
   alarmCauses: { type: "phrases" },
   memoryBudgetMb: { type: "number", min: 0, max: 1_048_576 },

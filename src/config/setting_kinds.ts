@@ -17,6 +17,8 @@ export type Kind =
   | { type: "text" }
   | { type: "site" }
   | { type: "rules" }
+  | { type: "modelRules" }
+  | { type: "ruleK" }
   | { type: "hostNames" }
   | { type: "phrases" }
   | { type: "choice"; values: readonly string[] }
@@ -34,13 +36,39 @@ const CONVERTERS: { [T in Kind["type"]]: Converter<Extract<Kind, { type: T }>> }
     if (typeof value !== "string" || value.trim() === "") throw bad("a non-empty path");
     return value;
   },
-  rules: (value, _, bad) => {
-    const list = Array.isArray(value) ? value : String(value).split(/[\s,]+/).filter(Boolean);
-    const rules = list.map(Number);
-    if (rules.some((r) => !Number.isInteger(r) || r < 1 || r > 8)) {
-      throw bad('Nelson rule numbers 1–8, e.g. "1,2,5"');
-    }
-    return [...new Set(rules)].sort();
+  rules: (value, _, bad) => nelsonRules(value, bad),
+  // From a config file an object; from the environment or a flag its JSON.
+  modelRules: (value, _, bad) => {
+    const expected = 'models and their rules per metric, e.g. {"8340-1": {"linearity_error": [1, 2]}}';
+    const object = jsonObject(value, () => bad(expected));
+    return Object.fromEntries(
+      Object.entries(object).map(([model, metrics]) => {
+        const byMetric = jsonObject(metrics, () => bad(expected));
+        if (Object.keys(byMetric).some((m) => m !== "sigma_gradient" && m !== "linearity_error")) {
+          throw bad(expected);
+        }
+        return [
+          model,
+          Object.fromEntries(Object.entries(byMetric).map(([m, r]) => [m, nelsonRules(r, bad)])),
+        ];
+      }),
+    );
+  },
+  ruleK: (value, _, bad) => {
+    const expected = 'rule numbers and their K, e.g. {"2": 7, "1": 3.5} (K σ for rule 1, points for 2–8)';
+    const object = typeof value === "string" && !value.trim().startsWith("{")
+      ? Object.fromEntries(value.split(",").map((pair) => pair.split("=").map((x) => x.trim())))
+      : jsonObject(value, () => bad(expected));
+    return Object.fromEntries(
+      Object.entries(object).map(([rule, k]) => {
+        const [r, n] = [Number(rule), Number(k)];
+        const ok = r === 1
+          ? n >= 1 && n <= 6
+          : Number.isInteger(r) && r >= 2 && r <= 8 && Number.isInteger(n) && n >= 2 && n <= 50;
+        if (!ok) throw bad(expected);
+        return [r, n];
+      }),
+    );
   },
   text: (value, _, bad) => {
     if (typeof value !== "string") throw bad("text");
@@ -108,6 +136,29 @@ const CONVERTERS: { [T in Kind["type"]]: Converter<Extract<Kind, { type: T }>> }
     }
   },
 };
+
+function nelsonRules(value: unknown, bad: (expected: string) => ConfigError): number[] {
+  const list = Array.isArray(value) ? value : String(value).split(/[\s,]+/).filter(Boolean);
+  const rules = list.map(Number);
+  if (rules.some((r) => !Number.isInteger(r) || r < 1 || r > 8)) {
+    throw bad('Nelson rule numbers 1–8, e.g. "1,2,5"');
+  }
+  return [...new Set(rules)].sort();
+}
+
+/** An object, given as one or as JSON text. */
+function jsonObject(value: unknown, bad: () => ConfigError): Record<string, unknown> {
+  let v = value;
+  if (typeof v === "string") {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      throw bad();
+    }
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw bad();
+  return v as Record<string, unknown>;
+}
 
 /** `value` as setting `key` of `kind` wants it; `where` names its source in the error. */
 export function convert(key: string, kind: Kind, value: unknown, where: string): unknown {

@@ -7,7 +7,7 @@ import type { Queryable } from "./connection.ts";
 import { databaseError } from "./errors.ts";
 
 /** The schema version this build writes; a database with a newer one is refused. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const SCHEMA_FILES = [
   "schema.sql",
@@ -41,6 +41,11 @@ const MIGRATIONS: Record<number, string> = {
       DROP INDEX IF EXISTS files_file_name;
       ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS model_key VARCHAR;
       ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS serial_key VARCHAR;`,
+  // 6: a limits version keeps who computed it, why, and from which baseline (spc_exclusions is new).
+  6: `ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS computed_by VARCHAR;
+      ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS reason VARCHAR;
+      ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS baseline VARCHAR;
+      ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS excluded INTEGER;`,
 };
 
 /**

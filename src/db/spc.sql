@@ -15,7 +15,21 @@ CREATE TABLE IF NOT EXISTS control_limits (
   computed_from TIMESTAMP NOT NULL,
   computed_to   TIMESTAMP NOT NULL,
   computed_at   TIMESTAMP NOT NULL,
+  computed_by   VARCHAR,
+  reason        VARCHAR,
+  baseline      VARCHAR,
+  excluded      INTEGER,
   PRIMARY KEY (model, metric, version)
+);
+
+-- Files left out of a model's baselines (one metric, or both when metric is NULL), with who and why.
+CREATE TABLE IF NOT EXISTS spc_exclusions (
+  model        VARCHAR NOT NULL,
+  metric       VARCHAR,
+  file_id      BIGINT NOT NULL,
+  reason       VARCHAR NOT NULL,
+  excluded_by  VARCHAR NOT NULL,
+  excluded_at  TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS spc_alarms (

@@ -22,6 +22,8 @@ export function spcOptions(config: Config, recent?: number): SpcOptions {
   return {
     baseline: config.spcBaseline,
     rules: { sigma_gradient: config.nelsonRulesSigma, linearity_error: config.nelsonRulesLinearity },
+    modelRules: config.nelsonRulesByModel,
+    k: config.nelsonK,
     recent,
   };
 }

@@ -14,6 +14,7 @@ import {
   reanalyze,
   reportFor,
   spcNow,
+  type SpcRequest,
   trackChart,
 } from "../actions/history.ts";
 import { ActionError } from "../actions/errors.ts";
@@ -47,6 +48,53 @@ export function isIsoDate(text: string): boolean {
 }
 
 /** The JSON object a writing route was sent (`{}` for an empty body); a 400 for anything else. */
+/** `POST /api/spc`'s body as `lta spc` sends it, checked. */
+function spcRequest(body: Record<string, unknown>): SpcRequest {
+  const object = (key: string) => {
+    const v = body[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "object" || Array.isArray(v)) {
+      throw new ActionError("bad_request", `${key} must be an object`);
+    }
+    return v as Record<string, unknown>;
+  };
+  const recompute = object("recompute");
+  const exclude = object("exclude");
+  const day = (o: Record<string, unknown>, key: string) => {
+    const v = optionalString(o, key);
+    if (v !== undefined && !isIsoDate(v)) throw new ActionError("bad_request", `${key} must be YYYY-MM-DD`);
+    return v;
+  };
+  const count = (o: Record<string, unknown>, key: string) => {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Number.isInteger(v) || (v as number) < 1) {
+      throw new ActionError("bad_request", `${key} must be a whole number above 0`);
+    }
+    return v as number;
+  };
+  const metric = exclude ? optionalString(exclude, "metric") : undefined;
+  if (metric !== undefined && metric !== "sigma_gradient" && metric !== "linearity_error") {
+    throw new ActionError("bad_request", "metric must be sigma_gradient or linearity_error");
+  }
+  return {
+    model: optionalString(body, "model"),
+    recompute: recompute && {
+      from: day(recompute, "from"),
+      to: day(recompute, "to"),
+      points: count(recompute, "points"),
+      reason: optionalString(recompute, "reason") ?? "",
+      by: optionalString(recompute, "by") ?? "unknown",
+    },
+    exclude: exclude && {
+      fileId: count(exclude, "fileId") ?? 0,
+      metric,
+      reason: optionalString(exclude, "reason") ?? "",
+      by: optionalString(exclude, "by") ?? "unknown",
+    },
+  };
+}
+
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const text = await c.req.text();
   if (!text.trim()) return {};
@@ -106,8 +154,7 @@ function addHistoryRoutes(
   });
 
   app.post("/api/spc", async (c) => {
-    const body = await jsonBody(c);
-    const request = { model: optionalString(body, "model"), recomputeLimits: body.recomputeLimits === true };
+    const request = spcRequest(await jsonBody(c));
     return c.json(await ctx.exclusive(() => spcNow(ctx.db, ctx.config, request)));
   });
 
