@@ -24,6 +24,7 @@ export interface SpcResult extends SpcSummary {
 
 /** Exclusions, then new limits, then the rules and drift over every (or one) model's series. */
 export async function spcNow(db: Database, config: Config, request: SpcRequest): Promise<SpcResult> {
+  checkRequest(request);
   return await db.transaction(async () => {
     const known = (await db.rows("SELECT DISTINCT model FROM v_tracks WHERE model IS NOT NULL"))
       .map((r) => String(r.model));
@@ -35,9 +36,6 @@ export async function spcNow(db: Database, config: Config, request: SpcRequest):
     const recomputed: SpcResult["recomputed"] = [];
     if (request.recompute) {
       const { from, to, points, by, reason } = request.recompute;
-      if (!reason.trim()) {
-        throw new ActionError("bad_request", "say why the limits are recomputed (--reason)");
-      }
       for (const model of request.model ? [request.model] : known) {
         for (const metric of SPC_METRICS) {
           const limits = await recomputeLimits(
@@ -57,6 +55,24 @@ export async function spcNow(db: Database, config: Config, request: SpcRequest):
   });
 }
 
+/** What `lta spc` and `POST /api/spc` both must say: a named baseline, a reason, a known metric. */
+function checkRequest({ recompute, exclude }: SpcRequest): void {
+  const bad = (message: string) => new ActionError("bad_request", message);
+  if (recompute && !recompute.from && !recompute.to) {
+    throw bad(
+      "--recompute-limits needs a baseline: --from DAY with --points N (the first N points from that day) " +
+        "or --to DAY (a date range)",
+    );
+  }
+  if ((recompute && !recompute.reason.trim()) || (exclude && !exclude.reason.trim())) {
+    throw bad("say why with --reason TEXT: it is kept with the limits or the exclusion");
+  }
+  const metric = exclude?.metric;
+  if (metric !== undefined && metric !== "sigma_gradient" && metric !== "linearity_error") {
+    throw bad(`--metric must be sigma_gradient or linearity_error, got "${metric}"`);
+  }
+}
+
 /** A recomputed baseline needs as many points as the first one. */
 const minPoints = (config: Config) => config.spcBaseline;
 
@@ -64,7 +80,6 @@ async function exclude(db: Database, model: string | undefined, e: NonNullable<S
   if (!model) {
     throw new ActionError("bad_request", "name the model whose baseline leaves the file out (--model)");
   }
-  if (!e.reason.trim()) throw new ActionError("bad_request", "say why the file is left out (--reason)");
   const ofModel = await db.value("SELECT count(*) FROM files WHERE file_id = $1 AND model = $2", [
     e.fileId,
     model,

@@ -44,7 +44,7 @@ export async function controlLimits(
 ): Promise<ControlLimits | NoLimits> {
   const current = await currentLimits(db, model, metric);
   if (current) return current;
-  return await computeLimits(
+  return await recomputeLimits(
     db,
     model,
     metric,
@@ -52,23 +52,6 @@ export async function controlLimits(
     { by: "lta", reason: "first limits" },
     baseline,
   );
-}
-
-/** Adds a version of the limits of (model, metric) from `baseline`, at least `minPoints` of them. */
-export function recomputeLimits(
-  db: Queryable,
-  model: string,
-  metric: SpcMetric,
-  baseline: Baseline,
-  change: LimitsChange,
-  minPoints: number,
-): Promise<ControlLimits | NoLimits> {
-  if (!baseline.from && !baseline.to) {
-    throw new Error(
-      "recomputing limits needs a baseline: a first day (and a last day or a number of points)",
-    );
-  }
-  return computeLimits(db, model, metric, baseline, change, minPoints);
 }
 
 async function currentLimits(db: Queryable, model: string, metric: SpcMetric): Promise<ControlLimits | null> {
@@ -79,7 +62,11 @@ async function currentLimits(db: Queryable, model: string, metric: SpcMetric): P
   return (current as unknown as ControlLimits) ?? null;
 }
 
-async function computeLimits(
+/**
+ * Adds a version of the limits of (model, metric) from `baseline`, at least `minPoints` of them (the caller
+ * has checked that the baseline is named).
+ */
+export async function recomputeLimits(
   db: Queryable,
   model: string,
   metric: SpcMetric,

@@ -213,27 +213,16 @@ interface SpcOptions {
 }
 
 function spcRequest(o: SpcOptions): SpcRequest {
+  // spcNow checks the request, for the CLI and the HTTP route alike.
   const by = o.by ?? Deno.env.get("USER") ?? "unknown";
-  if (o.metric !== undefined && o.metric !== "sigma_gradient" && o.metric !== "linearity_error") {
-    throw new Error(`--metric must be sigma_gradient or linearity_error, got "${o.metric}"`);
-  }
-  if (o.recomputeLimits && !o.from && !o.to) {
-    throw new Error(
-      "--recompute-limits needs a baseline: --from DAY with --points N (the first N points from that day) " +
-        "or --to DAY (a date range)",
-    );
-  }
-  if ((o.recomputeLimits || o.exclude !== undefined) && !o.reason) {
-    throw new Error("say why with --reason TEXT: it is kept with the limits or the exclusion");
-  }
   return {
     model: o.model,
     recompute: o.recomputeLimits
-      ? { from: o.from, to: o.to, points: o.points, reason: o.reason!, by }
+      ? { from: o.from, to: o.to, points: o.points, reason: o.reason ?? "", by }
       : undefined,
     exclude: o.exclude === undefined
       ? undefined
-      : { fileId: o.exclude, metric: o.metric as SpcMetric | undefined, reason: o.reason!, by },
+      : { fileId: o.exclude, metric: o.metric as SpcMetric | undefined, reason: o.reason ?? "", by },
   };
 }
 

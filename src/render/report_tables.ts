@@ -7,7 +7,7 @@ import { alarmList } from "../db/alarm_reads.ts";
 import type { Queryable } from "../db/database.ts";
 import { escapeXml } from "./svg.ts";
 import { pct } from "../numbers.ts";
-import { capabilityCells } from "./capability_cells.ts";
+import { CAPABILITY_HEADER, capabilityCells } from "./capability_cells.ts";
 
 /** A table's header and its rows of text cells. */
 export interface Table {
@@ -52,6 +52,10 @@ export async function summaryTable(db: Queryable, date: string): Promise<Table> 
   };
 }
 
+/** The page's capability columns the report keeps (it has no room for mean, limit and normality). */
+const REPORT_COLUMNS = ["metric", "n", "Cpk", "Cpk 95% CI", "Ppk", "PPM above: observed / expected", "rating"]
+  .map((name) => CAPABILITY_HEADER.indexOf(name));
+
 /** The capability of every model tested in `from`…`to`. */
 export async function capabilityTable(db: Queryable, from: string, to: string, minN: number): Promise<Table> {
   const rows = await capability(db, { since: from, until: to, minN });
@@ -68,7 +72,7 @@ export async function capabilityTable(db: Queryable, from: string, to: string, m
     ],
     rows: rows.map((c) => {
       const cells = capabilityCells(c);
-      return [c.model, cells[0], cells[1], cells[4], cells[5], cells[6], cells[7], cells[9]];
+      return [c.model, ...REPORT_COLUMNS.map((i) => cells[i])];
     }),
   };
 }

@@ -18,6 +18,7 @@ import {
   trackChart,
 } from "../actions/history.ts";
 import { ActionError } from "../actions/errors.ts";
+import type { SpcMetric } from "../analyze/spc.ts";
 import type { JobRegistry, Progress } from "../actions/jobs.ts";
 import type { Config } from "../config/config.ts";
 import { type Connection, type Database, withConnection } from "../db/database.ts";
@@ -73,10 +74,6 @@ function spcRequest(body: Record<string, unknown>): SpcRequest {
     }
     return v as number;
   };
-  const metric = exclude ? optionalString(exclude, "metric") : undefined;
-  if (metric !== undefined && metric !== "sigma_gradient" && metric !== "linearity_error") {
-    throw new ActionError("bad_request", "metric must be sigma_gradient or linearity_error");
-  }
   return {
     model: optionalString(body, "model"),
     recompute: recompute && {
@@ -88,7 +85,8 @@ function spcRequest(body: Record<string, unknown>): SpcRequest {
     },
     exclude: exclude && {
       fileId: count(exclude, "fileId") ?? 0,
-      metric,
+      // spcNow checks the metric, for this route and the CLI alike.
+      metric: optionalString(exclude, "metric") as SpcMetric | undefined,
       reason: optionalString(exclude, "reason") ?? "",
       by: optionalString(exclude, "by") ?? "unknown",
     },
