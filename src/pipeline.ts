@@ -10,6 +10,7 @@ import type { ParsedWorkbook } from "./ingest/layouts/trim_layout.ts";
 import { analyzeLoadedFile, type LoadedTrack } from "./analyze/analyze.ts";
 import { analyzeFinalTests } from "./analyze/final_test_verdict.ts";
 import { join } from "node:path";
+import { stationOf } from "./ingest/station.ts";
 
 /**
  * Loads `path` and analyses its tracks; `replaces` names a quarantined row being retried, `read` how the
@@ -25,6 +26,7 @@ export async function processFile(
 ): Promise<LoadOutcome> {
   const outcome = await loadFile(db, path, {
     read,
+    station: stationOf(path, config.inbox, config.stations),
     quarantineDir: config.quarantineDir,
     quarantineMode: config.quarantineMode,
     replaces,

@@ -23,6 +23,8 @@ import { DEFAULT_RECYCLE_AFTER, FloorPolicy, type RecycleAfter } from "./memory/
 import { SpcFollower } from "./analyze/spc_follow.ts";
 import { type FileCounts, fileTurn } from "./service/file_turn.ts";
 import { serveHttp } from "./service/serve_http.ts";
+import { Notifier } from "./notify/notifier.ts";
+import { HealthWatch } from "./notify/health.ts";
 
 export { RECYCLE_EXIT_CODE } from "./memory/floor_policy.ts";
 
@@ -61,7 +63,11 @@ export async function runService(config: Config, options: ServiceOptions): Promi
   const view = serviceView(budgeted, failures, stop.signal);
   const scheduler = options.once ? null : nightlyScheduler(config, budgeted, logger);
   let http: { port: number; close(): Promise<void> } | null = null;
+  const notifier = new Notifier(budgeted.db, config, logger);
+  const stopNotifying = new AbortController();
+  let notifying: Promise<void> = Promise.resolve();
   try {
+    await notifier.register();
     const known = await knownFiles(budgeted.db);
     const watcher = inboxWatcher(config, known, !options.once, logger);
     view.pending = () => watcher.pendingCount;
@@ -91,12 +97,17 @@ export async function runService(config: Config, options: ServiceOptions): Promi
     });
     if (options.once) {
       await drainOnce(watcher, handle, stop.signal, config.pollSeconds);
+      await notifier.tick();
     } else {
+      const health = new HealthWatch(budgeted.db, config, () => budgeted.gate.state);
+      notifying = notifier.run(stopNotifying.signal, health);
       view.watching = true;
       for await (const path of watcher.claims(stop.signal)) await handle(path);
     }
   } finally {
     view.watching = false;
+    stopNotifying.abort();
+    await notifying;
     if (http) {
       await http.close();
       await removeServiceState(config.db);

@@ -93,6 +93,8 @@ export interface RunningService {
   log(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number>;
+  /** kill -9, as a power cut or the OOM killer would, and wait for the process to be gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts `lta serve --config FILE` and waits until it answers. */
@@ -132,6 +134,11 @@ export async function startService(configFile: string, db: string, as?: AsUser):
       await drained;
       return status.signal === "SIGKILL" ? -1 : status.code;
     },
+    kill: async () => {
+      child.kill("SIGKILL");
+      await child.status;
+      await drained;
+    },
   };
 }
 
@@ -160,7 +167,11 @@ export async function probeOpen(db: string): Promise<{ readOnly: string; readWri
 }
 
 /** Polls `test` every 100 ms until it holds. */
-export async function until(what: string, test: () => Promise<boolean>, ms = 30_000): Promise<void> {
+export async function until(
+  what: string,
+  test: () => boolean | Promise<boolean>,
+  ms = 30_000,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await test())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -235,3 +235,43 @@ Deno.test("a version 1 database is migrated in place: its rows kept, marked as t
     again.close();
   }
 });
+
+Deno.test("a version 6 database with a busy ledger is migrated: station columns added, indexes kept, alarms stay", async () => {
+  const { root } = await workspace();
+  const v6 = join(root, "v6.duckdb");
+  {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const instance = await DuckDBInstance.create(v6);
+    const conn = await instance.connect();
+    await conn.run(await Deno.readTextFile(new URL("./data/schema_v6.sql", import.meta.url)));
+    // Enough rows that the ledger's indexes span many blocks: dropping and rebuilding them in the
+    // migration's transaction crashed DuckDB at COMMIT on a 35-day history.
+    await conn.run(
+      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, system, model, serial,
+         test_date, ingested_at, parser_version)
+       SELECT i, '/inbox/f' || i || '.xls', 'f' || i || '.xls', md5(i::VARCHAR), 10, 1, 'loaded', 'A', '2475-10',
+              i::VARCHAR, TIMESTAMP '2026-01-01' + to_minutes(i), TIMESTAMP '2026-01-01' + to_minutes(i), '1.1.0'
+       FROM range(1, 20001) t(i)`,
+    );
+    await conn.run(
+      `INSERT INTO spc_alarms (model, metric, rule, description, first_at, last_at, first_file_id, last_file_id,
+         file_ids, points, created_at)
+       VALUES ('2475-10', 'sigma_gradient', 'nelson_1', 'beyond 3σ', now(), now(), 5, 5, [5], 1, now())`,
+    );
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const db = await Database.open(v6);
+  try {
+    equal(db.openedAtVersion, 6);
+    equal(
+      Number(await db.value("SELECT count(*) FROM files WHERE station IS NULL AND line IS NULL")),
+      20_000,
+    );
+    equal(Number(await db.value("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'files'")), 2);
+    deepEqual(await db.rows("SELECT kind, severity FROM v_alarms"), [{ kind: "spc", severity: "high" }]);
+    equal(Number(await db.value("SELECT file_id FROM files WHERE sha256 = md5('777')")), 777);
+  } finally {
+    db.close();
+  }
+});

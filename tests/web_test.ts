@@ -156,7 +156,9 @@ Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays
       open.includes("nine points in a row") && open.includes('action="/alarms/41/ack"'),
       "listed, with its form",
     );
-    const gauge = `lta_alarms_open{model="${trims[0].model}",metric="sigma_gradient"} 1`;
+    const gauge = `lta_alarms_open{kind="spc",model="${
+      trims[0].model
+    }",metric="sigma_gradient",station="",severity="medium"} 1`;
     ok((await (await fetch(`${service.base}/metrics`)).text()).includes(gauge), "monitoring sees it open");
     const problems = await inChromium(async (tab) => {
       await tab.goto(`${service.base}/alarms`);

@@ -13,7 +13,10 @@ export interface Table {
 
 const ALARM_COLUMNS = [
   "alarm_id",
+  "kind",
+  "severity",
   "model",
+  "station",
   "metric",
   "rule",
   "description",
@@ -24,12 +27,13 @@ const ALARM_COLUMNS = [
   "assignable_cause",
 ];
 
-/** Open alarms (every alarm with `all`), oldest first. */
+/** Open alarms (neither acknowledged nor cleared; every alarm with `all`), oldest first. */
 export async function listAlarms(db: Queryable, all: boolean): Promise<Table> {
   const rows = await db.rows(
-    `SELECT alarm_id, model, metric, rule, description, strftime(first_at, '%Y-%m-%d %H:%M') AS first_at,
-            strftime(last_at, '%Y-%m-%d %H:%M') AS last_at, points, acknowledged_by, assignable_cause
-     FROM spc_alarms ${all ? "" : "WHERE acknowledged_at IS NULL"} ORDER BY alarm_id`,
+    `SELECT alarm_id, kind, severity, model, station, metric, rule, description,
+            strftime(first_at, '%Y-%m-%d %H:%M') AS first_at, strftime(last_at, '%Y-%m-%d %H:%M') AS last_at, points,
+            acknowledged_by, assignable_cause
+     FROM v_alarms ${all ? "" : "WHERE acknowledged_at IS NULL AND cleared_at IS NULL"} ORDER BY alarm_id`,
   );
   return { columns: ALARM_COLUMNS, rows: rows.map((r) => ALARM_COLUMNS.map((c) => r[c])) };
 }
@@ -53,15 +57,18 @@ export async function acknowledgeAlarm(db: Database, ack: Acknowledgement): Prom
   const note = ack.note?.trim() || null;
   const shown = note ? `${ack.cause}: ${note}` : ack.cause;
   await db.transaction(async () => {
-    const changed = await db.exec(
-      `UPDATE spc_alarms SET acknowledged_by = $2, acknowledged_at = now()::TIMESTAMP, assignable_cause = $3
-     WHERE alarm_id = $1`,
-      [ack.alarmId, ack.by, shown],
-    );
+    let changed = 0;
+    for (const table of ["spc_alarms", "health_alarms"]) {
+      changed += await db.exec(
+        `UPDATE ${table} SET acknowledged_by = $2, acknowledged_at = now()::TIMESTAMP, assignable_cause = $3
+         WHERE alarm_id = $1`,
+        [ack.alarmId, ack.by, shown],
+      );
+    }
     if (changed === 0) throw new ActionError("not_found", `no alarm ${ack.alarmId}`);
     await db.exec(
       `INSERT INTO alarm_acknowledgements
-     SELECT alarm_id, acknowledged_at, acknowledged_by, $2, $3 FROM spc_alarms WHERE alarm_id = $1`,
+     SELECT alarm_id, acknowledged_at, acknowledged_by, $2, $3 FROM v_alarms WHERE alarm_id = $1`,
       [ack.alarmId, ack.cause, note],
     );
   });

@@ -2,12 +2,17 @@
  * lta's settings: defaults < `LTA_*` environment < config file (JSON) < command-line flags, validated
  * once here. Nothing below `main.ts` reads the environment or the command line.
  */
-import { DEFAULT_RULES } from "../analyze/nelson_rules.ts";
 import { isLoopback } from "./addresses.ts";
 import type { OffsetSearch } from "../analyze/offset.ts";
 import { ConfigError, convert, type Kind } from "./setting_kinds.ts";
+import type { Channel } from "./notify_channels.ts";
+import type { StationMap } from "../ingest/station.ts";
+import type { WorkingHours } from "./working_hours.ts";
 
 export { ConfigError };
+export { readConfigFile } from "./config_file.ts";
+export { DEFAULTS } from "./defaults.ts";
+import { DEFAULTS } from "./defaults.ts";
 
 export interface Config {
   /** The DuckDB database file. */
@@ -96,6 +101,25 @@ export interface Config {
   capabilityMinN: number;
   /** The assignable causes an engineer picks from when acknowledging an alarm (free text goes beside). */
   alarmCauses: string[];
+  /** Station and line of each inbox subfolder (or `re:` file-name pattern); default: the first subfolder. */
+  stations: StationMap;
+  /** A station silent this many working hours raises an alarm (0: never). */
+  silenceHours: number;
+  /** Working hours per weekday, when silence counts, e.g. `{"mon-fri": "06:00-22:00", "sat": "06:00-14:00"}`. */
+  workingHours: WorkingHours;
+  /** A quarantine alarm when more than this percentage of the last `quarantineRateFiles` files was quarantined. */
+  quarantineRatePct: number;
+  quarantineRateFiles: number;
+  /** Memory critical for longer than this raises an alarm. */
+  memoryAlarmMinutes: number;
+  /** Where alarms are sent (webhooks, mail), each channel with its filters, quiet hours and digest. */
+  notifyChannels: Channel[];
+  /** The service's address as engineers open it, for the links in notifications (default: the bound one). */
+  publicUrl: string;
+  /** A failed notification is tried again after this, doubling each time (at most an hour). */
+  notifyRetrySeconds: number;
+  /** Attempts before a notification is given up (and shown as failed in the delivery log). */
+  notifyMaxAttempts: number;
   /** Resident memory budget in MB for the service (0: min(512 MB, 25% of RAM)). */
   memoryBudgetMb: number;
   /**
@@ -109,74 +133,6 @@ export interface Config {
   exportDir: string;
   /** Run the Parquet export (what was loaded since the previous one) with the nightly jobs. */
   parquetNightly: boolean;
-}
-
-export const DEFAULTS: Config = {
-  db: "./data/lta.duckdb",
-  inbox: "./inbox",
-  quarantineDir: "./quarantine",
-  quarantineMode: "move",
-  afterLoad: "leave",
-  archiveDir: "./archive",
-  reportsDir: "./reports",
-  trackCharts: false,
-  offsetSearch: "exact",
-  nearMissPct: 10,
-  pollSeconds: 5,
-  minAgeSeconds: 2,
-  incompleteSeconds: 60,
-  parseTimeoutSeconds: 15,
-  verifyOnStart: true,
-  parseIsolation: "process",
-  watchEvents: true,
-  nightlyCron: "0 2 * * *",
-  timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-  catchUp: "latest",
-  catchUpMax: 7,
-  logFormat: "auto",
-  httpEnabled: true,
-  httpHost: "127.0.0.1",
-  httpPort: 8321,
-  httpToken: "",
-  httpReadToken: "",
-  httpAllowedHosts: [],
-  exportsPerHour: 12,
-  snapshotKeep: 7,
-  exportKeepDays: 30,
-  queryMaxRows: 10_000,
-  queryTimeoutSeconds: 30,
-  httpReaders: 4,
-  httpReaderQueue: 64,
-  httpReaderShare: 0.2,
-  spcBaseline: 30,
-  nelsonRulesSigma: [...DEFAULT_RULES],
-  nelsonRulesLinearity: [...DEFAULT_RULES],
-  nelsonRulesByModel: {},
-  nelsonK: {},
-  capabilityMinN: 30,
-  alarmCauses: [
-    "tool or trim wear",
-    "material or resistor lot",
-    "set-up or program change",
-    "measurement system",
-    "operator or handling",
-    "environment",
-    "no cause found",
-  ],
-  memoryBudgetMb: 0,
-  recycle: true,
-  site: defaultSite(),
-  exportDir: "./exports",
-  parquetNightly: false,
-};
-
-/** The machine's name, as a path-safe token. */
-function defaultSite(): string {
-  try {
-    return Deno.hostname().replace(/[^A-Za-z0-9_.-]+/g, "-") || "lta";
-  } catch {
-    return "lta";
-  }
 }
 
 const KINDS: { [K in keyof Config]: Kind } = {
@@ -223,6 +179,16 @@ const KINDS: { [K in keyof Config]: Kind } = {
   nelsonK: { type: "ruleK" },
   capabilityMinN: { type: "number", min: 2, max: 100_000 },
   alarmCauses: { type: "phrases" },
+  stations: { type: "stations" },
+  silenceHours: { type: "number", min: 0, max: 720 },
+  workingHours: { type: "workingHours" },
+  quarantineRatePct: { type: "number", min: 0, max: 100 },
+  quarantineRateFiles: { type: "number", min: 5, max: 100_000 },
+  memoryAlarmMinutes: { type: "number", min: 1, max: 10_080 },
+  notifyChannels: { type: "channels" },
+  publicUrl: { type: "url" },
+  notifyRetrySeconds: { type: "number", min: 0.01, max: 3600 },
+  notifyMaxAttempts: { type: "number", min: 1, max: 100 },
   memoryBudgetMb: { type: "number", min: 0, max: 1_048_576 },
   recycle: { type: "boolean" },
   site: { type: "site" },
@@ -271,23 +237,4 @@ export function buildConfig(env: Record<string, string | undefined>, file: Layer
     throw new ConfigError(`httpPort must be a whole number, got ${config.httpPort}`);
   }
   return config;
-}
-
-/** Reads a JSON config file; its keys are the `Config` names. */
-export async function readConfigFile(path: string): Promise<Layer> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const parsed = JSON.parse(text);
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error("not an object");
-    }
-    return parsed;
-  } catch (e) {
-    throw new ConfigError(`config file ${path} is not a JSON object: ${(e as Error).message}`);
-  }
 }

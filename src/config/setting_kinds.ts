@@ -3,6 +3,8 @@
  * every value is checked here, and a bad one named with where it came from.
  */
 import { Cron } from "croner";
+import { parseChannels } from "./notify_channels.ts";
+import { parseWorkingHours } from "./working_hours.ts";
 
 /** A setting with a bad value; the message names the key, where it came from and the expected form. */
 export class ConfigError extends Error {
@@ -25,7 +27,11 @@ export type Kind =
   | { type: "number"; min: number; max: number }
   | { type: "boolean" }
   | { type: "cron" }
-  | { type: "timeZone" };
+  | { type: "timeZone" }
+  | { type: "channels" }
+  | { type: "stations" }
+  | { type: "workingHours" }
+  | { type: "url" };
 
 type Converter<K extends Kind> = (value: unknown, kind: K, bad: (expected: string) => ConfigError) => unknown;
 
@@ -69,6 +75,39 @@ const CONVERTERS: { [T in Kind["type"]]: Converter<Extract<Kind, { type: T }>> }
         return [r, n];
       }),
     );
+  },
+  channels: (value, _, bad) => parseChannels(value, bad),
+  workingHours: (value, _, bad) => parseWorkingHours(value, bad),
+  // Subfolder (or `re:` pattern) → {station, line}; from the environment or a flag its JSON.
+  stations: (value, _, bad) => {
+    const expected = 'inbox subfolders (or "re:" file-name patterns) and their station, e.g. ' +
+      '{"line1/lt3": {"station": "LT-3", "line": "Line 1"}, "re:^B7": {"station": "LT-7"}}';
+    const object = jsonObject(value, () => bad(expected));
+    for (const [key, id] of Object.entries(object)) {
+      const o = id as Record<string, unknown>;
+      if (typeof o !== "object" || o === null || typeof o.station !== "string" || !o.station.trim()) {
+        throw bad(expected);
+      }
+      if (o.line !== undefined && typeof o.line !== "string") throw bad(expected);
+      if (key.startsWith("re:")) {
+        try {
+          new RegExp(key.slice(3));
+        } catch {
+          throw bad(`${expected} ("${key}" is not a valid pattern)`);
+        }
+      }
+    }
+    return Object.fromEntries(
+      Object.entries(object).map((
+        [k, v],
+      ) => [k.startsWith("re:") ? k : k.replace(/\\/g, "/").replace(/^\/+|\/+$/g, ""), v]),
+    );
+  },
+  url: (value, _, bad) => {
+    if (typeof value !== "string" || (value !== "" && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(value))) {
+      throw bad('an address such as "http://lta.plant.local:8321"');
+    }
+    return value.replace(/\/+$/, "");
   },
   text: (value, _, bad) => {
     if (typeof value !== "string") throw bad("text");

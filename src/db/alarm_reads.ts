@@ -18,15 +18,17 @@ export interface AlarmFilter {
 }
 
 const ALARM_COLUMNS =
-  `alarm_id, model, metric, rule, description, points, first_file_id, last_file_id, file_ids,
+  `alarm_id, kind, model, station, subject, metric, rule, severity, description, points, first_file_id, last_file_id, file_ids,
+  strftime(cleared_at, '%Y-%m-%d %H:%M') AS cleared_at,
   strftime(first_at, '%Y-%m-%d %H:%M') AS first_at, strftime(last_at, '%Y-%m-%d %H:%M') AS last_at,
   acknowledged_by, strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS acknowledged_at, assignable_cause`;
 
-/** SPC and drift alarms, newest episode first. */
+/** Alarms of every kind, newest episode first; open means neither acknowledged nor cleared. */
 export function alarmList(r: Queryable, f: AlarmFilter) {
   return r.rows(
-    `SELECT ${ALARM_COLUMNS} FROM spc_alarms
-     WHERE CASE $1 WHEN 'open' THEN acknowledged_at IS NULL WHEN 'acknowledged' THEN acknowledged_at IS NOT NULL
+    `SELECT ${ALARM_COLUMNS} FROM v_alarms
+     WHERE CASE $1 WHEN 'open' THEN acknowledged_at IS NULL AND cleared_at IS NULL
+                   WHEN 'acknowledged' THEN acknowledged_at IS NOT NULL
                    ELSE true END
        AND ($2::VARCHAR IS NULL OR model = $2) AND ($3::VARCHAR IS NULL OR rule = $3)
        AND ($4::DATE IS NULL OR last_at >= $4::DATE)
@@ -37,18 +39,20 @@ export function alarmList(r: Queryable, f: AlarmFilter) {
 
 /** The rules alarms have been raised by, for the filter. */
 export async function alarmRules(r: Queryable): Promise<string[]> {
-  return (await r.rows("SELECT DISTINCT rule FROM spc_alarms ORDER BY 1")).map((x) => String(x.rule));
+  return (await r.rows("SELECT DISTINCT rule FROM v_alarms ORDER BY 1")).map((x) => String(x.rule));
 }
 
 /** One alarm, its acknowledgements oldest first, and its points; `null` when there is no such alarm. */
 export async function alarmEvidence(r: Queryable, id: number) {
-  const [alarm] = await r.rows(`SELECT ${ALARM_COLUMNS} FROM spc_alarms WHERE alarm_id = $1`, [id]);
+  const [alarm] = await r.rows(`SELECT ${ALARM_COLUMNS} FROM v_alarms WHERE alarm_id = $1`, [id]);
   if (!alarm) return null;
   const acknowledgements = await r.rows(
     `SELECT strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS at, acknowledged_by AS by, assignable_cause AS cause, note
      FROM alarm_acknowledgements WHERE alarm_id = $1 ORDER BY acknowledged_at`,
     [id],
   );
+  // A health alarm (a silent station, a failed job) has no points of a series behind it.
+  if (!alarm.metric) return { alarm, acknowledgements, points: [] };
   const points = await r.rows(
     `WITH ${seriesCte(alarm.metric as SpcMetric)}
      SELECT i, x AS value, file_id, serial, track_id, strftime(test_date, '%Y-%m-%d %H:%M') AS test_date
@@ -62,13 +66,16 @@ export async function alarmEvidence(r: Queryable, id: number) {
 
 /** The models alarms have been raised for, for the filter. */
 export async function modelsWithAlarms(r: Queryable): Promise<string[]> {
-  return (await r.rows("SELECT DISTINCT model FROM spc_alarms ORDER BY 1")).map((x) => String(x.model));
+  return (await r.rows("SELECT DISTINCT model FROM v_alarms WHERE model IS NOT NULL ORDER BY 1")).map((x) =>
+    String(x.model)
+  );
 }
 
-/** Open alarms per model and metric (for `/metrics`). */
+/** Open alarms per kind, model, metric, station and severity (for `/metrics`). */
 export function openAlarmCounts(r: Queryable) {
   return r.rows(
-    `SELECT model, metric, count(*) AS open FROM spc_alarms WHERE acknowledged_at IS NULL
-     GROUP BY ALL ORDER BY model, metric`,
+    `SELECT kind, coalesce(model, '') AS model, coalesce(metric, '') AS metric, coalesce(station, '') AS station,
+            severity, count(*) AS open
+     FROM v_alarms WHERE acknowledged_at IS NULL AND cleared_at IS NULL GROUP BY ALL ORDER BY ALL`,
   );
 }

@@ -54,7 +54,9 @@ export async function dashboardCards(r: Queryable, f: HistoryFilter, today: stri
      FROM trim_vs_final_in($1, $2) WHERE $3::VARCHAR IS NULL OR final_system = $3 OR final_system IS NULL`,
     params(f),
   );
-  const openAlarms = await r.value("SELECT count(*) FROM spc_alarms WHERE acknowledged_at IS NULL");
+  const openAlarms = await r.value(
+    "SELECT count(*) FROM v_alarms WHERE acknowledged_at IS NULL AND cleared_at IS NULL",
+  );
   return { ...around, ...range, ...finals, open_alarms: openAlarms };
 }
 

@@ -7,12 +7,13 @@ import type { Queryable } from "./connection.ts";
 import { databaseError } from "./errors.ts";
 
 /** The schema version this build writes; a database with a newer one is refused. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const SCHEMA_FILES = [
   "schema.sql",
   "analysis.sql",
   "spc.sql",
+  "alarms.sql",
   "final_test.sql",
   "unit_keys.sql",
   "final_test_views.sql",
@@ -46,6 +47,12 @@ const MIGRATIONS: Record<number, string> = {
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS reason VARCHAR;
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS baseline VARCHAR;
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS excluded INTEGER;`,
+  // 7: each file keeps the station and line that sent it; health alarms, notification channels and their
+  // delivery log are new tables (alarms.sql).
+  // Its indexes stay: dropping and recreating them in the transaction that adds a column made DuckDB 1.5
+  // abort at COMMIT ("pure virtual method called") on a 35-day history; adding the column alone works.
+  7: `ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS station VARCHAR;
+      ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS line VARCHAR;`,
 };
 
 /**

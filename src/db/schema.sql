@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS files (
   kind           VARCHAR NOT NULL DEFAULT 'trim' CHECK (kind IN ('trim', 'final_test')),
   -- The unit's keys (unit_keys.sql), written with the row: Final Tests are matched to trims on them.
   model_key      VARCHAR,
-  serial_key     VARCHAR
+  serial_key     VARCHAR,
+  -- The station and line that sent the file (config `stations`, else its inbox subfolder).
+  station        VARCHAR,
+  line           VARCHAR
 );
 
 -- Point lookups per arriving file (dedupe by content, version by name) must not scan the ledger.

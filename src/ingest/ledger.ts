@@ -5,6 +5,7 @@
 import type { Database } from "../db/database.ts";
 import type { LayoutRow } from "./layouts/trim_layout.ts";
 import type { ParsedFile } from "./parsed.ts";
+import type { StationId } from "./station.ts";
 
 /** Bumped whenever a change to the readers or layouts would load a file differently. */
 export const PARSER_VERSION = "1.1.0";
@@ -16,6 +17,8 @@ export interface SourceRow {
   sha256: string;
   size: number;
   mtime: Date | null;
+  /** The station and line that sent it. */
+  station?: StationId;
 }
 
 /** A loaded file's ledger row, besides its source. */
@@ -120,9 +123,10 @@ export async function insertLoadedFile(
   await db.execOf(
     `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, system, model,
        serial, test_date, trim_note, n_tracks, n_points, skipped_rows, ingested_at, parser_version, kind,
-       model_key, serial_key)
+       model_key, serial_key, station, line)
      VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7, 'loaded', $8, $9, $10,
-             $11::TIMESTAMP, $12, $13, $14, $15, now()::TIMESTAMP, $16, $17, lta_model_key($9), lta_serial_key($10))`,
+             $11::TIMESTAMP, $12, $13, $14, $15, now()::TIMESTAMP, $16, $17, lta_model_key($9), lta_serial_key($10),
+             $18, $19)`,
     [
       row.fileId,
       f.path,
@@ -141,6 +145,8 @@ export async function insertLoadedFile(
       row.skipped,
       PARSER_VERSION,
       row.kind,
+      f.station?.station ?? null,
+      f.station?.line ?? null,
     ],
   );
 }
@@ -162,8 +168,8 @@ export async function recordQuarantine(
   const fileId = await reservedFileId(db);
   await db.exec(
     `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, source_mtime, version, status, reason_code,
-       reason, quarantine_path, ingested_at, parser_version)
-     VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, 1, 'quarantined', $7, $8, $9, now()::TIMESTAMP, $10)`,
+       reason, quarantine_path, ingested_at, parser_version, station, line)
+     VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, 1, 'quarantined', $7, $8, $9, now()::TIMESTAMP, $10, $11, $12)`,
     [
       fileId,
       f.path,
@@ -175,6 +181,8 @@ export async function recordQuarantine(
       f.reason,
       f.stored,
       PARSER_VERSION,
+      f.station?.station ?? null,
+      f.station?.line ?? null,
     ],
   );
   return fileId;

@@ -24,6 +24,7 @@ import {
 import { appendFinalTests, appendPoints, appendTrackMeta } from "./append_rows.ts";
 import { quarantine } from "./quarantine.ts";
 import { assertUnchanged, hashFile } from "./source_file.ts";
+import type { StationId } from "./station.ts";
 
 export { PARSER_VERSION } from "./ledger.ts";
 export { SourceChanged } from "./source_file.ts";
@@ -48,6 +49,8 @@ export interface LoadOptions {
   replaces?: number;
   /** How the file is read (default: in this thread). */
   read?: FileReader;
+  /** The station and line that sent the file. */
+  station?: StationId;
 }
 
 export type LoadOutcome =
@@ -76,7 +79,14 @@ export async function loadFile(db: Database, given: string, options: LoadOptions
   const fileName = basename(path);
   const info = await Deno.stat(path);
   const { sha256, head, whole } = await hashFile(path);
-  const source: SourceRow = { path, fileName, sha256, size: info.size, mtime: info.mtime };
+  const source: SourceRow = {
+    path,
+    fileName,
+    sha256,
+    size: info.size,
+    mtime: info.mtime,
+    station: options.station,
+  };
 
   // Two indexed lookups: this content under any name, and loaded versions under this name.
   const seen = await ledgerMatches(db, sha256, fileName);

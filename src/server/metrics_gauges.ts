@@ -17,13 +17,19 @@ export function serviceGauges(
   return [...ingestGauges(view), ...memoryGauges(view), ...jobGauges(runs), ...alarmGauges(openAlarms)];
 }
 
-/** Open SPC and drift alarms per model and metric, so monitoring can page someone. */
+/** Open alarms per kind, model, station and severity, so monitoring can page someone. */
 function alarmGauges(open: Record<string, unknown>[]): Gauge[] {
   return open.map((a) => ({
     name: "lta_alarms_open",
-    help: "SPC and drift alarms not yet acknowledged.",
+    help: "Alarms neither acknowledged nor cleared.",
     value: Number(a.open),
-    labels: { model: String(a.model), metric: String(a.metric) },
+    labels: {
+      kind: String(a.kind),
+      model: String(a.model),
+      metric: String(a.metric),
+      station: String(a.station),
+      severity: String(a.severity),
+    },
   }));
 }
 

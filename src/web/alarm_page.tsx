@@ -19,16 +19,34 @@ export interface AlarmView {
   timeZone: string;
 }
 
+/** What the alarm is about: a model's metric, a station, or the service. */
+function subject(a: Row): string {
+  if (a.model) return `${a.model} ${String(a.metric).replace("_", " ")}`;
+  return a.station ? `station ${a.station}` : `${String(a.kind).replace("_", " ")} ${a.subject ?? ""}`.trim();
+}
+
 export function AlarmPage(props: { v: AlarmView }) {
   const { alarm: a, acknowledgements, points, chart, causes, timeZone } = props.v;
   const self = `/alarms/${a.alarm_id}`;
   return (
-    <Page title={`Alarm ${a.alarm_id}: ${a.model} ${String(a.metric).replace("_", " ")}`}>
+    <Page title={`Alarm ${a.alarm_id}: ${subject(a)}`}>
       <p>
-        <strong>{String(a.description)}</strong> ({String(a.rule)}) · {String(a.points)} point(s) from{" "}
-        {String(a.first_at)} to {String(a.last_at)} (station clock) ·{" "}
-        {a.acknowledged_at ? <span class="PASS">acknowledged</span> : <span class="FAIL">open</span>} ·{" "}
-        <a href={`/models/${encodeURIComponent(String(a.model))}`}>model {String(a.model)}</a>
+        <strong>{String(a.description)}</strong> ({String(a.rule)}, {String(a.severity)}) ·{" "}
+        {a.points === null ? "" : `${a.points} point(s) `}from {String(a.first_at)} to {String(a.last_at)}
+        {" "}
+        ({a.metric ? "station clock" : "UTC"}) · {a.acknowledged_at
+          ? <span class="PASS">acknowledged</span>
+          : a.cleared_at
+          ? <span class="PASS">cleared {String(a.cleared_at)} UTC</span>
+          : <span class="FAIL">open</span>}
+        {a.model
+          ? (
+            <>
+              {" · "}
+              <a href={`/models/${encodeURIComponent(String(a.model))}`}>model {String(a.model)}</a>
+            </>
+          )
+          : null}
       </p>
       {chart
         ? (
@@ -38,7 +56,9 @@ export function AlarmPage(props: { v: AlarmView }) {
             <ChartScripts charts={[chart]} />
           </>
         )
-        : <p>No control limits to draw against yet.</p>}
+        : a.metric
+        ? <p>No control limits to draw against yet.</p>
+        : null}
       <h2>Acknowledgements</h2>
       {acknowledgements.length === 0 ? <p>Not acknowledged yet.</p> : (
         <table>
@@ -56,26 +76,34 @@ export function AlarmPage(props: { v: AlarmView }) {
         </table>
       )}
       <AckForm id={a.alarm_id} back={self} causes={causes} again={acknowledgements.length > 0} />
-      <h2>The points behind it</h2>
-      <table>
-        <Head names={["sample", "tested", "unit", "track", String(a.metric).replace("_", " "), "file"]} />
-        <tbody>
-          {points.map((p) => (
-            <tr>
-              <td class="num">{String(p.i)}</td>
-              <td>{String(p.test_date)}</td>
-              <td>
-                <a href={unitHref(a.model, p.serial)}>{String(p.serial)}</a>
-              </td>
-              <td>{String(p.track_id)}</td>
-              <td class="num">{num(p.value)}</td>
-              <td>
-                <a href={`/files/${p.file_id}`}>file {String(p.file_id)}</a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {a.metric
+        ? (
+          <>
+            <h2>The points behind it</h2>
+            <table>
+              <Head
+                names={["sample", "tested", "unit", "track", String(a.metric).replace("_", " "), "file"]}
+              />
+              <tbody>
+                {points.map((p) => (
+                  <tr>
+                    <td class="num">{String(p.i)}</td>
+                    <td>{String(p.test_date)}</td>
+                    <td>
+                      <a href={unitHref(a.model, p.serial)}>{String(p.serial)}</a>
+                    </td>
+                    <td>{String(p.track_id)}</td>
+                    <td class="num">{num(p.value)}</td>
+                    <td>
+                      <a href={`/files/${p.file_id}`}>file {String(p.file_id)}</a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )
+        : null}
     </Page>
   );
 }

@@ -1,5 +1,6 @@
 /**
- * `/alarms`: SPC and drift alarms, open ones first-class, filtered by state, model, rule and date. Each
+ * `/alarms`: SPC, drift and health alarms (a silent station, a failed nightly job), open ones first-class,
+ * filtered by state, model, rule and date. Each
  * links to its evidence; an open one can be acknowledged here with a cause from the pick list.
  */
 import { AckForm } from "./ack_form.tsx";
@@ -32,11 +33,22 @@ export function AlarmsPage(props: { v: AlarmsView }) {
   return (
     <Page title={TITLES[v.show]}>
       <AlarmFilter v={v} />
-      <p class="muted">Test times are the station's clock; acknowledgements are in {v.timeZone}.</p>
+      <p class="muted">
+        SPC times are the station's clock, health alarms' UTC; acknowledgements are in{" "}
+        {v.timeZone}. Open: neither acknowledged nor cleared.
+      </p>
       {v.alarms.length === 0 ? <p>No {v.show === "all" ? "" : `${v.show} `}alarms match.</p> : (
         <table>
           <Head
-            names={["alarm", "model", "metric · rule", "what", "points", "first → last", "acknowledgement"]}
+            names={[
+              "alarm",
+              "model or station",
+              "metric · rule",
+              "what",
+              "points",
+              "first → last",
+              "acknowledgement",
+            ]}
           />
           <tbody>
             {v.alarms.map((a) => <AlarmRow a={a} back={v.self} causes={v.causes} timeZone={v.timeZone} />)}
@@ -79,14 +91,22 @@ function AlarmRow(props: { a: Row; back: string; causes: string[]; timeZone: str
         <a href={`/alarms/${a.alarm_id}`}>{String(a.alarm_id)}</a>
       </td>
       <td>
-        <a href={`/models/${encodeURIComponent(String(a.model))}`}>{String(a.model)}</a>
+        {a.model
+          ? <a href={`/models/${encodeURIComponent(String(a.model))}`}>{String(a.model)}</a>
+          : a.station
+          ? `station ${a.station}`
+          : "service"}
       </td>
-      <td>{String(a.metric)} · {String(a.rule)}</td>
+      <td>{a.metric ? `${String(a.metric)} · ${String(a.rule)}` : String(a.rule)}</td>
       <td>
+        <span class={a.severity === "high" ? "FAIL" : undefined}>{String(a.severity)}</span>:{" "}
         {String(a.description)} · <a href={`/alarms/${a.alarm_id}`}>evidence</a>
       </td>
-      <td class="num">{String(a.points)}</td>
-      <td>{String(a.first_at)} → {String(a.last_at)}</td>
+      <td class="num">{a.points === null ? "" : String(a.points)}</td>
+      <td>
+        {String(a.first_at)} → {String(a.last_at)}
+        {a.cleared_at ? <div class="muted">cleared {String(a.cleared_at)} UTC</div> : null}
+      </td>
       <td>
         {a.acknowledged_at
           ? (

@@ -1,0 +1,141 @@
+/**
+ * Silence and health alarms on a scripted clock, and the station identity they rest on: which station
+ * sent a file (configured subfolders and patterns, else the first subfolder), silence counted in working
+ * hours only, one alarm per episode that clears when the condition ends.
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { buildConfig } from "../src/config/config.ts";
+import type { Database } from "../src/db/database.ts";
+import { stationOf } from "../src/ingest/station.ts";
+import { HealthWatch } from "../src/notify/health.ts";
+import { ingestCommand } from "../src/cli/commands.ts";
+import { withDb } from "./_spc_seed.ts";
+import { generatedFixtures, workspace } from "./_helpers.ts";
+
+Deno.test("a file's station comes from the configured map, else its first inbox subfolder", async () => {
+  const map = {
+    "line1/lt3": { station: "LT-3", line: "Line 1" },
+    "re:^B7": { station: "LT-7" },
+  };
+  const inbox = "/plant/inbox";
+  deepEqual(stationOf("/plant/inbox/line1/lt3/2026/x.xls", inbox, map), { station: "LT-3", line: "Line 1" });
+  deepEqual(stationOf("/plant/inbox/line2/B7_123.xls", inbox, map), { station: "LT-7", line: null });
+  deepEqual(stationOf("/plant/inbox/line2/a/x.xls", inbox, map), { station: "line2", line: null });
+  deepEqual(stationOf("/plant/inbox/x.xls", inbox, map), { station: null, line: null });
+
+  const { dir, manifest } = await generatedFixtures();
+  const { inbox: folder, config } = await workspace();
+  const trims = manifest.filter((m) => !m.quarantine && !m.finalTest).slice(0, 2);
+  const paths = [join(folder, "line1", "lt3", trims[0].file), join(folder, "bench-4", trims[1].file)];
+  for (const [i, p] of paths.entries()) {
+    await Deno.mkdir(join(p, ".."), { recursive: true });
+    await Deno.copyFile(join(dir, trims[i].file), p);
+  }
+  await ingestCommand(paths, { ...config, stations: map });
+  await withOpen(config.db, async (db) => {
+    const rows = await db.rows("SELECT station, line FROM files ORDER BY line NULLS LAST");
+    deepEqual(rows.map((r) => [r.station, r.line]), [["LT-3", "Line 1"], ["bench-4", null]]);
+  });
+});
+
+async function withOpen(path: string, work: (db: Database) => Promise<void>) {
+  const { Database } = await import("../src/db/database.ts");
+  const db = await Database.open(path);
+  try {
+    await work(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** A loaded file from `station`, loaded at `at` (UTC). */
+async function fileFrom(db: Database, station: string, at: string) {
+  await db.exec(
+    `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, ingested_at, parser_version,
+                        station)
+     SELECT coalesce(max(file_id), 0) + 1, 'p', 'f' || (coalesce(max(file_id), 0) + 1), 's', 1, 1, 'loaded',
+            $2::TIMESTAMP, '1', $1 FROM files`,
+    [station, at],
+  );
+}
+
+const silenceAlarms = (db: Database) =>
+  db.rows(
+    `SELECT subject, cleared_at IS NOT NULL AS cleared, last_at::VARCHAR AS last_at FROM health_alarms
+     WHERE kind = 'silence' ORDER BY alarm_id`,
+  );
+
+Deno.test("a station quiet past its working hours raises one alarm, and it clears when files arrive", async () => {
+  await withDb(async (db) => {
+    const config = buildConfig({}, {}, {
+      timeZone: "Europe/Berlin",
+      silenceHours: 3,
+      workingHours: { "mon-fri": "06:00-22:00", "sat-sun": "off" },
+    });
+    const watch = new HealthWatch(db, config, () => "ok");
+    const at = (utc: string) => watch.check(new Date(utc));
+    // Friday 20:00 in Berlin: LT-3's last file before the weekend.
+    await fileFrom(db, "LT-3", "2026-03-06 19:00:00");
+    await fileFrom(db, "LT-4", "2026-03-09 05:50:00");
+    equal(await at("2026-03-06T20:30:00Z"), 0, "an hour and a half of working time");
+    equal(await at("2026-03-08T12:00:00Z"), 0, "the weekend does not count: two working hours so far");
+    equal(await at("2026-03-09T05:30:00Z"), 0, "Monday 06:30: two and a half");
+    equal(await at("2026-03-09T06:00:00Z"), 1, "Monday 07:00: three working hours");
+    equal(await at("2026-03-09T06:30:00Z"), 0, "the same silence raises nothing more");
+    deepEqual(await silenceAlarms(db), [{ subject: "LT-3", cleared: false, last_at: "2026-03-09 06:30:00" }]);
+    const [alarm] = await db.rows("SELECT kind, station, severity FROM v_alarms");
+    deepEqual(alarm, { kind: "silence", station: "LT-3", severity: "medium" });
+
+    await fileFrom(db, "LT-3", "2026-03-09 06:40:00");
+    equal(await at("2026-03-09T06:45:00Z"), 0);
+    deepEqual((await silenceAlarms(db)).map((a) => [a.subject, a.cleared]), [["LT-3", true]], "cleared");
+    // A new silence later is a new alarm.
+    equal(await at("2026-03-09T09:00:00Z"), 1, "LT-4 silent since 06:50 in Berlin, three hours at 10:00");
+    ok((await silenceAlarms(db)).some((a) => a.subject === "LT-4" && !a.cleared));
+  });
+});
+
+Deno.test("health alarms: a failed nightly job, a quarantine burst, memory critical too long", async () => {
+  await withDb(async (db) => {
+    let memory = "ok";
+    const config = buildConfig({}, {}, {
+      timeZone: "UTC",
+      silenceHours: 0,
+      quarantineRateFiles: 10,
+      quarantineRatePct: 30,
+      memoryAlarmMinutes: 10,
+      nightlyCron: "0 2 * * *",
+    });
+    const watch = new HealthWatch(db, config, () => memory);
+    await db.exec("INSERT INTO lta_meta VALUES ('first_started_at', '2026-03-01 00:00:00')");
+    await db.exec(
+      `INSERT INTO schedule_runs VALUES ('spc', '2026-03-02 02:00:00', '2026-03-02 02:00:01', '2026-03-02 02:00:05',
+                                         'failed', 'Out of Memory', 1)`,
+    );
+    for (let i = 0; i < 10; i++) await fileFrom(db, "LT-3", `2026-03-02 0${i}:00:00`);
+    await db.exec("UPDATE files SET status = 'quarantined' WHERE file_id > 6");
+    memory = "critical";
+    await watch.check(new Date("2026-03-02T05:00:00Z"));
+    memory = "critical";
+    await watch.check(new Date("2026-03-02T05:11:00Z"));
+    const open = await db.rows(
+      "SELECT kind, subject FROM health_alarms WHERE cleared_at IS NULL ORDER BY kind, subject",
+    );
+    deepEqual(open.map((a) => `${a.kind}/${a.subject}`), [
+      "memory/service",
+      "nightly_job/spc",
+      "quarantine_rate/inbox",
+    ]);
+    // The next night's run never starts: a missed run, an hour past its time.
+    equal(await watch.check(new Date("2026-03-03T03:30:00Z")), 1);
+    ok(
+      (await db.rows("SELECT 1 FROM health_alarms WHERE subject = 'schedule' AND cleared_at IS NULL")).length,
+    );
+    memory = "ok";
+    await db.exec("UPDATE files SET status = 'loaded'");
+    await watch.check(new Date("2026-03-03T03:31:00Z"));
+    const still = await db.rows("SELECT kind FROM health_alarms WHERE cleared_at IS NULL ORDER BY kind");
+    deepEqual(still.map((a) => a.kind), ["nightly_job", "nightly_job"], "memory and quarantine cleared");
+  });
+});
