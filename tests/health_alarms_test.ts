@@ -9,6 +9,8 @@ import { buildConfig } from "../src/config/config.ts";
 import type { Database } from "../src/db/database.ts";
 import { stationOf } from "../src/ingest/station.ts";
 import { HealthWatch } from "../src/notify/health.ts";
+import { acknowledgeAlarm, listAlarms, resolveAlarm } from "../src/actions/alarms.ts";
+import { alarmFilterOf } from "../src/actions/alarm_filter.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
 import { withDb } from "./_spc_seed.ts";
 import { generatedFixtures, workspace } from "./_helpers.ts";
@@ -90,6 +92,30 @@ Deno.test("a station quiet past its working hours raises one alarm, and it clear
     await fileFrom(db, "LT-3", "2026-03-09 06:40:00");
     equal(await at("2026-03-09T06:45:00Z"), 0);
     deepEqual((await silenceAlarms(db)).map((a) => [a.subject, a.cleared]), [["LT-3", true]], "cleared");
+    // Acknowledged, then resolved with what was done: two history rows, nothing overwritten.
+    const id = Number(await db.value("SELECT max(alarm_id) FROM health_alarms"));
+    await acknowledgeAlarm(db, { alarmId: id, cause: "operator or handling", by: "qe" });
+    await resolveAlarm(db, {
+      alarmId: id,
+      cause: "operator or handling",
+      by: "lead",
+      action: "share remapped",
+    });
+    deepEqual(
+      await db.rows(
+        `SELECT action, acknowledged_by AS by, corrective_action FROM alarm_acknowledgements WHERE alarm_id = $1
+         ORDER BY acknowledged_at, action`,
+        [id],
+      ),
+      [
+        { action: "acknowledge", by: "qe", corrective_action: null },
+        { action: "resolve", by: "lead", corrective_action: "share remapped" },
+      ],
+    );
+    const listed = await listAlarms(db, alarmFilterOf({ show: "resolved", station: "LT-3" }, 10, 0));
+    equal(listed.rows.length, 1);
+    equal(listed.rows[0][listed.columns.indexOf("corrective_action")], "share remapped");
+    equal((await listAlarms(db, alarmFilterOf({}, 10, 0))).rows.length, 0, "nothing open");
     // A new silence later is a new alarm.
     equal(await at("2026-03-09T09:00:00Z"), 1, "LT-4 silent since 06:50 in Berlin, three hours at 10:00");
     ok((await silenceAlarms(db)).some((a) => a.subject === "LT-4" && !a.cleared));

@@ -176,6 +176,23 @@ Deno.test("a drift's alarms reach every channel once with their chart, a failing
       "SELECT count(*) AS n FROM alarm_deliveries WHERE status <> 'sent'",
     );
     equal(Number(owed[0].n), 0);
+
+    // The alarm API pages and filters; resolving through it closes the alarm with its corrective action.
+    const page = await (await fetch(`${service.base}/api/alarms?show=all&limit=2`)).json();
+    deepEqual([page.rows.length, page.next_offset], [2, ids.length > 2 ? 2 : null]);
+    const drift = await (await fetch(`${service.base}/api/alarms?kind=drift`)).json();
+    equal(drift.rows.length, of((a) => a.kind === "drift").length);
+    const resolved = await fetch(`${service.base}/api/alarms/${ids[0]}/resolve`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ cause: "tool or trim wear", action: "replaced the trim nozzle", by: "qe" }),
+    });
+    ok(resolved.ok, await resolved.text());
+    const closed = await (await fetch(`${service.base}/api/alarms?show=resolved`)).json();
+    const action = closed.columns.indexOf("corrective_action");
+    deepEqual(closed.rows.map((r: unknown[]) => [r[0], r[action]]), [[ids[0], "replaced the trim nozzle"]]);
+    const open = await (await fetch(`${service.base}/api/alarms`)).json();
+    ok(!open.rows.some((r: unknown[]) => r[0] === ids[0]), "a resolved alarm is no longer open");
   } finally {
     await service.stop();
     await hooks.close();

@@ -183,7 +183,9 @@ Deno.test("an engineer acknowledges an alarm on /alarms with its cause; it stays
     );
     const evidence = await (await fetch(`${service.base}/alarms/41`)).text();
     ok(
-      /M\. Keller<\/td><td>tool or trim wear<\/td><td>worn nozzle on station 2/.test(evidence),
+      /M\. Keller<\/td><td>acknowledged<\/td><td>tool or trim wear<\/td><td>worn nozzle on station 2/.test(
+        evidence,
+      ),
       "in its history",
     );
     const again = await fetch(`${service.base}/alarms/41/ack`, {

@@ -226,7 +226,9 @@ Deno.test("alarm → evidence → acknowledged with a cause from the list; the r
     const session = cookie.headers.get("set-cookie")!.split(";")[0];
     const after = await (await fetch(`${service.base}${evidence}`, { headers: { cookie: session } })).text();
     ok(
-      /A\. Engineer<\/td><td>tool or trim wear<\/td><td>nozzle replaced on line 3/.test(after),
+      /A\. Engineer<\/td><td>acknowledged<\/td><td>tool or trim wear<\/td><td>nozzle replaced on line 3/.test(
+        after,
+      ),
       "after a restart",
     );
   } finally {

@@ -6,7 +6,8 @@
 import type { Config } from "../config/config.ts";
 import { formatRows, type OutputFormat } from "../db/values.ts";
 import type { Database } from "../db/database.ts";
-import { acknowledgeAlarm, listAlarms, type Table } from "../actions/alarms.ts";
+import { acknowledgeAlarm, listAlarms, resolveAlarm, type Table } from "../actions/alarms.ts";
+import { alarmFilterOf } from "../actions/alarm_filter.ts";
 import {
   analyzeSummaryLine,
   atOnce,
@@ -228,28 +229,53 @@ function spcRequest(o: SpcOptions): SpcRequest {
 
 /** `lta alarms`: lists open alarms (all with `all`), or acknowledges one with its assignable cause. */
 export async function alarmsCommand(
-  options: { all?: boolean; ack?: number; cause?: string; by?: string; format: OutputFormat },
+  options: {
+    all?: boolean;
+    ack?: number;
+    resolve?: number;
+    cause?: string;
+    action?: string;
+    by?: string;
+    model?: string;
+    station?: string;
+    limit?: number;
+    format: OutputFormat;
+  },
   config: Config,
 ): Promise<void> {
   const service = await ServiceClient.find(config);
-  if (options.ack !== undefined) {
-    if (!options.cause) throw new Error("--ack needs --cause TEXT (the assignable cause found)");
-    const ack = {
-      alarmId: options.ack,
-      cause: options.cause,
-      by: options.by ?? Deno.env.get("USER") ?? "unknown",
-    };
+  const alarmId = options.ack ?? options.resolve;
+  if (alarmId !== undefined) {
+    const step = options.ack !== undefined ? "ack" : "resolve";
+    if (!options.cause) throw new Error(`--${step} needs --cause TEXT (the assignable cause found)`);
+    if (step === "resolve" && !options.action) {
+      throw new Error("--resolve needs --action TEXT (the corrective action taken)");
+    }
+    const ack = { alarmId, cause: options.cause, by: options.by ?? Deno.env.get("USER") ?? "unknown" };
+    const action = options.action ?? "";
     if (service) {
-      await service.json("POST", `/api/alarms/${ack.alarmId}/ack`, { cause: ack.cause, by: ack.by });
-    } else await onFile(config, false, (db) => acknowledgeAlarm(db, ack));
-    log(`alarm ${options.ack} acknowledged`);
+      await service.json("POST", `/api/alarms/${alarmId}/${step}`, { cause: ack.cause, by: ack.by, action });
+    } else {
+      await onFile(
+        config,
+        false,
+        (db) => step === "ack" ? acknowledgeAlarm(db, ack) : resolveAlarm(db, { ...ack, action }),
+      );
+    }
+    log(`alarm ${alarmId} ${step === "ack" ? "acknowledged" : "resolved"}`);
     return;
   }
+  const limit = options.limit ?? 500;
+  const q = { show: options.all ? "all" : "open", model: options.model, station: options.station };
   const table: Table = service
-    ? await service.json("GET", `/api/alarms${query({ all: options.all })}`)
-    : await onFile(config, true, (db) => listAlarms(db, options.all ?? false));
+    ? await service.json("GET", `/api/alarms${query({ ...q, limit: String(limit) })}`)
+    : await onFile(config, true, (db) => listAlarms(db, alarmFilterOf(definedText(q), limit, 0)));
   console.log(formatRows(table.columns, table.rows, options.format));
 }
+
+/** The options given, as a query string carries them. */
+const definedText = (o: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
 
 /** `lta capability`: Cp/Cpk/Pp/Ppk per model (or model and track). */
 export async function capabilityCommand(

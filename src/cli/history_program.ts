@@ -161,21 +161,30 @@ function addSpcCommand(program: Command, configFrom: ConfigFrom): void {
 }
 
 function addAlarmsCommand(program: Command, configFrom: ConfigFrom): void {
+  const alarmId = (v: string) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected an alarm id, got "${v}"`);
+    return Number(v);
+  };
   program.command("alarms")
-    .description("list open SPC and drift alarms, or acknowledge one")
+    .description(
+      "list open alarms (SPC, drift, silent stations, failed nightly jobs), or acknowledge or resolve one",
+    )
     .addOption(configOption())
     .addOption(dbOption())
-    .option("--all", "include acknowledged alarms")
-    .option("--ack <id>", "acknowledge this alarm", (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected an alarm id, got "${v}"`);
-      return Number(v);
-    })
-    .option("--cause <text>", "the assignable cause (with --ack)")
+    .option("--all", "include acknowledged, resolved and cleared alarms")
+    .option("--model <model>", "only this model's alarms")
+    .option("--station <station>", "only this station's alarms")
+    .option("--limit <n>", "at most this many, newest first [default: 500]", positiveInteger)
+    .option("--ack <id>", "acknowledge this alarm", alarmId)
+    .option("--resolve <id>", "resolve this alarm (with --cause and --action)", alarmId)
+    .option("--cause <text>", "the assignable cause (with --ack or --resolve)")
+    .option("--action <text>", "the corrective action taken (with --resolve)")
     .option("--by <name>", "who acknowledges [default: $USER]")
     .addOption(formatOption())
     .action(async (opts) => {
-      const { all, ack, cause, by, format, ...rest } = opts;
-      await alarmsCommand({ all, ack, cause, by, format }, await configFrom(rest));
+      const { all, ack, resolve, cause, action, by, model, station, limit, format, ...rest } = opts;
+      const options = { all, ack, resolve, cause, action, by, model, station, limit, format };
+      await alarmsCommand(options, await configFrom(rest));
     });
 }
 

@@ -7,9 +7,13 @@ import { seriesCte } from "../analyze/spc_series.ts";
 import type { Queryable } from "./connection.ts";
 
 export interface AlarmFilter {
-  show: "open" | "acknowledged" | "all";
+  /** Open: not acknowledged, resolved or cleared. */
+  show: "open" | "acknowledged" | "resolved" | "all";
   model: string | null;
   rule: string | null;
+  station?: string | null;
+  kind?: string | null;
+  severity?: string | null;
   /** Alarms whose last point is on or after this day. */
   from: string | null;
   limit: number;
@@ -21,19 +25,32 @@ const ALARM_COLUMNS =
   `alarm_id, kind, model, station, subject, metric, rule, severity, description, points, first_file_id, last_file_id, file_ids,
   strftime(cleared_at, '%Y-%m-%d %H:%M') AS cleared_at,
   strftime(first_at, '%Y-%m-%d %H:%M') AS first_at, strftime(last_at, '%Y-%m-%d %H:%M') AS last_at,
-  acknowledged_by, strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS acknowledged_at, assignable_cause`;
+  acknowledged_by, strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS acknowledged_at, assignable_cause,
+  resolved_by, strftime(resolved_at, '%Y-%m-%d %H:%M') AS resolved_at, corrective_action`;
 
-/** Alarms of every kind, newest episode first; open means neither acknowledged nor cleared. */
+/** Alarms of every kind, newest episode first. */
 export function alarmList(r: Queryable, f: AlarmFilter) {
   return r.rows(
     `SELECT ${ALARM_COLUMNS} FROM v_alarms
-     WHERE CASE $1 WHEN 'open' THEN acknowledged_at IS NULL AND cleared_at IS NULL
-                   WHEN 'acknowledged' THEN acknowledged_at IS NOT NULL
-                   ELSE true END
+     WHERE CASE $1 WHEN 'open' THEN acknowledged_at IS NULL AND cleared_at IS NULL AND resolved_at IS NULL
+                   WHEN 'acknowledged' THEN acknowledged_at IS NOT NULL AND resolved_at IS NULL
+                   WHEN 'resolved' THEN resolved_at IS NOT NULL ELSE true END
        AND ($2::VARCHAR IS NULL OR model = $2) AND ($3::VARCHAR IS NULL OR rule = $3)
        AND ($4::DATE IS NULL OR last_at >= $4::DATE)
+       AND ($7::VARCHAR IS NULL OR station = $7) AND ($8::VARCHAR IS NULL OR kind = $8)
+       AND ($9::VARCHAR IS NULL OR severity = $9)
      ORDER BY last_at DESC, alarm_id DESC LIMIT $5 OFFSET $6`,
-    [f.show, f.model, f.rule, f.from, f.limit, f.offset ?? 0],
+    [
+      f.show,
+      f.model,
+      f.rule,
+      f.from,
+      f.limit,
+      f.offset ?? 0,
+      f.station ?? null,
+      f.kind ?? null,
+      f.severity ?? null,
+    ],
   );
 }
 
@@ -47,7 +64,8 @@ export async function alarmEvidence(r: Queryable, id: number) {
   const [alarm] = await r.rows(`SELECT ${ALARM_COLUMNS} FROM v_alarms WHERE alarm_id = $1`, [id]);
   if (!alarm) return null;
   const acknowledgements = await r.rows(
-    `SELECT strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS at, acknowledged_by AS by, assignable_cause AS cause, note
+    `SELECT strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS at, acknowledged_by AS by, assignable_cause AS cause, note,
+            coalesce(action, 'acknowledge') AS action, corrective_action
      FROM alarm_acknowledgements WHERE alarm_id = $1 ORDER BY acknowledged_at`,
     [id],
   );
@@ -76,6 +94,7 @@ export function openAlarmCounts(r: Queryable) {
   return r.rows(
     `SELECT kind, coalesce(model, '') AS model, coalesce(metric, '') AS metric, coalesce(station, '') AS station,
             severity, count(*) AS open
-     FROM v_alarms WHERE acknowledged_at IS NULL AND cleared_at IS NULL GROUP BY ALL ORDER BY ALL`,
+     FROM v_alarms WHERE acknowledged_at IS NULL AND cleared_at IS NULL AND resolved_at IS NULL
+     GROUP BY ALL ORDER BY ALL`,
   );
 }

@@ -15,11 +15,15 @@ CREATE TABLE IF NOT EXISTS health_alarms (
   created_at       TIMESTAMP NOT NULL,
   acknowledged_by  VARCHAR,
   acknowledged_at  TIMESTAMP,
-  assignable_cause VARCHAR
+  assignable_cause VARCHAR,
+  resolved_by       VARCHAR,
+  resolved_at       TIMESTAMP,
+  corrective_action VARCHAR
 );
 
 -- Every alarm, whichever table holds it, in the columns notifications, pages and /metrics share. SPC
--- alarms' times are the station clock (test dates), health alarms' UTC; only health alarms clear.
+-- alarms' times are the station clock (test dates), health alarms' UTC; only health alarms clear. Open: not
+-- acknowledged, resolved or cleared.
 CREATE OR REPLACE VIEW v_alarms AS
 SELECT alarm_id,
        CASE WHEN rule LIKE 'nelson_%' THEN 'spc' ELSE 'drift' END AS kind,
@@ -27,12 +31,13 @@ SELECT alarm_id,
        CASE WHEN rule = 'nelson_1' OR rule LIKE 'cusum_%' THEN 'high' ELSE 'medium' END AS severity,
        description, points, first_at, last_at, NULL::TIMESTAMP AS cleared_at, created_at,
        acknowledged_by, acknowledged_at, assignable_cause, first_file_id, last_file_id, file_ids,
-       NULL::VARCHAR AS subject
+       NULL::VARCHAR AS subject, resolved_by, resolved_at, corrective_action
 FROM spc_alarms
 UNION ALL
 SELECT alarm_id, kind, NULL::VARCHAR, CASE WHEN kind = 'silence' THEN subject END, NULL::VARCHAR, kind, severity,
        description, NULL::INTEGER, first_at, last_at, cleared_at, created_at,
-       acknowledged_by, acknowledged_at, assignable_cause, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT[], subject
+       acknowledged_by, acknowledged_at, assignable_cause, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT[], subject,
+       resolved_by, resolved_at, corrective_action
 FROM health_alarms;
 
 -- A channel's first sight: alarms raised before it was configured are not sent to it.

@@ -47,12 +47,17 @@ const MIGRATIONS: Record<number, string> = {
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS reason VARCHAR;
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS baseline VARCHAR;
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS excluded INTEGER;`,
-  // 7: each file keeps the station and line that sent it; health alarms, notification channels and their
-  // delivery log are new tables (alarms.sql).
+  // 7: each file keeps the station and line that sent it; an alarm can be resolved with its corrective
+  // action; health alarms, notification channels and their delivery log are new tables (alarms.sql).
   // Its indexes stay: dropping and recreating them in the transaction that adds a column made DuckDB 1.5
   // abort at COMMIT ("pure virtual method called") on a 35-day history; adding the column alone works.
   7: `ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS station VARCHAR;
-      ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS line VARCHAR;`,
+      ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS line VARCHAR;
+      ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS resolved_by VARCHAR;
+      ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMP;
+      ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS corrective_action VARCHAR;
+      ALTER TABLE IF EXISTS alarm_acknowledgements ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'acknowledge';
+      ALTER TABLE IF EXISTS alarm_acknowledgements ADD COLUMN IF NOT EXISTS corrective_action VARCHAR;`,
 };
 
 /**
@@ -71,7 +76,7 @@ const FINISH: Record<number, string> = {
       INSERT INTO files BY NAME SELECT * FROM files_v2;
       DROP TABLE files_v2;`,
   // 4: acknowledgements keep their history (alarm_acknowledgements); the ones made before start it.
-  4: `INSERT INTO alarm_acknowledgements
+  4: `INSERT INTO alarm_acknowledgements (alarm_id, acknowledged_at, acknowledged_by, assignable_cause, note)
       SELECT alarm_id, acknowledged_at, coalesce(acknowledged_by, ''), coalesce(assignable_cause, ''), NULL
       FROM spc_alarms WHERE acknowledged_at IS NOT NULL;`,
   // 5: every file gets its unit keys.

@@ -48,15 +48,20 @@ CREATE TABLE IF NOT EXISTS spc_alarms (
   created_at       TIMESTAMP NOT NULL,
   acknowledged_by  VARCHAR,
   acknowledged_at  TIMESTAMP,
-  assignable_cause VARCHAR
+  assignable_cause VARCHAR,
+  resolved_by       VARCHAR,
+  resolved_at       TIMESTAMP,
+  corrective_action VARCHAR
 );
 
--- Every acknowledgement of an alarm, oldest first: a later one (a corrected cause) adds a row, and
--- spc_alarms keeps the newest as its current state.
+-- Every acknowledgement and resolution of an alarm, oldest first: a later one (a corrected cause, the
+-- corrective action taken) adds a row, and the alarm keeps the newest as its current state.
 CREATE TABLE IF NOT EXISTS alarm_acknowledgements (
-  alarm_id         BIGINT NOT NULL,
-  acknowledged_at  TIMESTAMP NOT NULL,
-  acknowledged_by  VARCHAR NOT NULL,
-  assignable_cause VARCHAR NOT NULL,
-  note             VARCHAR
+  alarm_id          BIGINT NOT NULL,
+  acknowledged_at   TIMESTAMP NOT NULL,
+  acknowledged_by   VARCHAR NOT NULL,
+  assignable_cause  VARCHAR NOT NULL,
+  note              VARCHAR,
+  action            VARCHAR DEFAULT 'acknowledge',
+  corrective_action VARCHAR
 );

@@ -6,7 +6,8 @@
  */
 import type { Context, Hono } from "hono";
 import { join } from "node:path";
-import { acknowledgeAlarm, listAlarms } from "../actions/alarms.ts";
+import { acknowledgeAlarm, listAlarms, resolveAlarm } from "../actions/alarms.ts";
+import { alarmFilterOf, apiPage } from "../actions/alarm_filter.ts";
 import {
   capabilityTable,
   excelExport,
@@ -138,17 +139,29 @@ function addHistoryRoutes(
   read: Read,
   limited: (c: Context) => Response | null,
 ): void {
-  app.get("/api/alarms", async (c) => c.json(await read((r) => listAlarms(r, c.req.query("all") === "1"))));
+  app.get("/api/alarms", async (c) => {
+    const q = c.req.query();
+    const { limit, offset } = apiPage(q);
+    return c.json(await read((r) => listAlarms(r, alarmFilterOf(q, limit, offset))));
+  });
 
-  app.post("/api/alarms/:id/ack", async (c) => {
+  app.post("/api/alarms/:id/:step{ack|resolve}", async (c) => {
     const alarmId = Number(c.req.param("id"));
     if (!Number.isSafeInteger(alarmId)) throw new ActionError("bad_request", "the alarm id must be a number");
     const body = await jsonBody(c);
-    const cause = optionalString(body, "cause") ?? "";
-    const by = optionalString(body, "by") ?? "unknown";
-    const note = optionalString(body, "note") ?? undefined;
-    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, { alarmId, cause, by, note }));
-    return c.json({ alarm_id: alarmId, acknowledged: true });
+    const ack = {
+      alarmId,
+      cause: optionalString(body, "cause") ?? "",
+      by: optionalString(body, "by") ?? "unknown",
+      note: optionalString(body, "note") ?? undefined,
+    };
+    if (c.req.param("step") === "ack") {
+      await ctx.exclusive(() => acknowledgeAlarm(ctx.db, ack));
+      return c.json({ alarm_id: alarmId, acknowledged: true });
+    }
+    const action = optionalString(body, "action") ?? "";
+    await ctx.exclusive(() => resolveAlarm(ctx.db, { ...ack, action }));
+    return c.json({ alarm_id: alarmId, resolved: true });
   });
 
   app.post("/api/spc", async (c) => {

@@ -4,19 +4,14 @@
  */
 import type { Hono } from "hono";
 import { pageToRead, paging } from "./paging.ts";
-import { acknowledgeAlarm } from "../actions/alarms.ts";
+import { acknowledgeAlarm, resolveAlarm } from "../actions/alarms.ts";
+import { alarmFilterOf } from "../actions/alarm_filter.ts";
 import { ActionError } from "../actions/errors.ts";
 import type { CommandContext } from "./command_routes.ts";
 import { AlarmsPage } from "../web/alarms_page.tsx";
 import type { Connection } from "../db/database.ts";
 import { fileWithTracks } from "../db/history_reads.ts";
-import {
-  alarmEvidence,
-  type AlarmFilter,
-  alarmList,
-  alarmRules,
-  modelsWithAlarms,
-} from "../db/alarm_reads.ts";
+import { alarmEvidence, alarmList, alarmRules, modelsWithAlarms } from "../db/alarm_reads.ts";
 import { AlarmPage } from "../web/alarm_page.tsx";
 import type { SpcMetric } from "../analyze/spc_series.ts";
 import { imrChart } from "../render/spc_charts.ts";
@@ -121,10 +116,8 @@ export function addPageRoutes(app: Hono, read: Read, ctx: ServerContext): void {
 function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContext): void {
   app.get("/alarms", async (c) => {
     const q = c.req.query();
-    const show: AlarmFilter["show"] = q.show === "acknowledged" || q.show === "all" ? q.show : "open";
-    const from = /^\d{4}-\d{2}-\d{2}$/.test(q.from ?? "") ? q.from : null;
     const { offset, read: limit } = pageToRead(c, PAGE_SIZE);
-    const filter = { show, model: q.model || null, rule: q.rule || null, from, limit, offset };
+    const filter = alarmFilterOf(q, limit, offset);
     const [alarms, rules, models] = await read(async (r) => [
       await alarmList(r, filter),
       await alarmRules(r),
@@ -156,13 +149,14 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
       <AlarmPage v={{ ...found, chart, causes: ctx.config.alarmCauses, timeZone: ctx.config.timeZone }} />,
     );
   });
-  app.post("/alarms/:id/ack", async (c) => {
+  app.post("/alarms/:id/:step{ack|resolve}", async (c) => {
     const form = await c.req.parseBody();
     const text = (key: string) => typeof form[key] === "string" ? String(form[key]).trim().slice(0, 500) : "";
     const alarmId = Number(c.req.param("id"));
     if (!text("by")) throw new ActionError("bad_request", "say who acknowledges the alarm");
     const ack = { alarmId, cause: text("cause"), by: text("by"), note: text("note") };
-    await ctx.exclusive(() => acknowledgeAlarm(ctx.db, ack));
+    if (c.req.param("step") === "ack") await ctx.exclusive(() => acknowledgeAlarm(ctx.db, ack));
+    else await ctx.exclusive(() => resolveAlarm(ctx.db, { ...ack, action: text("action") }));
     return c.redirect(localPath(form.back), 303);
   });
 }

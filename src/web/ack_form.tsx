@@ -14,3 +14,25 @@ export function AckForm(props: { id: unknown; back: string; causes: string[]; ag
     </form>
   );
 }
+
+/** Resolving: the cause behind the alarm and the corrective action taken, so it does not come back. */
+export function ResolveForm(props: { id: unknown; back: string; causes: string[] }) {
+  return (
+    <form method="post" action={`/alarms/${props.id}/resolve`} class="ack">
+      <input type="hidden" name="back" value={props.back} />
+      <select name="cause" required aria-label="cause resolved">
+        <option value="">assignable cause…</option>
+        {props.causes.map((c) => <option value={c}>{c}</option>)}
+      </select>{" "}
+      <input
+        name="action"
+        required
+        placeholder="corrective action taken"
+        aria-label="corrective action"
+        size={28}
+      />{" "}
+      <input name="by" placeholder="your name" required aria-label="resolved by" size={12} />{" "}
+      <button type="submit">Resolve</button>
+    </form>
+  );
+}

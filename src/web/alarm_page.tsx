@@ -3,7 +3,7 @@
  * themselves with their test dates and units, who acknowledged it with which cause (every time), and
  * the form to acknowledge it or correct its cause.
  */
-import { AckForm } from "./ack_form.tsx";
+import { AckForm, ResolveForm } from "./ack_form.tsx";
 import { Head, num, Page, unitHref } from "./layout.tsx";
 import { zoned } from "./zoned.ts";
 import { type Chart, ChartFigure, ChartScripts, LiveHint } from "./live_chart.tsx";
@@ -31,13 +31,14 @@ export function AlarmPage(props: { v: AlarmView }) {
   return (
     <Page title={`Alarm ${a.alarm_id}: ${subject(a)}`}>
       <p>
-        <strong>{String(a.description)}</strong> ({String(a.rule)}, {String(a.severity)}) ·{" "}
-        {a.points === null ? "" : `${a.points} point(s) `}from {String(a.first_at)} to {String(a.last_at)}
-        {" "}
-        ({a.metric ? "station clock" : "UTC"}) · {a.acknowledged_at
+        <strong>{String(a.description)}</strong> ({String(a.rule)}, {String(a.severity)}) · {a.metric
+          ? `${a.points} point(s) from ${a.first_at} to ${a.last_at} (station clock)`
+          : `from ${zoned(a.first_at, timeZone)} to ${zoned(a.last_at, timeZone)}`} · {a.resolved_at
+          ? <span class="PASS">resolved</span>
+          : a.acknowledged_at
           ? <span class="PASS">acknowledged</span>
           : a.cleared_at
-          ? <span class="PASS">cleared {String(a.cleared_at)} UTC</span>
+          ? <span class="PASS">cleared {zoned(a.cleared_at, timeZone)}</span>
           : <span class="FAIL">open</span>}
         {a.model
           ? (
@@ -59,23 +60,26 @@ export function AlarmPage(props: { v: AlarmView }) {
         : a.metric
         ? <p>No control limits to draw against yet.</p>
         : null}
-      <h2>Acknowledgements</h2>
+      <h2>Acknowledgements and resolution</h2>
       {acknowledgements.length === 0 ? <p>Not acknowledged yet.</p> : (
         <table>
-          <Head names={["when", "by", "assignable cause", "note"]} />
+          <Head names={["when", "by", "step", "assignable cause", "note", "corrective action"]} />
           <tbody>
             {acknowledgements.map((k) => (
               <tr>
                 <td>{zoned(k.at, timeZone)}</td>
                 <td>{String(k.by)}</td>
+                <td>{k.action === "resolve" ? "resolved" : "acknowledged"}</td>
                 <td>{String(k.cause)}</td>
                 <td>{String(k.note ?? "")}</td>
+                <td>{String(k.corrective_action ?? "")}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
       <AckForm id={a.alarm_id} back={self} causes={causes} again={acknowledgements.length > 0} />
+      {a.resolved_at ? null : <ResolveForm id={a.alarm_id} back={self} causes={causes} />}
       {a.metric
         ? (
           <>

@@ -11,9 +11,10 @@ import { Pager, type PagerView } from "./pager.tsx";
 type Row = Record<string, unknown>;
 
 export interface AlarmsView {
-  show: "open" | "acknowledged" | "all";
+  show: "open" | "acknowledged" | "resolved" | "all";
   model: string | null;
   rule: string | null;
+  kind?: string | null;
   from: string | null;
   models: string[];
   rules: string[];
@@ -26,7 +27,14 @@ export interface AlarmsView {
   timeZone: string;
 }
 
-const TITLES = { open: "Open alarms", acknowledged: "Acknowledged alarms", all: "All alarms" };
+const KINDS = ["spc", "drift", "silence", "quarantine_rate", "nightly_job", "memory"];
+
+const TITLES = {
+  open: "Open alarms",
+  acknowledged: "Acknowledged alarms",
+  resolved: "Resolved alarms",
+  all: "All alarms",
+};
 
 export function AlarmsPage(props: { v: AlarmsView }) {
   const { v } = props;
@@ -34,8 +42,8 @@ export function AlarmsPage(props: { v: AlarmsView }) {
     <Page title={TITLES[v.show]}>
       <AlarmFilter v={v} />
       <p class="muted">
-        SPC times are the station's clock, health alarms' UTC; acknowledgements are in{" "}
-        {v.timeZone}. Open: neither acknowledged nor cleared.
+        SPC times are the station's clock; health alarms and acknowledgements are in{" "}
+        {v.timeZone}. Open: not acknowledged, resolved or cleared.
       </p>
       {v.alarms.length === 0 ? <p>No {v.show === "all" ? "" : `${v.show} `}alarms match.</p> : (
         <table>
@@ -65,13 +73,17 @@ function AlarmFilter(props: { v: AlarmsView }) {
   return (
     <form class="range" method="get" action="/alarms">
       <select name="show" aria-label="state">
-        {(["open", "acknowledged", "all"] as const).map((s) => (
+        {(["open", "acknowledged", "resolved", "all"] as const).map((s) => (
           <option value={s} selected={s === v.show}>{s}</option>
         ))}
       </select>{" "}
       <select name="model" aria-label="model">
         <option value="">every model</option>
         {v.models.map((m) => <option value={m} selected={m === v.model}>{m}</option>)}
+      </select>{" "}
+      <select name="kind" aria-label="kind">
+        <option value="">every kind</option>
+        {KINDS.map((k) => <option value={k} selected={k === v.kind}>{k.replace("_", " ")}</option>)}
       </select>{" "}
       <select name="rule" aria-label="rule">
         <option value="">every rule</option>
@@ -104,15 +116,19 @@ function AlarmRow(props: { a: Row; back: string; causes: string[]; timeZone: str
       </td>
       <td class="num">{a.points === null ? "" : String(a.points)}</td>
       <td>
-        {String(a.first_at)} → {String(a.last_at)}
-        {a.cleared_at ? <div class="muted">cleared {String(a.cleared_at)} UTC</div> : null}
+        {a.metric
+          ? `${a.first_at} → ${a.last_at}`
+          : `${zoned(a.first_at, props.timeZone)} → ${zoned(a.last_at, props.timeZone)}`}
+        {a.cleared_at ? <div class="muted">cleared {zoned(a.cleared_at, props.timeZone)}</div> : null}
       </td>
       <td>
         {a.acknowledged_at
           ? (
             <span class="acknowledged">
-              {zoned(a.acknowledged_at, props.timeZone)} by {String(a.acknowledged_by)}:{" "}
+              {a.resolved_at ? "resolved " : ""}
+              {zoned(a.resolved_at ?? a.acknowledged_at, props.timeZone)} by {String(a.acknowledged_by)}:{" "}
               {String(a.assignable_cause)}
+              {a.corrective_action ? ` · action: ${a.corrective_action}` : ""}
             </span>
           )
           : <AckForm id={a.alarm_id} back={props.back} causes={props.causes} />}
