@@ -236,7 +236,7 @@ Deno.test("a version 1 database is migrated in place: its rows kept, marked as t
   }
 });
 
-Deno.test("a version 6 database with a busy ledger is migrated: station columns added, indexes kept, alarms stay", async () => {
+Deno.test("a version 6 database with a busy ledger is migrated: station columns, indexes kept, limits and alarms per track", async () => {
   const { root } = await workspace();
   const v6 = join(root, "v6.duckdb");
   {
@@ -253,10 +253,21 @@ Deno.test("a version 6 database with a busy ledger is migrated: station columns 
               i::VARCHAR, TIMESTAMP '2026-01-01' + to_minutes(i), TIMESTAMP '2026-01-01' + to_minutes(i), '1.1.0'
        FROM range(1, 20001) t(i)`,
     );
+    // 2475-10 has one track, 8340-1 two: a one-track model's limits and alarms become its track's.
     await conn.run(
-      `INSERT INTO spc_alarms (model, metric, rule, description, first_at, last_at, first_file_id, last_file_id,
+      `UPDATE files SET model = '8340-1' WHERE file_id > 19990;
+       INSERT INTO tracks (file_id, track_id, n_points, sigma_gradient, sigma_threshold, linearity_error,
+                           linearity_spec, overall_status, offset_search, analysis_version, analyzed_at, near_miss)
+       SELECT file_id, t, 161, 0.0003, 0.00065, 0.01, 0.05, 'PASS', 'exact', '1', now(), false
+       FROM files, (VALUES ('TRK1'), ('TRK2')) v(t) WHERE t = 'TRK1' OR model = '8340-1';
+       INSERT INTO control_limits (model, metric, version, centre, sigma, lcl, ucl, mr_bar, n, computed_from,
+                                   computed_to, computed_at)
+       VALUES ('2475-10', 'sigma_gradient', 1, 0.0003, 0.00001, 0.00027, 0.00033, 0.0000113, 30, now(), now(), now()),
+              ('8340-1', 'sigma_gradient', 1, 0.0003, 0.00001, 0.00027, 0.00033, 0.0000113, 30, now(), now(), now());
+       INSERT INTO spc_alarms (model, metric, rule, description, first_at, last_at, first_file_id, last_file_id,
          file_ids, points, created_at)
-       VALUES ('2475-10', 'sigma_gradient', 'nelson_1', 'beyond 3σ', now(), now(), 5, 5, [5], 1, now())`,
+       VALUES ('2475-10', 'sigma_gradient', 'nelson_1', 'beyond 3σ', now(), now(), 5, 5, [5], 1, now()),
+              ('8340-1', 'sigma_gradient', 'nelson_1', 'beyond 3σ', now(), now(), 19995, 19995, [19995], 1, now());`,
     );
     conn.closeSync();
     instance.closeSync();
@@ -269,7 +280,14 @@ Deno.test("a version 6 database with a busy ledger is migrated: station columns 
       20_000,
     );
     equal(Number(await db.value("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'files'")), 2);
-    deepEqual(await db.rows("SELECT kind, severity FROM v_alarms"), [{ kind: "spc", severity: "high" }]);
+    deepEqual(await db.rows("SELECT model, track_id, kind, severity FROM v_alarms ORDER BY model"), [
+      { model: "2475-10", track_id: "TRK1", kind: "spc", severity: "high" },
+      { model: "8340-1", track_id: null, kind: "spc", severity: "high" },
+    ]);
+    deepEqual(await db.rows("SELECT model, track_id, version FROM control_limits ORDER BY model"), [
+      { model: "2475-10", track_id: "TRK1", version: 1 },
+      { model: "8340-1", track_id: "", version: 1 },
+    ]);
     equal(Number(await db.value("SELECT file_id FROM files WHERE sha256 = md5('777')")), 777);
   } finally {
     db.close();

@@ -228,7 +228,7 @@ Deno.test("the Excel export's Alarms and Capability sheets cover the range --sin
     const alarms = wb.getWorksheet("Alarms")!;
     equal(alarms.rowCount, 2, "the header and the alarm inside the range");
     equal(alarms.getRow(2).getCell(1).value, 1);
-    ok(alarms.getRow(2).getCell(6).value instanceof Date, "first point is a date cell");
+    ok(alarms.getRow(2).getCell(7).value instanceof Date, "first point is a date cell");
     equal(
       (alarms.getRow(2).getCell(1).fill as { fgColor?: { argb?: string } }).fgColor?.argb,
       "FFFFE0B2",

@@ -33,10 +33,10 @@ async function nelsonCount(
   zs: number[],
   rules: number[],
 ): Promise<Record<string, number>> {
-  // Centre 0.02, σ 0.002, set by hand as version 1 of the limits.
+  // Centre 0.02, σ 0.002, set by hand as version 1 of the limits of the model's one track.
   await seed(db, model, { linearity_error: zs.map((z) => 0.02 + 0.002 * z) });
   await db.conn.run(
-    `INSERT INTO control_limits (model, metric, version, centre, sigma, lcl, ucl, mr_bar, n, computed_from, computed_to, computed_at) VALUES ($1, 'linearity_error', 1, 0.02, 0.002, 0.014, 0.026, 0.002256, 30,
+    `INSERT INTO control_limits (model, track_id, metric, version, centre, sigma, lcl, ucl, mr_bar, n, computed_from, computed_to, computed_at) VALUES ($1, 'TRK1', 'linearity_error', 1, 0.02, 0.002, 0.014, 0.026, 0.002256, 30,
        '2025-01-01', '2025-01-01', now()::TIMESTAMP)`,
     [model],
   );
@@ -126,7 +126,8 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
       `UPDATE files SET test_date = TIMESTAMP '2025-01-01' + to_days((file_id - (SELECT min(file_id) FROM files
          WHERE model = 'LIM'))::INTEGER) WHERE model = 'LIM'`,
     );
-    const v1 = (await controlLimits(db, "LIM", "linearity_error", 30)) as ControlLimits;
+    const v1 =
+      (await controlLimits(db, { model: "LIM", track: "TRK1" }, "linearity_error", 30)) as ControlLimits;
     deepEqual([v1.version, Number(v1.centre.toFixed(6)), Number((v1.sigma * 1.128).toFixed(6))], [
       1,
       0.011,
@@ -135,12 +136,13 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
     const rules = { sigma_gradient: [], linearity_error: [1, 2] };
     const run = await db.transaction(() => runSpc(db, { baseline: 30, rules }));
     ok(run.newAlarms >= 1, "the drift raises alarms");
-    const after = (await controlLimits(db, "LIM", "linearity_error", 30)) as ControlLimits;
+    const after =
+      (await controlLimits(db, { model: "LIM", track: "TRK1" }, "linearity_error", 30)) as ControlLimits;
     deepEqual([after.version, after.centre], [1, v1.centre], "the limits stay put");
     const change = { by: "qe", reason: "new trim program after the drift was explained" };
     const v2 = await recomputeLimits(
       db,
-      "LIM",
+      { model: "LIM", track: "TRK1" },
       "linearity_error",
       { from: "2025-01-31", points: 30 },
       change,
@@ -159,7 +161,7 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
     );
     const v3 = await recomputeLimits(
       db,
-      "LIM",
+      { model: "LIM", track: "TRK1" },
       "linearity_error",
       { from: "2025-01-31", to: "2025-02-09" },
       change,
@@ -176,7 +178,14 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
       excluded: 1,
       n: 9,
     });
-    const few = await recomputeLimits(db, "LIM", "linearity_error", { from: "2025-02-25" }, change, 30);
+    const few = await recomputeLimits(
+      db,
+      { model: "LIM", track: "TRK1" },
+      "linearity_error",
+      { from: "2025-02-25" },
+      change,
+      30,
+    );
     deepEqual(few, { why: "5 points in the baseline, at least 30 needed" });
     equal(
       Number(await db.value("SELECT count(*) FROM control_limits WHERE model = 'LIM'")),
@@ -191,9 +200,11 @@ Deno.test("a rule's K changes what it catches: seven on one side is a run with K
     // calm(27) ends below the centre, and −1 follows the run: exactly seven above it.
     const zs = [...calm(27), ...Array(7).fill(0.5), -1, ...calm(7)];
     await seed(db, "K", { linearity_error: zs.map((z) => 0.02 + 0.001 * z) });
-    const limits = (await controlLimits(db, "K", "linearity_error", 27)) as ControlLimits;
+    const limits =
+      (await controlLimits(db, { model: "K", track: "TRK1" }, "linearity_error", 27)) as ControlLimits;
     const count = async (k: Record<number, number>) =>
-      (await nelsonEpisodes(db, "K", "linearity_error", limits, [2], undefined, k)).length;
+      (await nelsonEpisodes(db, { model: "K", track: "TRK1" }, "linearity_error", limits, [2], undefined, k))
+        .length;
     deepEqual([await count({}), await count({ 2: 7 })], [0, 1]);
   });
 });
@@ -201,15 +212,19 @@ Deno.test("a rule's K changes what it catches: seven on one side is a run with K
 Deno.test("the I-MR chart marks exactly the points inside alarms, and the drift chart draws CUSUM and EWMA", async () => {
   await withDb(async (db) => {
     await nelsonCount(db, "R1", [...calm(28), 4, ...calm(28)], [1]);
-    const svg = (await imrChartSvg(db, "R1", "linearity_error"))!;
+    const svg = (await imrChartSvg(db, { model: "R1", track: "TRK1" }, "linearity_error"))!;
     const marks = svg.match(/role-mark violations_marks"[^]*?<\/g>/)?.[0] ?? "";
     equal((marks.match(/<path/g) ?? []).length, 1, "one red point: the one beyond 3σ");
     ok(svg.includes("limits version 1"));
-    equal(await imrChartSvg(db, "NONE", "linearity_error"), null, "no limits, no chart");
+    equal(
+      await imrChartSvg(db, { model: "NONE", track: "TRK1" }, "linearity_error"),
+      null,
+      "no limits, no chart",
+    );
     await seed(db, "DRIFTING", {
       sigma_gradient: normals(5, 80).map((z, i) => 0.0003 + 0.00005 * z + (i >= 50 ? 0.0001 : 0)),
     });
-    const drift = (await driftChartSvg(db, "DRIFTING", 30))!;
+    const drift = (await driftChartSvg(db, { model: "DRIFTING", track: "TRK1" }, 30))!;
     for (const label of ["CUSUM up", "CUSUM down", "EWMA", "upper limit"]) ok(drift.includes(label), label);
   });
 });
@@ -238,5 +253,40 @@ Deno.test("SPC and capability run over history holding an absurd but finite valu
     equal(row.n, 40);
     ok(Number.isFinite(row.sigma_overall!) && row.sigma_overall! > 1e300, `σ overall ${row.sigma_overall}`);
     ok(Number.isFinite(row.mean!), `mean ${row.mean}`);
+  });
+});
+
+Deno.test("a model's TRK1 and TRK2 are separate series: limits of their own, alarms only on the track that drifts", async () => {
+  await withDb(async (db) => {
+    // TRK1 stable around 0.0003; TRK2 stable around 0.0006, then up by 2σ from point 100.
+    const sd = 0.00005;
+    const one = normals(STABLE_SEEDS[0], 160).map((z) => 0.0003 + sd * z);
+    const two = normals(5, 160).map((z, i) => 0.0006 + sd * z + (i >= 100 ? 2 * sd : 0));
+    await seed(db, "DUAL", { sigma_gradient: one });
+    await db.exec(
+      `INSERT INTO tracks (file_id, track_id, n_points, sigma_gradient, sigma_threshold, linearity_error,
+                           linearity_spec, overall_status, offset_search, analysis_version, analyzed_at, near_miss)
+       SELECT file_id, 'TRK2', 161, ($1::DOUBLE[])[row_number() OVER (ORDER BY file_id)::INT], 0.00065, 0.01, 0.05,
+              'PASS', 'exact', '1', now()::TIMESTAMP, false
+       FROM files WHERE model = 'DUAL'`,
+      [`[${two.join(",")}]`],
+    );
+    const summary = await runSpc(db, { baseline: 30, rules: noRules });
+    deepEqual([summary.models, summary.series], [1, 2]);
+    const limits = await db.rows(
+      `SELECT track_id, round(centre, 4) AS centre FROM control_limits WHERE metric = 'sigma_gradient'
+       ORDER BY track_id`,
+    );
+    deepEqual(limits, [{ track_id: "TRK1", centre: 0.0003 }, { track_id: "TRK2", centre: 0.0006 }]);
+    const alarms = await db.rows("SELECT DISTINCT track_id, rule FROM spc_alarms ORDER BY ALL");
+    ok(alarms.length > 0 && alarms.every((a) => a.track_id === "TRK2"), JSON.stringify(alarms));
+    ok(alarms.some((a) => a.rule === "cusum_upper"), "the drift of TRK2 is caught");
+    const chart = (await imrChartSvg(db, { model: "DUAL", track: "TRK2" }, "sigma_gradient"))!;
+    ok(chart.includes("DUAL TRK2"), "the chart names its series");
+    equal(
+      Number((await runSpc(db, { baseline: 30, rules: noRules })).newAlarms),
+      0,
+      "a second run raises nothing new",
+    );
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Config } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
-import { runSpc, SPC_METRICS, type SpcMetric, type SpcSummary } from "../analyze/spc.ts";
+import { runSpc, seriesOf, SPC_METRICS, type SpcMetric, type SpcSummary } from "../analyze/spc.ts";
 import { type Baseline, type LimitsChange, recomputeLimits } from "../analyze/control_limits.ts";
 import { spcOptions } from "../schedule/jobs.ts";
 import { ActionError } from "./errors.ts";
@@ -18,7 +18,16 @@ export interface SpcRequest {
 }
 
 export interface SpcResult extends SpcSummary {
-  recomputed: Array<{ model: string; metric: SpcMetric; version?: number; centre?: number; why?: string }>;
+  recomputed: Array<
+    {
+      model: string;
+      track: string | null;
+      metric: SpcMetric;
+      version?: number;
+      centre?: number;
+      why?: string;
+    }
+  >;
   excluded?: number;
 }
 
@@ -36,17 +45,18 @@ export async function spcNow(db: Database, config: Config, request: SpcRequest):
     const recomputed: SpcResult["recomputed"] = [];
     if (request.recompute) {
       const { from, to, points, by, reason } = request.recompute;
-      for (const model of request.model ? [request.model] : known) {
+      // Each track of the model is a series of its own: each gets a version from the same baseline days.
+      for (const series of await seriesOf(db, request.model ? [request.model] : known)) {
         for (const metric of SPC_METRICS) {
           const limits = await recomputeLimits(
             db,
-            model,
+            series,
             metric,
             { from, to, points },
             { by, reason },
             minPoints(config),
           );
-          recomputed.push({ model, metric, ...limits });
+          recomputed.push({ ...series, metric, ...limits });
         }
       }
     }

@@ -5,7 +5,7 @@
  * (`spc_exclusions`), with who and why kept beside the numbers.
  */
 import type { Queryable } from "../db/database.ts";
-import { seriesCte, type SpcMetric } from "./spc_series.ts";
+import { limitsTrack, type Series, seriesCte, type SpcMetric } from "./spc_series.ts";
 
 /** d2 for subgroups of 2: the moving range of individuals. */
 const D2 = 1.128;
@@ -35,18 +35,18 @@ export interface LimitsChange {
 /** Why a series has no limits. */
 export type NoLimits = { why: string };
 
-/** The newest limits of (model, metric), computing version 1 from its first `baseline` points when there are none. */
+/** The newest limits of (series, metric), computing version 1 from its first `baseline` points when there are none. */
 export async function controlLimits(
   db: Queryable,
-  model: string,
+  series: Series,
   metric: SpcMetric,
   baseline: number,
 ): Promise<ControlLimits | NoLimits> {
-  const current = await currentLimits(db, model, metric);
+  const current = await currentLimits(db, series, metric);
   if (current) return current;
   return await recomputeLimits(
     db,
-    model,
+    series,
     metric,
     { points: baseline },
     { by: "lta", reason: "first limits" },
@@ -54,28 +54,33 @@ export async function controlLimits(
   );
 }
 
-async function currentLimits(db: Queryable, model: string, metric: SpcMetric): Promise<ControlLimits | null> {
+async function currentLimits(
+  db: Queryable,
+  series: Series,
+  metric: SpcMetric,
+): Promise<ControlLimits | null> {
   const [current] = await db.rows(
-    "SELECT version, centre, sigma, lcl, ucl FROM control_limits WHERE model = $1 AND metric = $2 ORDER BY version DESC LIMIT 1",
-    [model, metric],
+    `SELECT version, centre, sigma, lcl, ucl FROM control_limits WHERE model = $1 AND track_id = $3 AND metric = $2
+     ORDER BY version DESC LIMIT 1`,
+    [series.model, metric, limitsTrack(series)],
   );
   return (current as unknown as ControlLimits) ?? null;
 }
 
 /**
- * Adds a version of the limits of (model, metric) from `baseline`, at least `minPoints` of them (the caller
+ * Adds a version of the limits of (series, metric) from `baseline`, at least `minPoints` of them (the caller
  * has checked that the baseline is named).
  */
 export async function recomputeLimits(
   db: Queryable,
-  model: string,
+  series: Series,
   metric: SpcMetric,
   baseline: Baseline,
   change: LimitsChange,
   minPoints: number,
 ): Promise<ControlLimits | NoLimits> {
   const [b] = await db.rows(
-    `WITH ${seriesCte(metric)},
+    `WITH ${seriesCte(metric, "$6")},
      chosen AS (
        SELECT * FROM series
        WHERE ($2::DATE IS NULL OR test_date >= $2::DATE) AND ($3::DATE IS NULL OR test_date < $3::DATE + 1)
@@ -89,21 +94,29 @@ export async function recomputeLimits(
             (SELECT avg(mr) FROM (SELECT abs(x - lag(x) OVER (ORDER BY i)) AS mr FROM base)) AS mr_bar,
             (SELECT count(*) FROM chosen WHERE i <= (SELECT max(i) FROM base)) - count(*) AS excluded
      FROM base`,
-    [model, baseline.from ?? null, baseline.to ?? null, baseline.points ?? 2_147_483_647, metric],
+    [
+      series.model,
+      baseline.from ?? null,
+      baseline.to ?? null,
+      baseline.points ?? 2_147_483_647,
+      metric,
+      series.track,
+    ],
   );
   const n = Number(b.n);
   if (n < minPoints) return { why: `${n} points in the baseline, at least ${minPoints} needed` };
   if (!(Number(b.mr_bar) > 0)) return { why: `the ${n} baseline points do not vary (moving range 0)` };
   const sigma = Number(b.mr_bar) / D2;
   const centre = Number(b.centre);
-  const version = Number((await currentLimits(db, model, metric))?.version ?? 0) + 1;
+  const version = Number((await currentLimits(db, series, metric))?.version ?? 0) + 1;
   const limits = { version, centre, sigma, lcl: centre - 3 * sigma, ucl: centre + 3 * sigma };
   await db.exec(
     `INSERT INTO control_limits (model, metric, version, centre, sigma, lcl, ucl, mr_bar, n, computed_from, computed_to,
-                                 computed_at, computed_by, reason, baseline, excluded)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::TIMESTAMP, $11::TIMESTAMP, now()::TIMESTAMP, $12, $13, $14, $15)`,
+                                 computed_at, computed_by, reason, baseline, excluded, track_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::TIMESTAMP, $11::TIMESTAMP, now()::TIMESTAMP, $12, $13, $14, $15,
+             $16)`,
     [
-      model,
+      series.model,
       metric,
       version,
       centre,
@@ -118,6 +131,7 @@ export async function recomputeLimits(
       change.reason,
       baselineText(baseline),
       Number(b.excluded),
+      limitsTrack(series),
     ],
   );
   return limits;

@@ -4,13 +4,21 @@
  * gradient (recursive, so TypeScript over the ordered series), and alarms stored as episodes in `spc_alarms`.
  */
 import type { Queryable } from "../db/database.ts";
-import { type Episode, reachingNewest, seriesCte, SPC_METRICS, type SpcMetric } from "./spc_series.ts";
+import {
+  type Episode,
+  reachingNewest,
+  type Series,
+  seriesCte,
+  seriesName,
+  SPC_METRICS,
+  type SpcMetric,
+} from "./spc_series.ts";
 import { driftEpisodes } from "./spc_drift.ts";
 import { storeEpisodes } from "./spc_alarms.ts";
 import { type ControlLimits, controlLimits } from "./control_limits.ts";
 import { DEFAULT_K, ruleCondition } from "./nelson_rules.ts";
 
-export { SPC_METRICS, type SpcMetric };
+export { type Series, seriesName, SPC_METRICS, type SpcMetric };
 export { type ControlLimits, controlLimits };
 
 export interface SpcOptions {
@@ -29,7 +37,7 @@ export interface SpcOptions {
 /** Nelson-rule violations of the series against `limits`, as episodes (runs of consecutive triggers). */
 export async function nelsonEpisodes(
   db: Queryable,
-  model: string,
+  series: Series,
   metric: SpcMetric,
   limits: ControlLimits,
   rules: number[],
@@ -48,7 +56,7 @@ export async function nelsonEpisodes(
     " UNION ALL ",
   );
   const rows = await db.rows(
-    `WITH ${seriesCte(metric)},
+    `WITH ${seriesCte(metric, "$4")},
      scored AS (
        SELECT i, (x - $2) / $3 AS z, sign(x - lag(x) OVER (ORDER BY i)) AS d FROM series
      ),
@@ -58,7 +66,7 @@ export async function nelsonEpisodes(
      runs AS (SELECT rule, i, i - row_number() OVER (PARTITION BY rule ORDER BY i) AS run FROM hits)
      SELECT rule, min(i) AS first_hit, max(i) AS last_hit, (SELECT count(*) FROM series) AS total
      FROM runs GROUP BY rule, run ORDER BY rule, first_hit`,
-    [model, limits.centre, limits.sigma],
+    [series.model, limits.centre, limits.sigma, series.track],
   );
   const byRule = new Map(chosen.map((c) => [c.rule, c]));
   const episodes = rows.map((r) => {
@@ -75,37 +83,50 @@ export async function nelsonEpisodes(
 
 export interface SpcSummary {
   models: number;
+  /** Series checked: one per model and track. */
+  series: number;
   newAlarms: number;
   /** The series that have no control limits yet, and why. */
-  withoutLimits: Array<{ model: string; metric: SpcMetric; why: string }>;
+  withoutLimits: Array<{ model: string; track: string | null; metric: SpcMetric; why: string }>;
 }
 
-/** Runs limits, Nelson rules and drift for `models` (all models when absent). Caller owns the transaction. */
+/** The series (model and track) of `models`, every model's when absent. */
+export async function seriesOf(db: Queryable, models?: string[]): Promise<Series[]> {
+  const rows = await db.rows(
+    `SELECT DISTINCT model, track_id FROM v_tracks
+     WHERE model IS NOT NULL AND ($1::VARCHAR IS NULL OR model IN (SELECT unnest($1::VARCHAR[])))
+     ORDER BY model, track_id`,
+    [models ? JSON.stringify(models) : null],
+  );
+  return rows.map((r) => ({ model: String(r.model), track: String(r.track_id) }));
+}
+
+/**
+ * Runs limits, Nelson rules and drift for each track of `models` (all models when absent). Caller owns the
+ * transaction.
+ */
 export async function runSpc(db: Queryable, options: SpcOptions, models?: string[]): Promise<SpcSummary> {
-  const list = models ??
-    (await db.rows("SELECT DISTINCT model FROM v_tracks WHERE model IS NOT NULL ORDER BY model")).map((r) =>
-      String(r.model)
-    );
+  const list = await seriesOf(db, models);
   let newAlarms = 0;
   const withoutLimits: SpcSummary["withoutLimits"] = [];
-  for (const model of list) {
+  for (const series of list) {
     for (const metric of SPC_METRICS) {
-      const limits = await controlLimits(db, model, metric, options.baseline);
+      const limits = await controlLimits(db, series, metric, options.baseline);
       if ("why" in limits) {
-        withoutLimits.push({ model, metric, why: limits.why });
+        withoutLimits.push({ ...series, metric, why: limits.why });
         continue;
       }
-      const rules = options.modelRules?.[model]?.[metric] ?? options.rules[metric];
-      const episodes = await nelsonEpisodes(db, model, metric, limits, rules, options.recent, options.k);
-      newAlarms += await storeEpisodes(db, model, metric, limits.version, episodes);
+      const rules = options.modelRules?.[series.model]?.[metric] ?? options.rules[metric];
+      const episodes = await nelsonEpisodes(db, series, metric, limits, rules, options.recent, options.k);
+      newAlarms += await storeEpisodes(db, series, metric, limits.version, episodes);
     }
     newAlarms += await storeEpisodes(
       db,
-      model,
+      series,
       "sigma_gradient",
       null,
-      await driftEpisodes(db, model, options.baseline, options.recent),
+      await driftEpisodes(db, series, options.baseline, options.recent),
     );
   }
-  return { models: list.length, newAlarms, withoutLimits };
+  return { models: new Set(list.map((s) => s.model)).size, series: list.length, newAlarms, withoutLimits };
 }

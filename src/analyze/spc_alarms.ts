@@ -1,11 +1,11 @@
 /** SPC episodes stored as alarms in `spc_alarms`, one row per episode, updated while it grows. */
 import type { Queryable } from "../db/database.ts";
-import { type Episode, seriesCte, type SpcMetric } from "./spc_series.ts";
+import { type Episode, type Series, seriesCte, type SpcMetric } from "./spc_series.ts";
 
 /** Writes episodes as alarms: a new episode is a new alarm; one that grew updates its alarm. */
 export async function storeEpisodes(
   db: Queryable,
-  model: string,
+  series: Series,
   metric: SpcMetric,
   limitsVersion: number | null,
   episodes: Episode[],
@@ -15,25 +15,26 @@ export async function storeEpisodes(
   // One read of the series and of the alarms already stored, however many episodes there are.
   const lo = Math.min(...episodes.map((e) => e.firstI));
   const hi = Math.max(...episodes.map((e) => e.lastI));
-  const series = await db.rows(
+  const points = await db.rows(
     `WITH ${
-      seriesCte(metric)
+      seriesCte(metric, "$4")
     } SELECT i, file_id, test_date::VARCHAR AS t FROM series WHERE i BETWEEN $2 AND $3 ORDER BY i`,
-    [model, lo, hi],
+    [series.model, lo, hi, series.track],
   );
   const alarms = new Map(
     (await db.rows(
-      "SELECT alarm_id, rule, first_file_id, last_file_id, points FROM spc_alarms WHERE model = $1 AND metric = $2",
-      [model, metric],
+      `SELECT alarm_id, rule, first_file_id, last_file_id, points FROM spc_alarms
+       WHERE model = $1 AND metric = $2 AND track_id IS NOT DISTINCT FROM $3`,
+      [series.model, metric, series.track],
     )).map((a) => [`${a.rule}/${a.first_file_id}`, a]),
   );
   for (const e of episodes) {
-    const points = series.slice(Math.max(0, e.firstI - lo), e.lastI - lo + 1);
-    if (points.length === 0) continue;
-    const existing = alarms.get(`${e.rule}/${Number(points[0].file_id)}`);
-    if (existing) await grownAlarm(db, existing, points);
+    const run = points.slice(Math.max(0, e.firstI - lo), e.lastI - lo + 1);
+    if (run.length === 0) continue;
+    const existing = alarms.get(`${e.rule}/${Number(run[0].file_id)}`);
+    if (existing) await grownAlarm(db, existing, run);
     else {
-      await newAlarm(db, { model, metric, limitsVersion, episode: e }, points);
+      await newAlarm(db, { series, metric, limitsVersion, episode: e }, run);
       created++;
     }
   }
@@ -63,17 +64,18 @@ async function grownAlarm(db: Queryable, existing: SeriesPoint, points: SeriesPo
 
 async function newAlarm(
   db: Queryable,
-  a: { model: string; metric: SpcMetric; limitsVersion: number | null; episode: Episode },
+  a: { series: Series; metric: SpcMetric; limitsVersion: number | null; episode: Episode },
   points: SeriesPoint[],
 ): Promise<void> {
   const first = points[0];
   const last = points.at(-1)!;
   await db.exec(
     `INSERT INTO spc_alarms (model, metric, rule, description, limits_version, first_at, last_at, first_file_id,
-                             last_file_id, file_ids, points, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7::TIMESTAMP, $8, $9, $10::VARCHAR::BIGINT[], $11, now()::TIMESTAMP)`,
+                             last_file_id, file_ids, points, created_at, track_id)
+     VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7::TIMESTAMP, $8, $9, $10::VARCHAR::BIGINT[], $11, now()::TIMESTAMP,
+             $12)`,
     [
-      a.model,
+      a.series.model,
       a.metric,
       a.episode.rule,
       a.episode.description,
@@ -84,6 +86,7 @@ async function newAlarm(
       Number(last.file_id),
       fileIdList(points),
       points.length,
+      a.series.track,
     ],
   );
 }

@@ -1,6 +1,6 @@
 /** Drift on sigma gradient: CUSUM and EWMA after the baseline, point by point (recursive, so TypeScript). */
 import type { Queryable } from "../db/database.ts";
-import { AlarmTracker, type Episode, reachingNewest, seriesCte } from "./spc_series.ts";
+import { AlarmTracker, type Episode, reachingNewest, type Series, seriesCte } from "./spc_series.ts";
 
 /** The CUSUM and EWMA statistics of a model's sigma gradient, point by point after the baseline. */
 export interface DriftSeries {
@@ -17,14 +17,14 @@ export interface DriftSeries {
 /** CUSUM (k = 0.5σ, h = 5σ) and EWMA (λ = 0.2, ±3σ√(λ/(2−λ))) after a baseline of `baseline` points. */
 export async function driftSeries(
   db: Queryable,
-  model: string,
+  series: Series,
   baseline: number,
 ): Promise<DriftSeries | null> {
   const rows = await db.rows(
     `WITH ${
-      seriesCte("sigma_gradient")
+      seriesCte("sigma_gradient", "$2")
     } SELECT x, strftime(test_date, '%Y-%m-%d %H:%M:%S') AS t FROM series ORDER BY i`,
-    [model],
+    [series.model, series.track],
   );
   const xs = rows.map((r) => r.x as number);
   if (xs.length <= baseline) return null;
@@ -52,18 +52,18 @@ export async function driftSeries(
 /** Drift alarms (episodes) from the drift statistics. */
 export async function driftEpisodes(
   db: Queryable,
-  model: string,
+  series: Series,
   baseline: number,
   recent?: number,
 ): Promise<Episode[]> {
-  const series = await driftSeries(db, model, baseline);
-  if (!series) return [];
+  const d = await driftSeries(db, series, baseline);
+  if (!d) return [];
   const tracker = new AlarmTracker();
-  for (const p of series.points) {
-    tracker.step("cusum_upper", "CUSUM: sigma gradient drifting up", p.cusumHi > series.h, p.i);
-    tracker.step("cusum_lower", "CUSUM: sigma gradient drifting down", p.cusumLo > series.h, p.i);
-    tracker.step("ewma_upper", "EWMA above its upper limit", p.ewma > series.ewmaUcl, p.i);
-    tracker.step("ewma_lower", "EWMA below its lower limit", p.ewma < series.ewmaLcl, p.i);
+  for (const p of d.points) {
+    tracker.step("cusum_upper", "CUSUM: sigma gradient drifting up", p.cusumHi > d.h, p.i);
+    tracker.step("cusum_lower", "CUSUM: sigma gradient drifting down", p.cusumLo > d.h, p.i);
+    tracker.step("ewma_upper", "EWMA above its upper limit", p.ewma > d.ewmaUcl, p.i);
+    tracker.step("ewma_lower", "EWMA below its lower limit", p.ewma < d.ewmaLcl, p.i);
   }
-  return reachingNewest(tracker.done(), series.points.at(-1)?.i ?? 0, recent);
+  return reachingNewest(tracker.done(), d.points.at(-1)?.i ?? 0, recent);
 }

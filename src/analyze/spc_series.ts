@@ -5,14 +5,34 @@
 export type SpcMetric = "sigma_gradient" | "linearity_error";
 export const SPC_METRICS: SpcMetric[] = ["sigma_gradient", "linearity_error"];
 
-/** The ordered series of `metric` for `model` (analysable tracks), as a CTE named `series`. */
-export function seriesCte(metric: SpcMetric): string {
+/**
+ * One SPC stream: a model's track. A unit's TRK1 and TRK2 are trimmed separately and may differ in
+ * level, so each has its own series, limits and alarms. `track` null is every track of the model mixed,
+ * the one stream there was before schema version 7 (its alarms and limits stay readable).
+ */
+export interface Series {
+  model: string;
+  track: string | null;
+}
+
+/** "8340-1 TRK2", as pages and messages name a series. */
+export const seriesName = (s: Series) => (s.track ? `${s.model} ${s.track}` : s.model);
+
+/**
+ * The ordered series of `metric` for the model in `$1` and the track in `trackParam` (analysable tracks), as
+ * a CTE named `series`.
+ */
+export function seriesCte(metric: SpcMetric, trackParam: string): string {
   if (!SPC_METRICS.includes(metric)) throw new Error(`unknown SPC metric ${metric}`);
   return `series AS (
     SELECT row_number() OVER (ORDER BY test_date, file_id, track_id) AS i, file_id, track_id, serial, test_date,
            ${metric} AS x
-    FROM v_tracks WHERE model = $1 AND overall_status <> 'ERROR' AND ${metric} IS NOT NULL AND isfinite(${metric}))`;
+    FROM v_tracks WHERE model = $1 AND (${trackParam}::VARCHAR IS NULL OR track_id = ${trackParam})
+      AND overall_status <> 'ERROR' AND ${metric} IS NOT NULL AND isfinite(${metric}))`;
 }
+
+/** The track column value a series' limits are stored under ('' for the mixed stream of old databases). */
+export const limitsTrack = (s: Series) => s.track ?? "";
 
 /** A run of points breaking one rule, by their positions `i` in the series. */
 export interface Episode {

@@ -19,7 +19,7 @@ import {
 } from "../actions/history.ts";
 import { trackChart } from "../actions/history.ts";
 import type { SpcRequest, SpcResult } from "../actions/spc_actions.ts";
-import type { SpcMetric } from "../analyze/spc.ts";
+import { seriesName, type SpcMetric } from "../analyze/spc_series.ts";
 import type { TrackSelection } from "../analyze/analyze.ts";
 import type { AnalyzeSummary } from "../analyze/analyze.ts";
 import type { ExcelRequest } from "../actions/history.ts";
@@ -193,12 +193,14 @@ export async function spcCommand(options: SpcOptions, config: Config): Promise<v
   for (const r of result.recomputed) {
     log(
       r.why
-        ? `${r.model} ${r.metric}: limits not recomputed: ${r.why}`
-        : `${r.model} ${r.metric}: limits version ${r.version}, centre ${r.centre!.toPrecision(4)}`,
+        ? `${seriesName(r)} ${r.metric}: limits not recomputed: ${r.why}`
+        : `${seriesName(r)} ${r.metric}: limits version ${r.version}, centre ${r.centre!.toPrecision(4)}`,
     );
   }
-  for (const w of result.withoutLimits) log(`${w.model} ${w.metric}: no control limits yet: ${w.why}`);
-  log(`${result.models} model(s) checked, ${result.newAlarms} new alarm(s)`);
+  for (const w of result.withoutLimits) log(`${seriesName(w)} ${w.metric}: no control limits yet: ${w.why}`);
+  log(
+    `${result.models} model(s) checked, ${result.newAlarms} new alarm(s) (${result.series} series: each track is its own)`,
+  );
 }
 
 interface SpcOptions {

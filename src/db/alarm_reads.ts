@@ -22,7 +22,7 @@ export interface AlarmFilter {
 }
 
 const ALARM_COLUMNS =
-  `alarm_id, kind, model, station, subject, metric, rule, severity, description, points, first_file_id, last_file_id, file_ids,
+  `alarm_id, kind, model, track_id, station, subject, metric, rule, severity, description, points, first_file_id, last_file_id, file_ids,
   strftime(cleared_at, '%Y-%m-%d %H:%M') AS cleared_at,
   strftime(first_at, '%Y-%m-%d %H:%M') AS first_at, strftime(last_at, '%Y-%m-%d %H:%M') AS last_at,
   acknowledged_by, strftime(acknowledged_at, '%Y-%m-%d %H:%M') AS acknowledged_at, assignable_cause,
@@ -72,12 +72,18 @@ export async function alarmEvidence(r: Queryable, id: number) {
   // A health alarm (a silent station, a failed job) has no points of a series behind it.
   if (!alarm.metric) return { alarm, acknowledgements, points: [] };
   const points = await r.rows(
-    `WITH ${seriesCte(alarm.metric as SpcMetric)}
+    `WITH ${seriesCte(alarm.metric as SpcMetric, "$5")}
      SELECT i, x AS value, file_id, serial, track_id, strftime(test_date, '%Y-%m-%d %H:%M') AS test_date
      FROM series WHERE file_id IN (SELECT unnest(file_ids) FROM spc_alarms WHERE alarm_id = $2)
        AND i BETWEEN (SELECT min(i) FROM series WHERE file_id = $3) AND (SELECT max(i) FROM series WHERE file_id = $4)
      ORDER BY i`,
-    [alarm.model as string, id, alarm.first_file_id as bigint, alarm.last_file_id as bigint],
+    [
+      alarm.model as string,
+      id,
+      alarm.first_file_id as bigint,
+      alarm.last_file_id as bigint,
+      (alarm.track_id as string | null) ?? null,
+    ],
   );
   return { alarm, acknowledgements, points };
 }

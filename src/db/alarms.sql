@@ -31,13 +31,13 @@ SELECT alarm_id,
        CASE WHEN rule = 'nelson_1' OR rule LIKE 'cusum_%' THEN 'high' ELSE 'medium' END AS severity,
        description, points, first_at, last_at, NULL::TIMESTAMP AS cleared_at, created_at,
        acknowledged_by, acknowledged_at, assignable_cause, first_file_id, last_file_id, file_ids,
-       NULL::VARCHAR AS subject, resolved_by, resolved_at, corrective_action
+       NULL::VARCHAR AS subject, resolved_by, resolved_at, corrective_action, track_id
 FROM spc_alarms
 UNION ALL
 SELECT alarm_id, kind, NULL::VARCHAR, CASE WHEN kind = 'silence' THEN subject END, NULL::VARCHAR, kind, severity,
        description, NULL::INTEGER, first_at, last_at, cleared_at, created_at,
        acknowledged_by, acknowledged_at, assignable_cause, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT[], subject,
-       resolved_by, resolved_at, corrective_action
+       resolved_by, resolved_at, corrective_action, NULL::VARCHAR
 FROM health_alarms;
 
 -- A channel's first sight: alarms raised before it was configured are not sent to it.

@@ -47,12 +47,16 @@ const MIGRATIONS: Record<number, string> = {
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS reason VARCHAR;
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS baseline VARCHAR;
       ALTER TABLE IF EXISTS control_limits ADD COLUMN IF NOT EXISTS excluded INTEGER;`,
-  // 7: each file keeps the station and line that sent it; an alarm can be resolved with its corrective
-  // action; health alarms, notification channels and their delivery log are new tables (alarms.sql).
+  // 7: each file keeps the station and line that sent it; each track of a model is an SPC series of its
+  // own (control_limits is keyed by track: it moves aside and FINISH[7] copies it back); an alarm can be
+  // resolved with its corrective action; health alarms, notification channels and their delivery log are
+  // new tables (alarms.sql).
   // Its indexes stay: dropping and recreating them in the transaction that adds a column made DuckDB 1.5
   // abort at COMMIT ("pure virtual method called") on a 35-day history; adding the column alone works.
   7: `ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS station VARCHAR;
       ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS line VARCHAR;
+      ALTER TABLE IF EXISTS control_limits RENAME TO control_limits_v6;
+      ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS track_id VARCHAR;
       ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS resolved_by VARCHAR;
       ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMP;
       ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS corrective_action VARCHAR;
@@ -70,6 +74,10 @@ const SHIPPED_LAYOUTS = `INSERT INTO station_layouts VALUES
     ('B', 'LTS', 'sheets test (untrimmed) and Lin Error or Trim N (trimmed), one track')
   ON CONFLICT DO NOTHING;`;
 
+/** The models whose tracks are all one track, and that track. */
+const ONE_TRACK = `SELECT model, min(track_id) AS track FROM v_tracks WHERE model IS NOT NULL GROUP BY model
+  HAVING count(DISTINCT track_id) = 1`;
+
 /** Steps that finish a migration once the schema files have created what it made room for. */
 const FINISH: Record<number, string> = {
   3: `${SHIPPED_LAYOUTS}
@@ -79,6 +87,12 @@ const FINISH: Record<number, string> = {
   4: `INSERT INTO alarm_acknowledgements (alarm_id, acknowledged_at, acknowledged_by, assignable_cause, note)
       SELECT alarm_id, acknowledged_at, coalesce(acknowledged_by, ''), coalesce(assignable_cause, ''), NULL
       FROM spc_alarms WHERE acknowledged_at IS NOT NULL;`,
+  // 7: a model with one track keeps its limits and alarms as that track's; a model with several keeps its
+  // mixed limits under track '' (history only) and starts a series per track.
+  7: `INSERT INTO control_limits BY NAME
+      SELECT l.*, coalesce(one.track, '') AS track_id FROM control_limits_v6 l LEFT JOIN (${ONE_TRACK}) one USING (model);
+      DROP TABLE control_limits_v6;
+      UPDATE spc_alarms SET track_id = one.track FROM (${ONE_TRACK}) one WHERE spc_alarms.model = one.model;`,
   // 5: every file gets its unit keys.
   5: `UPDATE files SET model_key = lta_model_key(model), serial_key = lta_serial_key(serial);`,
 };

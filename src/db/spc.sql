@@ -2,8 +2,10 @@
 CREATE SEQUENCE IF NOT EXISTS spc_alarm_id_seq START 1;
 
 -- Control limits are versioned: recomputing adds a version, history keeps the limits it was judged by.
+-- Per model and track (`track_id` '' holds the limits of a model's mixed tracks from before schema 7).
 CREATE TABLE IF NOT EXISTS control_limits (
   model         VARCHAR NOT NULL,
+  track_id      VARCHAR NOT NULL DEFAULT '',
   metric        VARCHAR NOT NULL,
   version       INTEGER NOT NULL,
   centre        DOUBLE NOT NULL,
@@ -19,7 +21,7 @@ CREATE TABLE IF NOT EXISTS control_limits (
   reason        VARCHAR,
   baseline      VARCHAR,
   excluded      INTEGER,
-  PRIMARY KEY (model, metric, version)
+  PRIMARY KEY (model, track_id, metric, version)
 );
 
 -- Files left out of a model's baselines (one metric, or both when metric is NULL), with who and why.
@@ -51,7 +53,9 @@ CREATE TABLE IF NOT EXISTS spc_alarms (
   assignable_cause VARCHAR,
   resolved_by       VARCHAR,
   resolved_at       TIMESTAMP,
-  corrective_action VARCHAR
+  corrective_action VARCHAR,
+  -- The track whose series raised it (NULL: a model's tracks mixed, before schema version 7).
+  track_id          VARCHAR
 );
 
 -- Every acknowledgement and resolution of an alarm, oldest first: a later one (a corrected cause, the

@@ -147,7 +147,12 @@ export class Notifier {
     const base = this.config.publicUrl || `http://${this.config.httpHost}:${this.config.httpPort}`;
     const id = Number(alarm.alarm_id);
     const chartSvg = chart && alarm.model && alarm.metric
-      ? await imrChartSvg(this.db, String(alarm.model), alarm.metric as SpcMetric, id)
+      ? await imrChartSvg(
+        this.db,
+        { model: String(alarm.model), track: (alarm.track_id as string | null) ?? null },
+        alarm.metric as SpcMetric,
+        id,
+      )
       : null;
     return { alarm, url: `${base}/alarms/${id}`, chartSvg };
   }

@@ -58,6 +58,7 @@ export interface SheetRange {
 const ALARM_COLUMNS: ReadonlyArray<SheetColumn> = [
   ["alarm_id", "alarm", 7, "0"],
   ["model", "model", 12],
+  ["track_id", "track", 7],
   ["metric", "metric", 16],
   ["rule", "rule", 10],
   ["description", "description", 48],
@@ -80,7 +81,7 @@ export async function writeAlarms(
 ): Promise<number> {
   const sheet = addSheet(workbook, "Alarms", ALARM_COLUMNS);
   const rows = await db.rows(
-    `SELECT alarm_id, model, metric, rule, description, epoch_ms(first_at) AS first_at,
+    `SELECT alarm_id, model, track_id, metric, rule, description, epoch_ms(first_at) AS first_at,
             epoch_ms(last_at) AS last_at, points, acknowledged_by, epoch_ms(acknowledged_at) AS acknowledged_at,
             assignable_cause
      FROM spc_alarms

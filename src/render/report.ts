@@ -11,6 +11,7 @@ import { capabilityTable, openAlarmsTable, summaryTable, type Table } from "./re
 import { reportHtml, reportPdf } from "./report_formats.ts";
 import { trackChartData, trackChartSvg } from "./track_chart.ts";
 import { driftChartSvg, imrChartSvg } from "./spc_charts.ts";
+import { seriesOf } from "../analyze/spc.ts";
 
 export interface ReportOptions {
   /** The day reported on (tracks tested that day), `YYYY-MM-DD`. */
@@ -140,11 +141,13 @@ async function modelCharts(
     to: options.date,
     label: `last ${days} days to ${options.date}`,
   });
-  for (const metric of ["sigma_gradient", "linearity_error"] as const) {
-    const imr = await imrChartSvg(db, model, metric);
-    if (imr) charts.push(imr);
+  for (const series of await seriesOf(db, [model])) {
+    for (const metric of ["sigma_gradient", "linearity_error"] as const) {
+      const imr = await imrChartSvg(db, series, metric);
+      if (imr) charts.push(imr);
+    }
+    const drift = await driftChartSvg(db, series, options.spcBaseline ?? 30);
+    if (drift) charts.push(drift);
   }
-  const drift = await driftChartSvg(db, model, options.spcBaseline ?? 30);
-  if (drift) charts.push(drift);
   return charts;
 }

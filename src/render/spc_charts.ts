@@ -1,6 +1,6 @@
-/** SPC charts for a model: I-MR with limits and alarm points, and CUSUM/EWMA against their limits. */
+/** SPC charts for a series (a model's track): I-MR with limits and alarm points, and CUSUM/EWMA against their limits. */
 import { driftSeries } from "../analyze/spc_drift.ts";
-import { seriesCte, type SpcMetric } from "../analyze/spc_series.ts";
+import { limitsTrack, type Series, seriesCte, seriesName, type SpcMetric } from "../analyze/spc_series.ts";
 import type { Queryable } from "../db/database.ts";
 import { DRIFT_CHART, IMR_CHART } from "./specs.ts";
 import { renderSvg } from "./svg.ts";
@@ -25,31 +25,33 @@ export interface ChartSpan {
  */
 export async function imrChartSvg(
   db: Queryable,
-  model: string,
+  series: Series,
   metric: SpcMetric,
   alarmId: number | null = null,
   span: ChartSpan = {},
 ): Promise<string | null> {
-  return (await imrChart(db, model, metric, alarmId, span))?.svg ?? null;
+  return (await imrChart(db, series, metric, alarmId, span))?.svg ?? null;
 }
 
 /** The I-MR chart as SVG, and as a spec the browser draws live (each point's unit and date, a click to it). */
 export async function imrChart(
   db: Queryable,
-  model: string,
+  series: Series,
   metric: SpcMetric,
   alarmId: number | null = null,
   span: ChartSpan = {},
 ): Promise<{ svg: string; live: TopLevelSpec } | null> {
   const [limits] = await db.rows(
-    "SELECT version, centre, lcl, ucl, mr_bar FROM control_limits WHERE model = $1 AND metric = $2 ORDER BY version DESC LIMIT 1",
-    [model, metric],
+    `SELECT version, centre, lcl, ucl, mr_bar FROM control_limits WHERE model = $1 AND track_id = $3 AND metric = $2
+     ORDER BY version DESC LIMIT 1`,
+    [series.model, metric, limitsTrack(series)],
   );
   if (!limits) return null;
   const found = await db.rows(
-    `WITH ${seriesCte(metric)},
+    `WITH ${seriesCte(metric, "$6")},
      flagged AS (SELECT DISTINCT unnest(file_ids) AS file_id FROM spc_alarms
-                 WHERE model = $1 AND metric = $2 AND ($3::BIGINT IS NULL OR alarm_id = $3))
+                 WHERE model = $1 AND metric = $2 AND track_id IS NOT DISTINCT FROM $6
+                   AND ($3::BIGINT IS NULL OR alarm_id = $3))
      SELECT * FROM (
        SELECT i, x AS value, abs(x - lag(x) OVER (ORDER BY i)) AS mr, file_id IN (SELECT file_id FROM flagged) AS flagged,
               test_date, strftime(test_date, '%Y-%m-%d %H:%M') AS date, serial AS unit, track_id AS track,
@@ -57,7 +59,7 @@ export async function imrChart(
        FROM series)
      WHERE ($4::DATE IS NULL OR test_date >= $4::DATE) AND ($5::DATE IS NULL OR test_date < $5::DATE + 1)
      ORDER BY i`,
-    [model, metric, alarmId, span.from ?? null, span.to ?? null],
+    [series.model, metric, alarmId, span.from ?? null, span.to ?? null, series.track],
   );
   if (found.length === 0) return null;
   const points = found.slice(-MAX_POINTS);
@@ -83,7 +85,7 @@ export async function imrChart(
   rows.push({ chart: "MR", series: "MR UCL", value: 3.267 * Number(limits.mr_bar) });
   const titles = {
     chartTitle: `I-MR: ${metric.replace("_", " ")}`,
-    chartSubtitle: `${model} · ${
+    chartSubtitle: `${seriesName(series)} · ${
       spanText(points, found.length)
     } · limits version ${limits.version} · red: points ${
       alarmId === null ? "in an alarm" : `of alarm ${alarmId}`
@@ -101,11 +103,11 @@ export async function imrChart(
  */
 export async function driftChartSvg(
   db: Queryable,
-  model: string,
+  series: Series,
   baseline: number,
   span: ChartSpan = {},
 ): Promise<string | null> {
-  const d = await driftSeries(db, model, baseline);
+  const d = await driftSeries(db, series, baseline);
   const inRange = d?.points.filter((p) => inSpan(p.t, span)) ?? [];
   if (!d || inRange.length === 0) return null;
   const shown = inRange.slice(-MAX_POINTS);
@@ -127,7 +129,7 @@ export async function driftChartSvg(
   }
   return await renderSvg(DRIFT_CHART, rows, {
     chartTitle: "Drift of sigma gradient",
-    chartSubtitle: `${model} · ${
+    chartSubtitle: `${seriesName(series)} · ${
       spanText(shown.map((p) => ({ test_date: p.t })), inRange.length)
     } · baseline ${baseline} points: mean ${d.mu.toPrecision(3)}, σ ${d.sd.toPrecision(3)}`,
   });

@@ -144,7 +144,11 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
     const found = Number.isSafeInteger(id) ? await read((r) => alarmEvidence(r, id)) : null;
     if (!found) return c.html(<NotFoundPage what={`No alarm ${c.req.param("id")}.`} />, 404);
     const metric = found.alarm.metric as SpcMetric;
-    const chart = metric ? await read((r) => imrChart(r, String(found.alarm.model), metric, id)) : null;
+    const series = {
+      model: String(found.alarm.model),
+      track: (found.alarm.track_id as string | null) ?? null,
+    };
+    const chart = metric ? await read((r) => imrChart(r, series, metric, id)) : null;
     return c.html(
       <AlarmPage v={{ ...found, chart, causes: ctx.config.alarmCauses, timeZone: ctx.config.timeZone }} />,
     );

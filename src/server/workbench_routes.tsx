@@ -191,12 +191,16 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
   // A live chart carries its points twice (SVG and spec): only up to LIVE_POINTS of them.
   const live = Number(score.tracks) <= LIVE_POINTS ? trends.live : undefined;
   const charts: Chart[] = trends.svgs.map((svg, i) => ({ svg, live: i === 0 ? live : undefined }));
-  for (const metric of ["sigma_gradient", "linearity_error"] as const) {
-    const imr = await imrChart(r, model, metric, null, rv.range);
-    if (imr) charts.push(imr);
+  // Each track is an SPC series of its own: the chosen track's charts, or every track's.
+  for (const t of track === null ? trackIds : [track]) {
+    const series = { model, track: t };
+    for (const metric of ["sigma_gradient", "linearity_error"] as const) {
+      const imr = await imrChart(r, series, metric, null, rv.range);
+      if (imr) charts.push(imr);
+    }
+    const drift = await driftChartSvg(r, series, ctx.config.spcBaseline, rv.range);
+    if (drift) charts.push({ svg: drift });
   }
-  const drift = await driftChartSvg(r, model, ctx.config.spcBaseline, rv.range);
-  if (drift) charts.push({ svg: drift });
   return {
     ...rv,
     model,

@@ -21,7 +21,9 @@ export interface AlarmView {
 
 /** What the alarm is about: a model's metric, a station, or the service. */
 function subject(a: Row): string {
-  if (a.model) return `${a.model} ${String(a.metric).replace("_", " ")}`;
+  if (a.model) {
+    return `${a.model} ${a.track_id ?? ""} ${String(a.metric).replace("_", " ")}`.replace("  ", " ");
+  }
   return a.station ? `station ${a.station}` : `${String(a.kind).replace("_", " ")} ${a.subject ?? ""}`.trim();
 }
 

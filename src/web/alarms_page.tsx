@@ -104,7 +104,12 @@ function AlarmRow(props: { a: Row; back: string; causes: string[]; timeZone: str
       </td>
       <td>
         {a.model
-          ? <a href={`/models/${encodeURIComponent(String(a.model))}`}>{String(a.model)}</a>
+          ? (
+            <>
+              <a href={`/models/${encodeURIComponent(String(a.model))}`}>{String(a.model)}</a>
+              {a.track_id ? ` ${a.track_id}` : ""}
+            </>
+          )
           : a.station
           ? `station ${a.station}`
           : "service"}
