@@ -145,3 +145,27 @@ Deno.test("sigma gradient is one-sided against its threshold; small samples are 
     ]);
   });
 });
+
+Deno.test("the Cpk trend rates each run of consecutive points on its own: a hand computation per run", async () => {
+  await withDb(async (db) => {
+    // Three runs of 30: around 0.010, 0.025 and 0.040 against the 0.05 spec, the same wiggle in each.
+    const wiggle = Array.from({ length: 30 }, (_, i) => 0.002 * Math.sin(i * 2.1));
+    const values = [0.01, 0.025, 0.04].flatMap((level) => wiggle.map((w) => level + w));
+    await seed(db, "TREND", { linearity_error: values }, 0.05);
+    const rows = await capability(db, { model: "TREND", minN: 30, windows: 24, metric: "linearity_error" });
+    const runs = rows.filter((r) => r.period !== null);
+    equal(runs.length, rows.length, "a row per run");
+    deepEqual(
+      runs.map((r) => r.n),
+      [30, 30, 30],
+      "runs of 30: 90 points over at most 24 runs of at least 30",
+    );
+    for (const [k, run] of runs.entries()) {
+      const xs = values.slice(30 * k, 30 * k + 30);
+      const mean = xs.reduce((s, x) => s + x, 0) / 30;
+      const mr = xs.slice(1).reduce((s, x, i) => s + Math.abs(x - xs[i]), 0) / 29;
+      near(run.cpk, (0.05 - mean) / (3 * (mr / 1.128)), `run ${k + 1}'s Cpk`, 1e-9);
+    }
+    ok(runs[0].cpk! > runs[1].cpk! && runs[1].cpk! > runs[2].cpk!, "the trend falls as the level rises");
+  });
+});

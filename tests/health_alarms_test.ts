@@ -13,6 +13,7 @@ import { acknowledgeAlarm, listAlarms, resolveAlarm } from "../src/actions/alarm
 import { alarmFilterOf } from "../src/actions/alarm_filter.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
 import { withDb } from "./_spc_seed.ts";
+import { knownSystems, modelSigns } from "../src/db/dashboard_reads.ts";
 import { generatedFixtures, workspace } from "./_helpers.ts";
 
 Deno.test("a file's station comes from the configured map, else its first inbox subfolder", async () => {
@@ -28,7 +29,8 @@ Deno.test("a file's station comes from the configured map, else its first inbox 
 
   const { dir, manifest } = await generatedFixtures();
   const { inbox: folder, config } = await workspace();
-  const trims = manifest.filter((m) => !m.quarantine && !m.finalTest).slice(0, 2);
+  const all = manifest.filter((m) => !m.quarantine && !m.finalTest && m.model);
+  const trims = [all[0], all.find((m) => m.model !== all[0].model)!];
   const paths = [join(folder, "line1", "lt3", trims[0].file), join(folder, "bench-4", trims[1].file)];
   for (const [i, p] of paths.entries()) {
     await Deno.mkdir(join(p, ".."), { recursive: true });
@@ -38,6 +40,14 @@ Deno.test("a file's station comes from the configured map, else its first inbox 
   await withOpen(config.db, async (db) => {
     const rows = await db.rows("SELECT station, line FROM files ORDER BY line NULLS LAST");
     deepEqual(rows.map((r) => [r.station, r.line]), [["LT-3", "Line 1"], ["bench-4", null]]);
+    // The pages' filter offers the stations beside the layouts, and narrows to one.
+    const offered = (await knownSystems(db)).map((s) => s.system);
+    ok(offered.includes("station:LT-3") && offered.includes("station:bench-4"), offered.join(", "));
+    const signs = (system: string | null) =>
+      modelSigns(db, { from: null, to: "2099-12-31", system }, null).then((r) => r.map((m) => m.model));
+    deepEqual(await signs("station:LT-3"), [trims[0].model], "only LT-3's model");
+    deepEqual(await signs("station:bench-4"), [trims[1].model]);
+    equal((await signs(null)).length, 2, "both without the filter");
   });
 });
 

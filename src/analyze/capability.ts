@@ -22,11 +22,18 @@ export interface CapabilityOptions {
   metric?: "sigma_gradient" | "linearity_error";
   /** Test each sample for normality (reads every value: for one model's page, not the dashboard). */
   normality?: boolean;
+  /**
+   * A Cpk trend: rows per run of consecutive points as well, at most this many runs of at least `minN`
+   * points each (a calendar month of a low-volume model is too few to rate); `period` is a run's first day.
+   */
+  windows?: number;
 }
 
 export interface CapabilityRow {
   model: string;
   track_id: string | null;
+  /** With `windows`: when the run of points starts (`YYYY-MM-DD HH:MM`, its first test). */
+  period: string | null;
   metric: string;
   n: number;
   mean: number | null;
@@ -70,10 +77,10 @@ export function rating(cpk: number | null): string {
 /** Each metric's rows: the value and its upper limit (both metrics are bounded below by 0). */
 const METRIC_ROWS = {
   sigma_gradient:
-    `SELECT model, track_id, test_date, file_id, t, 'sigma_gradient' AS metric, sigma_gradient AS x,
+    `SELECT model, track_id, period, test_date, file_id, t, 'sigma_gradient' AS metric, sigma_gradient AS x,
                           NULL::DOUBLE AS lsl, sigma_threshold AS usl, near_miss FROM base`,
   linearity_error:
-    `SELECT model, track_id, test_date, file_id, t, 'linearity_error' AS metric, linearity_error AS x,
+    `SELECT model, track_id, period, test_date, file_id, t, 'linearity_error' AS metric, linearity_error AS x,
                            NULL::DOUBLE AS lsl, linearity_spec AS usl, near_miss FROM base`,
 };
 
@@ -85,19 +92,26 @@ export async function capability(db: Queryable, options: CapabilityOptions): Pro
   for (const metric of options.metric ? [options.metric] : (["sigma_gradient", "linearity_error"] as const)) {
     rows.push(...await metricStats(db, options, metric));
   }
-  const key = (r: Record<string, unknown>) => `${r.model}\u0000${r.track_id ?? ""}\u0000${r.metric}`;
+  const key = (r: Record<string, unknown>) =>
+    `${r.model}\u0000${r.track_id ?? ""}\u0000${r.metric}\u0000${r.period ?? ""}`;
   rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return rows.map((r) => capabilityRow(r, options.minN));
 }
 
 /** The statistics of one metric per model (and track). */
 function metricStats(db: Queryable, options: CapabilityOptions, metric: keyof typeof METRIC_ROWS) {
-  const group = options.byTrack ? "model, track_id" : "model";
+  const series = options.byTrack ? "model, track_id" : "model";
+  // Runs of equal length in time order, as many as `windows` allows with at least `minN` points in each.
+  const period = options.windows
+    ? `(row_number() OVER (PARTITION BY ${series} ORDER BY test_date, file_id, track_id) - 1) //
+       greatest(${options.minN}, ceil(count(*) OVER (PARTITION BY ${series}) / ${options.windows}))::BIGINT`
+    : "NULL::BIGINT";
+  const group = `${series}${options.windows ? ", period" : ""}`;
   return db.rows(
     `WITH base AS (
        SELECT model, ${
       options.byTrack ? "track_id" : "NULL::VARCHAR AS track_id"
-    }, test_date, file_id, track_id AS t,
+    }, ${period} AS period, test_date, file_id, track_id AS t,
               sigma_gradient, sigma_threshold, linearity_error, linearity_spec, near_miss
        FROM v_tracks
        WHERE overall_status <> 'ERROR' AND model IS NOT NULL
@@ -119,9 +133,9 @@ function metricStats(db: Queryable, options: CapabilityOptions, metric: keyof ty
      )
      -- Sums and squares run on x / max|x|: on raw values one absurd but finite point (1e308) overflowed
      -- STDDEV_SAMP and failed every model's capability.
-     SELECT ${
-      options.byTrack ? "model, track_id" : "model, NULL::VARCHAR AS track_id"
-    }, metric, count(*) AS n,
+     SELECT ${options.byTrack ? "model, track_id" : "model, NULL::VARCHAR AS track_id"}, ${
+      options.windows ? "strftime(min(test_date), '%Y-%m-%d %H:%M')" : "NULL::VARCHAR"
+    } AS period, metric, count(*) AS n,
             any_value(mean_s) * any_value(s) AS mean, any_value(sw_s) * any_value(s) AS sigma_within,
             stddev_samp(x / s) * any_value(s) AS sigma_overall,
             (quantile_cont(x / s, 0.75) - quantile_cont(x / s, 0.25)) / 1.349 * any_value(s) AS robust_sigma,
@@ -154,6 +168,7 @@ function capabilityRow(r: Record<string, unknown>, minN: number): CapabilityRow 
   const row: CapabilityRow = {
     model: String(r.model),
     track_id: r.track_id === null ? null : String(r.track_id),
+    period: r.period === null || r.period === undefined ? null : String(r.period),
     metric: String(r.metric),
     n,
     mean,

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS model_thresholds (
 );
 
 CREATE OR REPLACE VIEW v_tracks AS
-SELECT f.file_name, f.model, f.serial, f.test_date, f.system, f.trim_note, t.*
+SELECT f.file_name, f.model, f.serial, f.test_date, f.system, f.trim_note, f.station, t.*
 FROM tracks t JOIN files f USING (file_id);
 
 CREATE OR REPLACE VIEW v_offset_disagreements AS

@@ -9,17 +9,22 @@ export interface HistoryFilter {
   from: string | null;
   /** The last day included. */
   to: string;
+  /** A station layout (`A`), or a station as `station:LT-3`. */
   system: string | null;
 }
+
+/** Whether a `v_tracks` row comes from the layout or station in `param` (see `HistoryFilter.system`). */
+export const FROM_SOURCE = (param: string) =>
+  `(${param}::VARCHAR IS NULL OR system = ${param} OR 'station:' || station = ${param})`;
 
 /** Why a track did not pass, as the Pareto and the report name it. */
 export const FAILURE_REASON = `CASE overall_status WHEN 'FAIL' THEN 'linearity outside limits'
   WHEN 'WARNING' THEN 'sigma gradient above threshold'
   ELSE 'not analysable: ' || split_part(status_reason, ':', 1) END`;
 
-/** The test-date condition on `$1` (from), `$2` (to) and `$3` (system), for `v_tracks`-shaped rows. */
+/** The test-date condition on `$1` (from), `$2` (to) and `$3` (layout or station), for `v_tracks`-shaped rows. */
 export const IN_RANGE = `($1::DATE IS NULL OR test_date >= $1::DATE) AND test_date < $2::DATE + 1
-  AND ($3::VARCHAR IS NULL OR system = $3)`;
+  AND ${FROM_SOURCE("$3")}`;
 
 const params = (f: HistoryFilter) => [f.from, f.to, f.system];
 
@@ -40,7 +45,7 @@ export async function dashboardCards(r: Queryable, f: HistoryFilter, today: stri
             avg((overall_status = 'PASS')::INT) FILTER (WHERE test_date >= $2::DATE - 29) AS pass_30,
             avg((overall_status = 'PASS')::INT) AS pass_90
      FROM v_tracks
-     WHERE test_date >= $2::DATE - 89 AND test_date < $2::DATE + 1 AND ($1::VARCHAR IS NULL OR system = $1)`,
+     WHERE test_date >= $2::DATE - 89 AND test_date < $2::DATE + 1 AND ${FROM_SOURCE("$1")}`,
     [f.system, today],
   );
   const [range] = await r.rows(
@@ -83,7 +88,7 @@ export function modelSigns(r: Queryable, f: HistoryFilter, before: { from: strin
      prev AS (
        SELECT model, avg((overall_status = 'PASS')::INT) AS pass_rate FROM v_tracks
        WHERE $4::DATE IS NOT NULL AND test_date >= $4::DATE AND test_date < $5::DATE + 1
-         AND ($3::VARCHAR IS NULL OR system = $3) GROUP BY model),
+         AND ${FROM_SOURCE("$3")} GROUP BY model),
      alarms AS (
        SELECT model, count(*) AS open, count(*) FILTER (WHERE rule LIKE 'cusum%' OR rule LIKE 'ewma%') AS drift
        FROM spc_alarms WHERE acknowledged_at IS NULL GROUP BY model)
@@ -106,9 +111,14 @@ export function failurePareto(r: Queryable, f: HistoryFilter) {
   );
 }
 
-/** The station systems the ledger knows, for the filter. */
+/**
+ * What the filter offers: the station layouts (`A`, `B`), then the stations files came from, as
+ * `station:NAME` (config `stations`, else the inbox subfolder).
+ */
 export async function knownSystems(r: Queryable) {
-  return (await r.rows("SELECT system, station FROM station_layouts ORDER BY system")) as Array<
-    { system: string; station: string }
-  >;
+  return (await r.rows(
+    `SELECT * FROM (SELECT system, station FROM station_layouts ORDER BY system)
+     UNION ALL
+     SELECT * FROM (SELECT DISTINCT 'station:' || station, station FROM files WHERE station IS NOT NULL ORDER BY 2)`,
+  )) as Array<{ system: string; station: string }>;
 }

@@ -6,6 +6,7 @@
 import type { Context, Hono } from "hono";
 import { rankAttention } from "../analyze/attention.ts";
 import { capability } from "../analyze/capability.ts";
+import { CPK_TREND_RUNS, cpkTrendSvg } from "../render/cpk_trend.ts";
 import type { Connection } from "../db/database.ts";
 import {
   dailyPassRate,
@@ -37,7 +38,7 @@ import { NotFoundPage } from "../web/file_page.tsx";
 import { ModelPage } from "../web/model_page.tsx";
 import { ModelsPage } from "../web/models_page.tsx";
 import { dateRange, previousRange } from "../web/range.ts";
-import type { RangeView } from "../web/range_form.tsx";
+import { type RangeView, sourceLabel } from "../web/range_form.tsx";
 import type { ServerContext } from "./context.ts";
 
 type Read = <T>(work: (c: Connection) => Promise<T>) => Promise<T>;
@@ -163,7 +164,7 @@ async function dashboard(c: Context, r: Connection, ctx: ServerContext) {
       cpk: cpkOf(s.model),
     }))),
     pareto,
-    paretoSvg: await paretoSvg(pareto, `${rv.range.label}${rv.system ? ` · system ${rv.system}` : ""}`),
+    paretoSvg: await paretoSvg(pareto, `${rv.range.label}${rv.system ? ` · ${sourceLabel(rv.system)}` : ""}`),
   };
 }
 
@@ -173,14 +174,19 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
   const track = trackIds.find((t) => t === c.req.query("track")) ?? null;
   const score = await modelScorecard(r, model, rv.filter, track) ??
     { tracks: 0, files: 0, units: 0, fails: 0, warnings: 0, near_misses: 0, first_test: "—", last_test: "—" };
-  const cap = await capability(r, {
+  const sample = {
     model,
     since: rv.range.from ?? undefined,
     until: rv.range.to,
     byTrack: track !== null,
     minN: ctx.config.capabilityMinN,
-    normality: true,
-  });
+  };
+  const cap = await capability(r, { ...sample, normality: true });
+  const runs = await capability(r, { ...sample, windows: CPK_TREND_RUNS });
+  const cpkTrend = await cpkTrendSvg(
+    runs.filter((k) => k.track_id === track),
+    `${model}${track ? ` ${track}` : ""} · ${rv.range.label}`,
+  );
   const trends = await modelTrends(r, {
     model,
     from: rv.range.from,
@@ -208,6 +214,7 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     trackIds,
     score,
     capability: cap.filter((k) => k.track_id === track),
+    cpkTrend,
     charts,
     alarms: await alarmList(r, { show: "all", model, rule: null, from: null, limit: 20 }),
     failures: await modelFailures(r, model, rv.filter, track, 20),

@@ -21,6 +21,8 @@ export interface ModelView extends RangeView {
   trackIds: string[];
   score: Row;
   capability: CapabilityRow[];
+  /** Cpk per month (or week) as SVG; `null` when no period has enough samples. */
+  cpkTrend: string | null;
   charts: Chart[];
   alarms: Row[];
   failures: Row[];
@@ -64,6 +66,7 @@ export function ModelPage(props: { v: ModelView }) {
       </div>
       <h2>Capability</h2>
       <CapabilityTable rows={v.capability} />
+      {v.cpkTrend ? <ChartFigure chart={{ svg: v.cpkTrend }} /> : null}
       <h2>Trends and control charts</h2>
       <LiveHint />
       {v.charts.map((chart) => <ChartFigure chart={chart} />)}

@@ -2,6 +2,7 @@
  * The PDFs behind the "PDF" links of the model and unit pages: the same numbers and charts as the page,
  * as blocks for `pdfBytes` (tables as text cells, charts as SVG drawn as vectors).
  */
+import { sourceLabel } from "./range_form.tsx";
 import type { PdfBlock } from "../render/pdf.ts";
 import type { ModelView } from "./model_page.tsx";
 import { num, pct } from "../numbers.ts";
@@ -22,7 +23,7 @@ export function modelPdfBlocks(v: ModelView): PdfBlock[] {
   const blocks: PdfBlock[] = [
     {
       text: `${v.range.label}${v.track ? ` · ${v.track}` : " · all tracks"}${
-        v.system ? ` · system ${v.system}` : ""
+        v.system ? ` · ${sourceLabel(v.system)}` : ""
       }`,
     },
     { heading: "Scorecard" },

@@ -7,6 +7,10 @@ export interface RangeView {
   system: string | null;
 }
 
+/** "station LT-3" or "system A": what a filter value names, for subtitles. */
+export const sourceLabel = (system: string) =>
+  system.startsWith("station:") ? `station ${system.slice(8)}` : `system ${system}`;
+
 /** The filter bar; `action` is the page's own path, so the choice stays in its URL. */
 export function RangeForm(props: { v: RangeView; action: string; extra?: Record<string, string> }) {
   const { range, systems, system } = props.v;
@@ -19,11 +23,11 @@ export function RangeForm(props: { v: RangeView; action: string; extra?: Record<
       <input type="date" name="from" value={range.from ?? ""} aria-label="from" /> to{" "}
       <input type="date" name="to" value={range.to} aria-label="to" />{" "}
       {Object.entries(props.extra ?? {}).map(([k, val]) => <input type="hidden" name={k} value={val} />)}
-      <select name="system" aria-label="station system">
+      <select name="system" aria-label="station or layout">
         <option value="">every station</option>
         {systems.map((s) => (
           <option value={s.system} selected={s.system === system}>
-            {s.station} (system {s.system})
+            {s.system.startsWith("station:") ? `station ${s.station}` : `${s.station} (system ${s.system})`}
           </option>
         ))}
       </select>{" "}
