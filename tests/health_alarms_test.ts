@@ -13,7 +13,7 @@ import { acknowledgeAlarm, listAlarms, resolveAlarm } from "../src/actions/alarm
 import { alarmFilterOf } from "../src/actions/alarm_filter.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
 import { withDb } from "./_spc_seed.ts";
-import { knownSystems, modelSigns } from "../src/db/dashboard_reads.ts";
+import { knownSystems, modelSigns, stationComparison } from "../src/db/dashboard_reads.ts";
 import { generatedFixtures, workspace } from "./_helpers.ts";
 
 Deno.test("a file's station comes from the configured map, else its first inbox subfolder", async () => {
@@ -48,6 +48,11 @@ Deno.test("a file's station comes from the configured map, else its first inbox 
     deepEqual(await signs("station:LT-3"), [trims[0].model], "only LT-3's model");
     deepEqual(await signs("station:bench-4"), [trims[1].model]);
     equal((await signs(null)).length, 2, "both without the filter");
+    const compared = await stationComparison(db, { from: null, to: "2099-12-31", system: null });
+    deepEqual(compared.map((c) => [c.station, Number(c.files), Number(c.open_alarms)]), [
+      ["LT-3", 1, 0],
+      ["bench-4", 1, 0],
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@ import { Database } from "../src/db/database.ts";
 import { rng } from "../fixtures/trim_model.ts";
 import { seed, withDb } from "./_spc_seed.ts";
 import { driftChartSvg, imrChartSvg } from "../src/render/spc_charts.ts";
+import { familyOf, shortRunSvg } from "../src/render/short_run.ts";
 
 const near = (a: number, b: number) => ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 
@@ -288,5 +289,24 @@ Deno.test("a model's TRK1 and TRK2 are separate series: limits of their own, ala
       0,
       "a second run raises nothing new",
     );
+  });
+});
+
+Deno.test("a model too new for limits gets its family's short-run chart: values over their limit, one centre and 3σ", async () => {
+  await withDb(async (db) => {
+    const old = Array.from({ length: 40 }, (_, i) => 0.02 + 0.002 * Math.sin(i));
+    const young = [0.03, 0.031, 0.029, 0.03, 0.032];
+    await seed(db, "8340-1", { linearity_error: old }, 0.05);
+    await seed(db, "8340-9", { linearity_error: young }, 0.04);
+    await seed(db, "9999", { linearity_error: young }, 0.04);
+    const svg = (await shortRunSvg(db, "8340-9", "linearity_error", 30))!;
+    ok(svg.includes("family 8340: 8340-1, 8340-9") && svg.includes("45 points"), "the family and its points");
+    // By hand: each value over its own spec, the mean of the 45 in test order.
+    const zs = [...old.map((x) => x / 0.05), ...young.map((x) => x / 0.04)];
+    const centre = zs.reduce((s, z) => s + z, 0) / zs.length;
+    ok(svg.includes(`centre ${centre.toPrecision(3)}`), `centre ${centre.toPrecision(3)}`);
+    for (const label of ["this model", "family limits", "UCL"]) ok(svg.includes(label), label);
+    equal(await shortRunSvg(db, "9999", "linearity_error", 30), null, "a family of five points has no chart");
+    equal(familyOf("7063-A"), "7063");
   });
 });

@@ -88,6 +88,12 @@ export async function alarmEvidence(r: Queryable, id: number) {
   return { alarm, acknowledgements, points };
 }
 
+/** The stations alarms have been raised for (silence), for the filter. */
+export async function stationsWithAlarms(r: Queryable): Promise<string[]> {
+  return (await r.rows("SELECT DISTINCT station FROM v_alarms WHERE station IS NOT NULL ORDER BY 1"))
+    .map((x) => String(x.station));
+}
+
 /** The models alarms have been raised for, for the filter. */
 export async function modelsWithAlarms(r: Queryable): Promise<string[]> {
   return (await r.rows("SELECT DISTINCT model FROM v_alarms WHERE model IS NOT NULL ORDER BY 1")).map((x) =>

@@ -112,6 +112,24 @@ export function failurePareto(r: Queryable, f: HistoryFilter) {
 }
 
 /**
+ * The stations side by side in the range: volume, pass and near-miss rates, the newest test, the last file
+ * loaded (UTC), and open silence alarms. Only files that record a station (schema version 7 on).
+ */
+export function stationComparison(r: Queryable, f: HistoryFilter) {
+  return r.rows(
+    `SELECT t.station, count(DISTINCT t.file_id) AS files, count(*) AS tracks,
+            avg((t.overall_status = 'PASS')::INT) AS pass_rate, avg(t.near_miss::INT) AS near_miss_rate,
+            strftime(max(t.test_date), '%Y-%m-%d %H:%M') AS last_test,
+            (SELECT strftime(max(ingested_at), '%Y-%m-%d %H:%M') FROM files WHERE files.station = t.station)
+              AS last_loaded,
+            (SELECT count(*) FROM v_alarms a WHERE a.station = t.station AND a.acknowledged_at IS NULL
+               AND a.cleared_at IS NULL AND a.resolved_at IS NULL) AS open_alarms
+     FROM v_tracks t WHERE ${IN_RANGE} AND t.station IS NOT NULL GROUP BY t.station ORDER BY t.station`,
+    params(f),
+  );
+}
+
+/**
  * What the filter offers: the station layouts (`A`, `B`), then the stations files came from, as
  * `station:NAME` (config `stations`, else the inbox subfolder).
  */

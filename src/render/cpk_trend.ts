@@ -5,9 +5,8 @@
  */
 import type { CapabilityRow } from "../analyze/capability.ts";
 import { renderSvg, type Template } from "./svg.ts";
-import { PASS_COLOR, WARN_COLOR } from "./specs.ts";
+import { PASS_COLOR, view, WARN_COLOR } from "./specs.ts";
 
-const FONT = "DejaVu Sans, Arial, sans-serif";
 /** Points on the trend at most: more do not read on 640 pixels. */
 export const CPK_TREND_RUNS = 24;
 const METRIC_COLORS = { domain: ["sigma gradient", "linearity error"], range: ["#1565c0", "#6a1b9a"] };
@@ -16,12 +15,7 @@ const METRIC_COLORS = { domain: ["sigma gradient", "linearity error"], range: ["
 const CPK_TREND: Template = {
   name: "cpk_trend",
   spec: {
-    width: 640,
-    height: 220,
-    config: { font: FONT, view: { stroke: "#ccc" }, axis: { gridColor: "#eee" } },
-    params: [{ name: "chartTitle", value: "" }, { name: "chartSubtitle", value: "" }],
-    title: { text: { expr: "chartTitle" }, subtitle: { expr: "chartSubtitle" }, anchor: "start" } as never,
-    data: { name: "rows" },
+    ...view(220),
     layer: [
       {
         transform: [{ filter: "datum.ref" }],

@@ -30,7 +30,7 @@ const COUNT_AXIS = { tickMinStep: 1, format: "d" };
 const DAY_AXIS = { format: "%b %d", tickMinStep: 86_400_000, labelOverlap: true };
 
 /** What every single-view template shares: size, look, title params and the `rows` dataset. */
-const view = (height: number) => ({
+export const view = (height: number) => ({
   width: 640,
   height,
   config,

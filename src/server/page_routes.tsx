@@ -11,7 +11,13 @@ import type { CommandContext } from "./command_routes.ts";
 import { AlarmsPage } from "../web/alarms_page.tsx";
 import type { Connection } from "../db/database.ts";
 import { fileWithTracks } from "../db/history_reads.ts";
-import { alarmEvidence, alarmList, alarmRules, modelsWithAlarms } from "../db/alarm_reads.ts";
+import {
+  alarmEvidence,
+  alarmList,
+  alarmRules,
+  modelsWithAlarms,
+  stationsWithAlarms,
+} from "../db/alarm_reads.ts";
 import { AlarmPage } from "../web/alarm_page.tsx";
 import type { SpcMetric } from "../analyze/spc_series.ts";
 import { imrChart } from "../render/spc_charts.ts";
@@ -118,10 +124,11 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
     const q = c.req.query();
     const { offset, read: limit } = pageToRead(c, PAGE_SIZE);
     const filter = alarmFilterOf(q, limit, offset);
-    const [alarms, rules, models] = await read(async (r) => [
+    const [alarms, rules, models, stations] = await read(async (r) => [
       await alarmList(r, filter),
       await alarmRules(r),
       await modelsWithAlarms(r),
+      await stationsWithAlarms(r),
     ]);
     const self = `/alarms?${new URLSearchParams(Object.entries(q).filter(([k]) => k !== "back"))}`;
     return c.html(
@@ -131,6 +138,7 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
           alarms: alarms.slice(0, PAGE_SIZE),
           rules,
           models,
+          stations,
           causes: ctx.config.alarmCauses,
           self,
           timeZone: ctx.config.timeZone,

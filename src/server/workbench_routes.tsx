@@ -16,6 +16,7 @@ import {
   type HistoryFilter,
   knownSystems,
   modelSigns,
+  stationComparison,
 } from "../db/dashboard_reads.ts";
 import { compareCounts, disagreements } from "../db/compare_reads.ts";
 import { dataVersion, modelSummaries } from "../db/history_reads.ts";
@@ -28,7 +29,9 @@ import { modelFailures, modelScorecard, modelTrackIds } from "../db/model_reads.
 import { alarmList } from "../db/alarm_reads.ts";
 import { modelTrends } from "../render/model_trends.ts";
 import { paretoSvg, sparklineSvg } from "../render/page_charts.ts";
-import { driftChartSvg, imrChart } from "../render/spc_charts.ts";
+import { type ChartSpan, driftChartSvg, imrChart } from "../render/spc_charts.ts";
+import { shortRunSvg } from "../render/short_run.ts";
+import { SPC_METRICS } from "../analyze/spc_series.ts";
 import type { Chart } from "../web/live_chart.tsx";
 import { addDays } from "../days.ts";
 import { localDate } from "../schedule/jobs.ts";
@@ -164,6 +167,7 @@ async function dashboard(c: Context, r: Connection, ctx: ServerContext) {
       cpk: cpkOf(s.model),
     }))),
     pareto,
+    stations: await stationComparison(r, rv.filter),
     paretoSvg: await paretoSvg(pareto, `${rv.range.label}${rv.system ? ` · ${sourceLabel(rv.system)}` : ""}`),
   };
 }
@@ -197,16 +201,9 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
   // A live chart carries its points twice (SVG and spec): only up to LIVE_POINTS of them.
   const live = Number(score.tracks) <= LIVE_POINTS ? trends.live : undefined;
   const charts: Chart[] = trends.svgs.map((svg, i) => ({ svg, live: i === 0 ? live : undefined }));
-  // Each track is an SPC series of its own: the chosen track's charts, or every track's.
-  for (const t of track === null ? trackIds : [track]) {
-    const series = { model, track: t };
-    for (const metric of ["sigma_gradient", "linearity_error"] as const) {
-      const imr = await imrChart(r, series, metric, null, rv.range);
-      if (imr) charts.push(imr);
-    }
-    const drift = await driftChartSvg(r, series, ctx.config.spcBaseline, rv.range);
-    if (drift) charts.push({ svg: drift });
-  }
+  charts.push(
+    ...await spcCharts(r, model, track === null ? trackIds : [track], rv.range, ctx.config.spcBaseline),
+  );
   return {
     ...rv,
     model,
@@ -219,4 +216,26 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
     alarms: await alarmList(r, { show: "all", model, rule: null, from: null, limit: 20 }),
     failures: await modelFailures(r, model, rv.filter, track, 20),
   };
+}
+
+/**
+ * Each track is an SPC series of its own: its I-MR and drift charts. A model too new for control limits
+ * gets the short-run charts of its family instead.
+ */
+async function spcCharts(r: Connection, model: string, tracks: string[], span: ChartSpan, baseline: number) {
+  const charts: Chart[] = [];
+  for (const track of tracks) {
+    for (const metric of SPC_METRICS) {
+      const imr = await imrChart(r, { model, track }, metric, null, span);
+      if (imr) charts.push(imr);
+    }
+    const drift = await driftChartSvg(r, { model, track }, baseline, span);
+    if (drift) charts.push({ svg: drift });
+  }
+  if (charts.length > 0) return charts;
+  for (const metric of SPC_METRICS) {
+    const svg = await shortRunSvg(r, model, metric, baseline);
+    if (svg) charts.push({ svg });
+  }
+  return charts;
 }

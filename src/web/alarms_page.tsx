@@ -17,6 +17,8 @@ export interface AlarmsView {
   kind?: string | null;
   from: string | null;
   models: string[];
+  station?: string | null;
+  stations: string[];
   rules: string[];
   causes: string[];
   alarms: Row[];
@@ -81,6 +83,17 @@ function AlarmFilter(props: { v: AlarmsView }) {
         <option value="">every model</option>
         {v.models.map((m) => <option value={m} selected={m === v.model}>{m}</option>)}
       </select>{" "}
+      {v.stations.length > 0
+        ? (
+          <>
+            <select name="station" aria-label="station">
+              <option value="">every station</option>
+              {v.stations.map((s) => <option value={s} selected={s === v.station}>{s}</option>)}
+            </select>
+            {" "}
+          </>
+        )
+        : null}
       <select name="kind" aria-label="kind">
         <option value="">every kind</option>
         {KINDS.map((k) => <option value={k} selected={k === v.kind}>{k.replace("_", " ")}</option>)}

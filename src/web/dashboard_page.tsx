@@ -2,6 +2,7 @@
  * `/`: the dashboard. What the history holds and how it is going, in a range of test days: cards, the
  * models that need attention (with the signs why), and why tracks did not pass.
  */
+import { StationTable } from "./station_table.tsx";
 import type { Child } from "hono/jsx";
 import type { Attention } from "../analyze/attention.ts";
 import { Head, Page, pct } from "./layout.tsx";
@@ -18,6 +19,7 @@ export interface DashboardView extends RangeView {
   attention: Attention[];
   pareto: Row[];
   paretoSvg: string | null;
+  stations: Row[];
 }
 
 export function DashboardPage(props: { v: DashboardView }) {
@@ -62,6 +64,7 @@ export function DashboardPage(props: { v: DashboardView }) {
       <AttentionTable models={v.attention} query={v.range.query} />
       <h2>Why tracks did not pass</h2>
       <Pareto rows={v.pareto} svg={v.paretoSvg} tracks={Number(c.tracks ?? 0)} />
+      <StationTable rows={v.stations} query={v.range.query} timeZone={v.timeZone} />
       <p>
         <a href="/live">Latest files as they load</a> · <a href="/models">every model</a>
       </p>
