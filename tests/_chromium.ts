@@ -104,7 +104,7 @@ export async function screenshot(tab: Page, name: string): Promise<number> {
 }
 
 /** The share of a PNG's pixels that are not (nearly) white: a blank page is close to 0. */
-function inkedShare(bytes: Uint8Array): number {
+export function inkedShare(bytes: Uint8Array): number {
   const png = PNG.sync.read(Buffer.from(bytes));
   let inked = 0;
   for (let i = 0; i < png.data.length; i += 4) {

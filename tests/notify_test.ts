@@ -4,7 +4,9 @@
  * with -9; quiet hours and digests run on a scripted clock.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { SMTPServer } from "smtp-server";
+import { inkedShare } from "./_chromium.ts";
 import { buildConfig } from "../src/config/config.ts";
 import { Database } from "../src/db/database.ts";
 import { createLogger } from "../src/log.ts";
@@ -144,10 +146,13 @@ Deno.test("a drift's alarms reach every channel once with their chart, a failing
     equal(teams.attachments[0].contentType, "application/vnd.microsoft.card.adaptive");
     const messageIds = mail.got.map((m) => /^Message-ID: (.*)$/mi.exec(m)?.[1]);
     equal(new Set(messageIds).size, ids.length, "one mail per alarm");
-    ok(
-      mail.got.every((m) => /Content-ID: <chart>/i.test(m) && m.includes("image/svg+xml")),
-      "the chart inline",
+    ok(mail.got.every((m) => /Content-ID: <chart>/i.test(m) && m.includes("image/png")), "the chart inline");
+    // The inline chart is a drawn PNG (Outlook and Gmail show no SVG), not a blank one.
+    const png = Buffer.from(
+      /Content-ID: <chart>\r?\n(?:[\w-]+: [^\r\n]*\r?\n)*\r?\n([A-Za-z0-9+/=\r\n]+)/i.exec(mail.got[0])![1],
+      "base64",
     );
+    ok(inkedShare(png) > 0.02, `the chart has ink: ${inkedShare(png)}`);
     // Quoted-printable wraps long lines (a "=" at the end) and escapes "=" itself.
     const unwrapped = mail.got.map((m) =>
       m.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))

@@ -127,8 +127,12 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
       `UPDATE files SET test_date = TIMESTAMP '2025-01-01' + to_days((file_id - (SELECT min(file_id) FROM files
          WHERE model = 'LIM'))::INTEGER) WHERE model = 'LIM'`,
     );
-    const v1 =
-      (await controlLimits(db, { model: "LIM", track: "TRK1" }, "linearity_error", 30)) as ControlLimits;
+    const v1 = (await controlLimits(
+      db,
+      { model: "LIM", track: "TRK1", station: null },
+      "linearity_error",
+      30,
+    )) as ControlLimits;
     deepEqual([v1.version, Number(v1.centre.toFixed(6)), Number((v1.sigma * 1.128).toFixed(6))], [
       1,
       0.011,
@@ -137,13 +141,17 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
     const rules = { sigma_gradient: [], linearity_error: [1, 2] };
     const run = await db.transaction(() => runSpc(db, { baseline: 30, rules }));
     ok(run.newAlarms >= 1, "the drift raises alarms");
-    const after =
-      (await controlLimits(db, { model: "LIM", track: "TRK1" }, "linearity_error", 30)) as ControlLimits;
+    const after = (await controlLimits(
+      db,
+      { model: "LIM", track: "TRK1", station: null },
+      "linearity_error",
+      30,
+    )) as ControlLimits;
     deepEqual([after.version, after.centre], [1, v1.centre], "the limits stay put");
     const change = { by: "qe", reason: "new trim program after the drift was explained" };
     const v2 = await recomputeLimits(
       db,
-      { model: "LIM", track: "TRK1" },
+      { model: "LIM", track: "TRK1", station: null },
       "linearity_error",
       { from: "2025-01-31", points: 30 },
       change,
@@ -162,7 +170,7 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
     );
     const v3 = await recomputeLimits(
       db,
-      { model: "LIM", track: "TRK1" },
+      { model: "LIM", track: "TRK1", station: null },
       "linearity_error",
       { from: "2025-01-31", to: "2025-02-09" },
       change,
@@ -181,7 +189,7 @@ Deno.test("limits stay on the first baseline while a drift raises alarms; a chos
     });
     const few = await recomputeLimits(
       db,
-      { model: "LIM", track: "TRK1" },
+      { model: "LIM", track: "TRK1", station: null },
       "linearity_error",
       { from: "2025-02-25" },
       change,
@@ -201,10 +209,22 @@ Deno.test("a rule's K changes what it catches: seven on one side is a run with K
     // calm(27) ends below the centre, and −1 follows the run: exactly seven above it.
     const zs = [...calm(27), ...Array(7).fill(0.5), -1, ...calm(7)];
     await seed(db, "K", { linearity_error: zs.map((z) => 0.02 + 0.001 * z) });
-    const limits =
-      (await controlLimits(db, { model: "K", track: "TRK1" }, "linearity_error", 27)) as ControlLimits;
+    const limits = (await controlLimits(
+      db,
+      { model: "K", track: "TRK1", station: null },
+      "linearity_error",
+      27,
+    )) as ControlLimits;
     const count = async (k: Record<number, number>) =>
-      (await nelsonEpisodes(db, { model: "K", track: "TRK1" }, "linearity_error", limits, [2], undefined, k))
+      (await nelsonEpisodes(
+        db,
+        { model: "K", track: "TRK1", station: null },
+        "linearity_error",
+        limits,
+        [2],
+        undefined,
+        k,
+      ))
         .length;
     deepEqual([await count({}), await count({ 2: 7 })], [0, 1]);
   });
@@ -213,19 +233,19 @@ Deno.test("a rule's K changes what it catches: seven on one side is a run with K
 Deno.test("the I-MR chart marks exactly the points inside alarms, and the drift chart draws CUSUM and EWMA", async () => {
   await withDb(async (db) => {
     await nelsonCount(db, "R1", [...calm(28), 4, ...calm(28)], [1]);
-    const svg = (await imrChartSvg(db, { model: "R1", track: "TRK1" }, "linearity_error"))!;
+    const svg = (await imrChartSvg(db, { model: "R1", track: "TRK1", station: null }, "linearity_error"))!;
     const marks = svg.match(/role-mark violations_marks"[^]*?<\/g>/)?.[0] ?? "";
     equal((marks.match(/<path/g) ?? []).length, 1, "one red point: the one beyond 3σ");
     ok(svg.includes("limits version 1"));
     equal(
-      await imrChartSvg(db, { model: "NONE", track: "TRK1" }, "linearity_error"),
+      await imrChartSvg(db, { model: "NONE", track: "TRK1", station: null }, "linearity_error"),
       null,
       "no limits, no chart",
     );
     await seed(db, "DRIFTING", {
       sigma_gradient: normals(5, 80).map((z, i) => 0.0003 + 0.00005 * z + (i >= 50 ? 0.0001 : 0)),
     });
-    const drift = (await driftChartSvg(db, { model: "DRIFTING", track: "TRK1" }, 30))!;
+    const drift = (await driftChartSvg(db, { model: "DRIFTING", track: "TRK1", station: null }, 30))!;
     for (const label of ["CUSUM up", "CUSUM down", "EWMA", "upper limit"]) ok(drift.includes(label), label);
   });
 });
@@ -282,7 +302,7 @@ Deno.test("a model's TRK1 and TRK2 are separate series: limits of their own, ala
     const alarms = await db.rows("SELECT DISTINCT track_id, rule FROM spc_alarms ORDER BY ALL");
     ok(alarms.length > 0 && alarms.every((a) => a.track_id === "TRK2"), JSON.stringify(alarms));
     ok(alarms.some((a) => a.rule === "cusum_upper"), "the drift of TRK2 is caught");
-    const chart = (await imrChartSvg(db, { model: "DUAL", track: "TRK2" }, "sigma_gradient"))!;
+    const chart = (await imrChartSvg(db, { model: "DUAL", track: "TRK2", station: null }, "sigma_gradient"))!;
     ok(chart.includes("DUAL TRK2"), "the chart names its series");
     equal(
       Number((await runSpc(db, { baseline: 30, rules: noRules })).newAlarms),
@@ -308,5 +328,32 @@ Deno.test("a model too new for limits gets its family's short-run chart: values 
     for (const label of ["this model", "family limits", "UCL"]) ok(svg.includes(label), label);
     equal(await shortRunSvg(db, "9999", "linearity_error", 30), null, "a family of five points has no chart");
     equal(familyOf("7063-A"), "7063");
+  });
+});
+
+Deno.test("each station trims its own series: limits per station, a drift on one station alarms only there", async () => {
+  await withDb(async (db) => {
+    const sd = 0.00005;
+    // Files alternate between LT-1 (around 0.0003) and LT-2 (around 0.0006, drifting up after its 50th).
+    const one = normals(STABLE_SEEDS[1], 80).map((z) => 0.0003 + sd * z);
+    const two = normals(5, 80).map((z, i) => 0.0006 + sd * z + (i >= 50 ? 2 * sd : 0));
+    await seed(db, "PAIR", { sigma_gradient: one.flatMap((x, i) => [x, two[i]]) });
+    await db.exec(
+      `UPDATE files SET station = CASE WHEN (file_id - (SELECT min(file_id) FROM files WHERE model = 'PAIR')) % 2 = 0
+                                       THEN 'LT-1' ELSE 'LT-2' END WHERE model = 'PAIR'`,
+    );
+    const summary = await runSpc(db, { baseline: 30, rules: noRules });
+    deepEqual([summary.models, summary.series], [1, 2]);
+    deepEqual(
+      await db.rows(
+        `SELECT station, round(centre, 4) AS centre FROM control_limits WHERE metric = 'sigma_gradient' ORDER BY 1`,
+      ),
+      [{ station: "LT-1", centre: 0.0003 }, { station: "LT-2", centre: 0.0006 }],
+    );
+    const alarms = await db.rows("SELECT DISTINCT station, kind FROM v_alarms ORDER BY ALL");
+    ok(alarms.length > 0 && alarms.every((a) => a.station === "LT-2"), JSON.stringify(alarms));
+    const chart =
+      (await imrChartSvg(db, { model: "PAIR", track: "TRK1", station: "LT-2" }, "sigma_gradient"))!;
+    ok(chart.includes("PAIR TRK1 @ LT-2"), "the chart names its station");
   });
 });

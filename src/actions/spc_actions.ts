@@ -4,7 +4,14 @@
  */
 import type { Config } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
-import { runSpc, seriesOf, SPC_METRICS, type SpcMetric, type SpcSummary } from "../analyze/spc.ts";
+import {
+  runSpc,
+  type Series,
+  seriesOf,
+  SPC_METRICS,
+  type SpcMetric,
+  type SpcSummary,
+} from "../analyze/spc.ts";
 import { type Baseline, type LimitsChange, recomputeLimits } from "../analyze/control_limits.ts";
 import { spcOptions } from "../schedule/jobs.ts";
 import { ActionError } from "./errors.ts";
@@ -18,16 +25,7 @@ export interface SpcRequest {
 }
 
 export interface SpcResult extends SpcSummary {
-  recomputed: Array<
-    {
-      model: string;
-      track: string | null;
-      metric: SpcMetric;
-      version?: number;
-      centre?: number;
-      why?: string;
-    }
-  >;
+  recomputed: Array<Series & { metric: SpcMetric; version?: number; centre?: number; why?: string }>;
   excluded?: number;
 }
 
@@ -45,7 +43,7 @@ export async function spcNow(db: Database, config: Config, request: SpcRequest):
     const recomputed: SpcResult["recomputed"] = [];
     if (request.recompute) {
       const { from, to, points, by, reason } = request.recompute;
-      // Each track of the model is a series of its own: each gets a version from the same baseline days.
+      // Each track on each station is a series of its own: each gets a version from the same baseline days.
       for (const series of await seriesOf(db, request.model ? [request.model] : known)) {
         for (const metric of SPC_METRICS) {
           const limits = await recomputeLimits(

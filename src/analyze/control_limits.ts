@@ -5,7 +5,7 @@
  * (`spc_exclusions`), with who and why kept beside the numbers.
  */
 import type { Queryable } from "../db/database.ts";
-import { limitsTrack, type Series, seriesCte, type SpcMetric } from "./spc_series.ts";
+import { limitsKey, type Series, seriesCte, seriesParams, type SpcMetric } from "./spc_series.ts";
 
 /** d2 for subgroups of 2: the moving range of individuals. */
 const D2 = 1.128;
@@ -60,9 +60,9 @@ async function currentLimits(
   metric: SpcMetric,
 ): Promise<ControlLimits | null> {
   const [current] = await db.rows(
-    `SELECT version, centre, sigma, lcl, ucl FROM control_limits WHERE model = $1 AND track_id = $3 AND metric = $2
+    `SELECT version, centre, sigma, lcl, ucl FROM control_limits WHERE model = $1 AND track_id = $3 AND station = $4 AND metric = $2
      ORDER BY version DESC LIMIT 1`,
-    [series.model, metric, limitsTrack(series)],
+    [series.model, metric, ...limitsKey(series)],
   );
   return (current as unknown as ControlLimits) ?? null;
 }
@@ -80,7 +80,7 @@ export async function recomputeLimits(
   minPoints: number,
 ): Promise<ControlLimits | NoLimits> {
   const [b] = await db.rows(
-    `WITH ${seriesCte(metric, "$6")},
+    `WITH ${seriesCte(metric, 6)},
      chosen AS (
        SELECT * FROM series
        WHERE ($2::DATE IS NULL OR test_date >= $2::DATE) AND ($3::DATE IS NULL OR test_date < $3::DATE + 1)
@@ -100,7 +100,7 @@ export async function recomputeLimits(
       baseline.to ?? null,
       baseline.points ?? 2_147_483_647,
       metric,
-      series.track,
+      ...seriesParams(series),
     ],
   );
   const n = Number(b.n);
@@ -112,9 +112,9 @@ export async function recomputeLimits(
   const limits = { version, centre, sigma, lcl: centre - 3 * sigma, ucl: centre + 3 * sigma };
   await db.exec(
     `INSERT INTO control_limits (model, metric, version, centre, sigma, lcl, ucl, mr_bar, n, computed_from, computed_to,
-                                 computed_at, computed_by, reason, baseline, excluded, track_id)
+                                 computed_at, computed_by, reason, baseline, excluded, track_id, station)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::TIMESTAMP, $11::TIMESTAMP, now()::TIMESTAMP, $12, $13, $14, $15,
-             $16)`,
+             $16, $17)`,
     [
       series.model,
       metric,
@@ -131,7 +131,7 @@ export async function recomputeLimits(
       change.reason,
       baselineText(baseline),
       Number(b.excluded),
-      limitsTrack(series),
+      ...limitsKey(series),
     ],
   );
   return limits;

@@ -10,6 +10,7 @@ import {
   type Series,
   seriesCte,
   seriesName,
+  seriesParams,
   SPC_METRICS,
   type SpcMetric,
 } from "./spc_series.ts";
@@ -56,7 +57,7 @@ export async function nelsonEpisodes(
     " UNION ALL ",
   );
   const rows = await db.rows(
-    `WITH ${seriesCte(metric, "$4")},
+    `WITH ${seriesCte(metric, 4)},
      scored AS (
        SELECT i, (x - $2) / $3 AS z, sign(x - lag(x) OVER (ORDER BY i)) AS d FROM series
      ),
@@ -66,7 +67,7 @@ export async function nelsonEpisodes(
      runs AS (SELECT rule, i, i - row_number() OVER (PARTITION BY rule ORDER BY i) AS run FROM hits)
      SELECT rule, min(i) AS first_hit, max(i) AS last_hit, (SELECT count(*) FROM series) AS total
      FROM runs GROUP BY rule, run ORDER BY rule, first_hit`,
-    [series.model, limits.centre, limits.sigma, series.track],
+    [series.model, limits.centre, limits.sigma, ...seriesParams(series)],
   );
   const byRule = new Map(chosen.map((c) => [c.rule, c]));
   const episodes = rows.map((r) => {
@@ -87,18 +88,22 @@ export interface SpcSummary {
   series: number;
   newAlarms: number;
   /** The series that have no control limits yet, and why. */
-  withoutLimits: Array<{ model: string; track: string | null; metric: SpcMetric; why: string }>;
+  withoutLimits: Array<Series & { metric: SpcMetric; why: string }>;
 }
 
-/** The series (model and track) of `models`, every model's when absent. */
+/** The series (model, track and station) of `models`, every model's when absent. */
 export async function seriesOf(db: Queryable, models?: string[]): Promise<Series[]> {
   const rows = await db.rows(
-    `SELECT DISTINCT model, track_id FROM v_tracks
+    `SELECT DISTINCT model, track_id, station FROM v_tracks
      WHERE model IS NOT NULL AND ($1::VARCHAR IS NULL OR model IN (SELECT unnest($1::VARCHAR[])))
-     ORDER BY model, track_id`,
+     ORDER BY model, track_id, station NULLS FIRST`,
     [models ? JSON.stringify(models) : null],
   );
-  return rows.map((r) => ({ model: String(r.model), track: String(r.track_id) }));
+  return rows.map((r) => ({
+    model: String(r.model),
+    track: String(r.track_id),
+    station: r.station === null ? null : String(r.station),
+  }));
 }
 
 /**

@@ -1,6 +1,6 @@
 /** SPC episodes stored as alarms in `spc_alarms`, one row per episode, updated while it grows. */
 import type { Queryable } from "../db/database.ts";
-import { type Episode, type Series, seriesCte, type SpcMetric } from "./spc_series.ts";
+import { type Episode, type Series, seriesCte, seriesParams, type SpcMetric } from "./spc_series.ts";
 
 /** Writes episodes as alarms: a new episode is a new alarm; one that grew updates its alarm. */
 export async function storeEpisodes(
@@ -17,15 +17,16 @@ export async function storeEpisodes(
   const hi = Math.max(...episodes.map((e) => e.lastI));
   const points = await db.rows(
     `WITH ${
-      seriesCte(metric, "$4")
+      seriesCte(metric, 4)
     } SELECT i, file_id, test_date::VARCHAR AS t FROM series WHERE i BETWEEN $2 AND $3 ORDER BY i`,
-    [series.model, lo, hi, series.track],
+    [series.model, lo, hi, ...seriesParams(series)],
   );
   const alarms = new Map(
     (await db.rows(
       `SELECT alarm_id, rule, first_file_id, last_file_id, points FROM spc_alarms
-       WHERE model = $1 AND metric = $2 AND track_id IS NOT DISTINCT FROM $3`,
-      [series.model, metric, series.track],
+       WHERE model = $1 AND metric = $2 AND track_id IS NOT DISTINCT FROM $3
+         AND station IS NOT DISTINCT FROM $4`,
+      [series.model, metric, series.track, series.station],
     )).map((a) => [`${a.rule}/${a.first_file_id}`, a]),
   );
   for (const e of episodes) {
@@ -71,9 +72,9 @@ async function newAlarm(
   const last = points.at(-1)!;
   await db.exec(
     `INSERT INTO spc_alarms (model, metric, rule, description, limits_version, first_at, last_at, first_file_id,
-                             last_file_id, file_ids, points, created_at, track_id)
+                             last_file_id, file_ids, points, created_at, track_id, station)
      VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP, $7::TIMESTAMP, $8, $9, $10::VARCHAR::BIGINT[], $11, now()::TIMESTAMP,
-             $12)`,
+             $12, $13)`,
     [
       a.series.model,
       a.metric,
@@ -87,6 +88,7 @@ async function newAlarm(
       fileIdList(points),
       points.length,
       a.series.track,
+      a.series.station,
     ],
   );
 }

@@ -1,6 +1,13 @@
 /** Drift on sigma gradient: CUSUM and EWMA after the baseline, point by point (recursive, so TypeScript). */
 import type { Queryable } from "../db/database.ts";
-import { AlarmTracker, type Episode, reachingNewest, type Series, seriesCte } from "./spc_series.ts";
+import {
+  AlarmTracker,
+  type Episode,
+  reachingNewest,
+  type Series,
+  seriesCte,
+  seriesParams,
+} from "./spc_series.ts";
 
 /** The CUSUM and EWMA statistics of a model's sigma gradient, point by point after the baseline. */
 export interface DriftSeries {
@@ -22,9 +29,9 @@ export async function driftSeries(
 ): Promise<DriftSeries | null> {
   const rows = await db.rows(
     `WITH ${
-      seriesCte("sigma_gradient", "$2")
+      seriesCte("sigma_gradient", 2)
     } SELECT x, strftime(test_date, '%Y-%m-%d %H:%M:%S') AS t FROM series ORDER BY i`,
-    [series.model, series.track],
+    [series.model, ...seriesParams(series)],
   );
   const xs = rows.map((r) => r.x as number);
   if (xs.length <= baseline) return null;

@@ -6,33 +6,42 @@ export type SpcMetric = "sigma_gradient" | "linearity_error";
 export const SPC_METRICS: SpcMetric[] = ["sigma_gradient", "linearity_error"];
 
 /**
- * One SPC stream: a model's track. A unit's TRK1 and TRK2 are trimmed separately and may differ in
- * level, so each has its own series, limits and alarms. `track` null is every track of the model mixed,
- * the one stream there was before schema version 7 (its alarms and limits stay readable).
+ * One SPC stream: a model's track on one station. A unit's TRK1 and TRK2 are trimmed separately, and two
+ * stations trim with their own laser and fixture, so each (track, station) has its own series, limits and
+ * alarms. `track` null is every track of the model mixed, the one stream there was before schema version 7
+ * (its alarms and limits stay readable); `station` null is the files that record no station (a flat inbox,
+ * or loaded before version 7).
  */
 export interface Series {
   model: string;
   track: string | null;
+  station: string | null;
 }
 
-/** "8340-1 TRK2", as pages and messages name a series. */
-export const seriesName = (s: Series) => (s.track ? `${s.model} ${s.track}` : s.model);
+/** "8340-1 TRK2 @ LT-3", as pages and messages name a series. */
+export const seriesName = (s: Series) =>
+  [s.model, s.track, s.station ? `@ ${s.station}` : null].filter(Boolean).join(" ");
+
+/** The parameters of a series after the model's `$1`: its track, then its station (see `seriesCte`). */
+export const seriesParams = (s: Series) => [s.track, s.station];
 
 /**
- * The ordered series of `metric` for the model in `$1` and the track in `trackParam` (analysable tracks), as
- * a CTE named `series`.
+ * The ordered series of `metric` for the model in `$1`, the track in `$at` and the station in `$at+1`
+ * (analysable tracks), as a CTE named `series`.
  */
-export function seriesCte(metric: SpcMetric, trackParam: string): string {
+export function seriesCte(metric: SpcMetric, at: number): string {
   if (!SPC_METRICS.includes(metric)) throw new Error(`unknown SPC metric ${metric}`);
+  const [track, station] = [`$${at}`, `$${at + 1}`];
   return `series AS (
     SELECT row_number() OVER (ORDER BY test_date, file_id, track_id) AS i, file_id, track_id, serial, test_date,
            ${metric} AS x
-    FROM v_tracks WHERE model = $1 AND (${trackParam}::VARCHAR IS NULL OR track_id = ${trackParam})
+    FROM v_tracks WHERE model = $1 AND (${track}::VARCHAR IS NULL OR track_id = ${track})
+      AND station IS NOT DISTINCT FROM ${station}::VARCHAR
       AND overall_status <> 'ERROR' AND ${metric} IS NOT NULL AND isfinite(${metric}))`;
 }
 
-/** The track column value a series' limits are stored under ('' for the mixed stream of old databases). */
-export const limitsTrack = (s: Series) => s.track ?? "";
+/** The track and station columns a series' limits are stored under ('' for a null one). */
+export const limitsKey = (s: Series) => [s.track ?? "", s.station ?? ""];
 
 /** A run of points breaking one rule, by their positions `i` in the series. */
 export interface Episode {

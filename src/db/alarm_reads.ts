@@ -72,7 +72,7 @@ export async function alarmEvidence(r: Queryable, id: number) {
   // A health alarm (a silent station, a failed job) has no points of a series behind it.
   if (!alarm.metric) return { alarm, acknowledgements, points: [] };
   const points = await r.rows(
-    `WITH ${seriesCte(alarm.metric as SpcMetric, "$5")}
+    `WITH ${seriesCte(alarm.metric as SpcMetric, 5)}
      SELECT i, x AS value, file_id, serial, track_id, strftime(test_date, '%Y-%m-%d %H:%M') AS test_date
      FROM series WHERE file_id IN (SELECT unnest(file_ids) FROM spc_alarms WHERE alarm_id = $2)
        AND i BETWEEN (SELECT min(i) FROM series WHERE file_id = $3) AND (SELECT max(i) FROM series WHERE file_id = $4)
@@ -83,6 +83,7 @@ export async function alarmEvidence(r: Queryable, id: number) {
       alarm.first_file_id as bigint,
       alarm.last_file_id as bigint,
       (alarm.track_id as string | null) ?? null,
+      (alarm.station as string | null) ?? null,
     ],
   );
   return { alarm, acknowledgements, points };

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS health_alarms (
 CREATE OR REPLACE VIEW v_alarms AS
 SELECT alarm_id,
        CASE WHEN rule LIKE 'nelson_%' THEN 'spc' ELSE 'drift' END AS kind,
-       model, NULL::VARCHAR AS station, metric, rule,
+       model, station, metric, rule,
        CASE WHEN rule = 'nelson_1' OR rule LIKE 'cusum_%' THEN 'high' ELSE 'medium' END AS severity,
        description, points, first_at, last_at, NULL::TIMESTAMP AS cleared_at, created_at,
        acknowledged_by, acknowledged_at, assignable_cause, first_file_id, last_file_id, file_ids,

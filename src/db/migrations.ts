@@ -57,6 +57,7 @@ const MIGRATIONS: Record<number, string> = {
       ALTER TABLE IF EXISTS files ADD COLUMN IF NOT EXISTS line VARCHAR;
       ALTER TABLE IF EXISTS control_limits RENAME TO control_limits_v6;
       ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS track_id VARCHAR;
+      ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS station VARCHAR;
       ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS resolved_by VARCHAR;
       ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMP;
       ALTER TABLE IF EXISTS spc_alarms ADD COLUMN IF NOT EXISTS corrective_action VARCHAR;

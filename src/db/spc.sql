@@ -2,10 +2,12 @@
 CREATE SEQUENCE IF NOT EXISTS spc_alarm_id_seq START 1;
 
 -- Control limits are versioned: recomputing adds a version, history keeps the limits it was judged by.
--- Per model and track (`track_id` '' holds the limits of a model's mixed tracks from before schema 7).
+-- Per series: model, track and station (`track_id` '' holds the limits of a model's mixed tracks from
+-- before schema 7; `station` '' the files that record no station).
 CREATE TABLE IF NOT EXISTS control_limits (
   model         VARCHAR NOT NULL,
   track_id      VARCHAR NOT NULL DEFAULT '',
+  station       VARCHAR NOT NULL DEFAULT '',
   metric        VARCHAR NOT NULL,
   version       INTEGER NOT NULL,
   centre        DOUBLE NOT NULL,
@@ -21,7 +23,7 @@ CREATE TABLE IF NOT EXISTS control_limits (
   reason        VARCHAR,
   baseline      VARCHAR,
   excluded      INTEGER,
-  PRIMARY KEY (model, track_id, metric, version)
+  PRIMARY KEY (model, track_id, station, metric, version)
 );
 
 -- Files left out of a model's baselines (one metric, or both when metric is NULL), with who and why.
@@ -54,8 +56,10 @@ CREATE TABLE IF NOT EXISTS spc_alarms (
   resolved_by       VARCHAR,
   resolved_at       TIMESTAMP,
   corrective_action VARCHAR,
-  -- The track whose series raised it (NULL: a model's tracks mixed, before schema version 7).
-  track_id          VARCHAR
+  -- The series that raised it: its track (NULL: a model's tracks mixed, before schema version 7) and
+  -- station (NULL: files that record none).
+  track_id          VARCHAR,
+  station           VARCHAR
 );
 
 -- Every acknowledgement and resolution of an alarm, oldest first: a later one (a corrected cause, the

@@ -149,7 +149,11 @@ export class Notifier {
     const chartSvg = chart && alarm.model && alarm.metric
       ? await imrChartSvg(
         this.db,
-        { model: String(alarm.model), track: (alarm.track_id as string | null) ?? null },
+        {
+          model: String(alarm.model),
+          track: (alarm.track_id as string | null) ?? null,
+          station: (alarm.station as string | null) ?? null,
+        },
         alarm.metric as SpcMetric,
         id,
       )

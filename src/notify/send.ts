@@ -3,10 +3,12 @@
  * (nodemailer). Each message carries a key that names the alarm and channel (`Idempotency-Key`, the mail's
  * Message-ID), so a receiver can drop the one copy a kill between "sent" and "logged" could repeat.
  */
+import { Buffer } from "node:buffer";
 import nodemailer from "nodemailer";
 import type { Channel, MailChannel, WebhookChannel } from "../config/notify_channels.ts";
 import type { Outcome } from "./deliveries.ts";
 import { mailMessage, type Notice, webhookBody } from "./messages.ts";
+import { svgToPng } from "../render/png.ts";
 
 /** A channel that does not answer within this is a failed attempt (tried again later). */
 const SEND_TIMEOUT_MS = 15_000;
@@ -65,8 +67,14 @@ async function mail(
       text: m.text,
       html: m.html,
       messageId: `<${key}@lta>`,
+      // PNG: Outlook and Gmail do not show an inline SVG.
       attachments: m.chartSvg
-        ? [{ filename: "evidence.svg", content: m.chartSvg, contentType: "image/svg+xml", cid: "chart" }]
+        ? [{
+          filename: "evidence.png",
+          content: Buffer.from(await svgToPng(m.chartSvg)),
+          contentType: "image/png",
+          cid: "chart",
+        }]
         : [],
     });
     return { ok: true, detail: `accepted by ${channel.host}: ${info.response ?? ""}`.trim() };

@@ -1,6 +1,13 @@
 /** SPC charts for a series (a model's track): I-MR with limits and alarm points, and CUSUM/EWMA against their limits. */
 import { driftSeries } from "../analyze/spc_drift.ts";
-import { limitsTrack, type Series, seriesCte, seriesName, type SpcMetric } from "../analyze/spc_series.ts";
+import {
+  limitsKey,
+  type Series,
+  seriesCte,
+  seriesName,
+  seriesParams,
+  type SpcMetric,
+} from "../analyze/spc_series.ts";
 import type { Queryable } from "../db/database.ts";
 import { DRIFT_CHART, IMR_CHART } from "./specs.ts";
 import { renderSvg } from "./svg.ts";
@@ -42,15 +49,16 @@ export async function imrChart(
   span: ChartSpan = {},
 ): Promise<{ svg: string; live: TopLevelSpec } | null> {
   const [limits] = await db.rows(
-    `SELECT version, centre, lcl, ucl, mr_bar FROM control_limits WHERE model = $1 AND track_id = $3 AND metric = $2
+    `SELECT version, centre, lcl, ucl, mr_bar FROM control_limits WHERE model = $1 AND track_id = $3 AND station = $4 AND metric = $2
      ORDER BY version DESC LIMIT 1`,
-    [series.model, metric, limitsTrack(series)],
+    [series.model, metric, ...limitsKey(series)],
   );
   if (!limits) return null;
   const found = await db.rows(
-    `WITH ${seriesCte(metric, "$6")},
+    `WITH ${seriesCte(metric, 6)},
      flagged AS (SELECT DISTINCT unnest(file_ids) AS file_id FROM spc_alarms
                  WHERE model = $1 AND metric = $2 AND track_id IS NOT DISTINCT FROM $6
+                   AND station IS NOT DISTINCT FROM $7
                    AND ($3::BIGINT IS NULL OR alarm_id = $3))
      SELECT * FROM (
        SELECT i, x AS value, abs(x - lag(x) OVER (ORDER BY i)) AS mr, file_id IN (SELECT file_id FROM flagged) AS flagged,
@@ -59,7 +67,7 @@ export async function imrChart(
        FROM series)
      WHERE ($4::DATE IS NULL OR test_date >= $4::DATE) AND ($5::DATE IS NULL OR test_date < $5::DATE + 1)
      ORDER BY i`,
-    [series.model, metric, alarmId, span.from ?? null, span.to ?? null, series.track],
+    [series.model, metric, alarmId, span.from ?? null, span.to ?? null, ...seriesParams(series)],
   );
   if (found.length === 0) return null;
   const points = found.slice(-MAX_POINTS);

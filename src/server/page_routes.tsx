@@ -155,6 +155,7 @@ function addAlarmPages(app: Hono, read: Read, ctx: CommandContext & ServerContex
     const series = {
       model: String(found.alarm.model),
       track: (found.alarm.track_id as string | null) ?? null,
+      station: (found.alarm.station as string | null) ?? null,
     };
     const chart = metric ? await read((r) => imrChart(r, series, metric, id)) : null;
     return c.html(

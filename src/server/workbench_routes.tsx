@@ -32,6 +32,7 @@ import { paretoSvg, sparklineSvg } from "../render/page_charts.ts";
 import { type ChartSpan, driftChartSvg, imrChart } from "../render/spc_charts.ts";
 import { shortRunSvg } from "../render/short_run.ts";
 import { SPC_METRICS } from "../analyze/spc_series.ts";
+import { seriesOf } from "../analyze/spc.ts";
 import type { Chart } from "../web/live_chart.tsx";
 import { addDays } from "../days.ts";
 import { localDate } from "../schedule/jobs.ts";
@@ -219,17 +220,17 @@ async function modelView(c: Context, r: Connection, ctx: ServerContext, trackIds
 }
 
 /**
- * Each track is an SPC series of its own: its I-MR and drift charts. A model too new for control limits
- * gets the short-run charts of its family instead.
+ * Each track on each station is an SPC series of its own: its I-MR and drift charts. A model too new for
+ * control limits gets the short-run charts of its family instead.
  */
 async function spcCharts(r: Connection, model: string, tracks: string[], span: ChartSpan, baseline: number) {
   const charts: Chart[] = [];
-  for (const track of tracks) {
+  for (const series of (await seriesOf(r, [model])).filter((s) => tracks.includes(s.track!))) {
     for (const metric of SPC_METRICS) {
-      const imr = await imrChart(r, { model, track }, metric, null, span);
+      const imr = await imrChart(r, series, metric, null, span);
       if (imr) charts.push(imr);
     }
-    const drift = await driftChartSvg(r, { model, track }, baseline, span);
+    const drift = await driftChartSvg(r, series, baseline, span);
     if (drift) charts.push({ svg: drift });
   }
   if (charts.length > 0) return charts;
