@@ -13,6 +13,8 @@ import { acknowledgeAlarm, listAlarms, resolveAlarm } from "../src/actions/alarm
 import { alarmFilterOf } from "../src/actions/alarm_filter.ts";
 import { ingestCommand } from "../src/cli/commands.ts";
 import { withDb } from "./_spc_seed.ts";
+import ExcelJS from "exceljs";
+import { excelExport, reportFor } from "../src/actions/history.ts";
 import { knownSystems, modelSigns, stationComparison } from "../src/db/dashboard_reads.ts";
 import { generatedFixtures, workspace } from "./_helpers.ts";
 
@@ -53,6 +55,27 @@ Deno.test("a file's station comes from the configured map, else its first inbox 
       ["LT-3", 1, 0],
       ["bench-4", 1, 0],
     ]);
+    // The Excel export narrows to one station's tracks the same way.
+    const out = join(folder, "..", "lt3.xlsx");
+    const tracks = await excelExport(db, config, out, { station: "LT-3" });
+    const lt3 = Number(await db.value("SELECT count(*) FROM v_tracks WHERE station = 'LT-3'"));
+    deepEqual([tracks, lt3 > 0], [lt3, true]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    equal(workbook.getWorksheet("Tracks")!.rowCount, lt3 + 1, "the header and LT-3's tracks");
+    // So does the report: its own folder, LT-3's tracks only.
+    const day = String(
+      await db.value("SELECT min(test_date)::DATE::VARCHAR FROM files WHERE station = 'LT-3'"),
+    );
+    const report = await reportFor(db, config, day, "LT-3");
+    ok(report.dir.endsWith(`${day}_LT-3`), report.dir);
+    const onDay = Number(
+      await db.value("SELECT count(*) FROM v_tracks WHERE station = 'LT-3' AND test_date::DATE = $1::DATE", [
+        day,
+      ]),
+    );
+    deepEqual([report.tracks, onDay > 0], [onDay, true]);
+    ok((await Deno.readTextFile(report.index)).includes("(station LT-3)"), "the report names its station");
   });
 });
 

@@ -69,7 +69,7 @@ export async function trackChart(
 }
 
 /** The report folder of `date` (default: yesterday in the plant's time zone) under `config.reportsDir`. */
-export async function reportFor(db: Queryable, config: Config, date?: string) {
+export async function reportFor(db: Queryable, config: Config, date?: string, station?: string) {
   const { buildReport } = await import("../render/report.ts");
   const day = date ?? localDate(new Date(Date.now() - 86_400_000), config.timeZone);
   return await buildReport(db, {
@@ -77,11 +77,14 @@ export async function reportFor(db: Queryable, config: Config, date?: string) {
     reportsDir: config.reportsDir,
     spcBaseline: config.spcBaseline,
     capabilityMinN: config.capabilityMinN,
+    station,
   });
 }
 
 export interface ExcelRequest {
   model?: string;
+  /** Only files from this station. */
+  station?: string;
   /** Tracks tested from this day, `YYYY-MM-DD`. */
   since?: string;
   /** Tracks tested through this day, `YYYY-MM-DD`. */

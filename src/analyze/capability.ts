@@ -12,6 +12,8 @@ import { andersonDarling, outliersDominate, outOfControl, ppm } from "./capabili
 
 export interface CapabilityOptions {
   model?: string;
+  /** Only tracks from files of this station. */
+  station?: string;
   /** Tracks tested on or after this date. */
   since?: string;
   /** Tracks tested on or before this date (the whole day). */
@@ -116,7 +118,7 @@ function metricStats(db: Queryable, options: CapabilityOptions, metric: keyof ty
        FROM v_tracks
        WHERE overall_status <> 'ERROR' AND model IS NOT NULL
          AND ($1::VARCHAR IS NULL OR model = $1) AND ($2::VARCHAR IS NULL OR test_date >= $2::TIMESTAMP)
-         AND ($3::VARCHAR IS NULL OR test_date < $3::DATE + 1)
+         AND ($3::VARCHAR IS NULL OR test_date < $3::DATE + 1) AND ($4::VARCHAR IS NULL OR station = $4)
      ),
      metrics AS (${METRIC_ROWS[metric]}),
      scaled AS (
@@ -144,7 +146,7 @@ function metricStats(db: Queryable, options: CapabilityOptions, metric: keyof ty
             avg(lsl) AS lsl, avg(usl) AS usl, count(*) FILTER (WHERE near_miss) AS near_misses,
             ${options.normality ? "list(x)" : "NULL"} AS xs
      FROM centred GROUP BY ${group}, metric`,
-    [options.model ?? null, options.since ?? null, options.until ?? null],
+    [options.model ?? null, options.since ?? null, options.until ?? null, options.station ?? null],
   );
 }
 

@@ -91,14 +91,14 @@ export async function chartCommand(
 
 /** `lta report`: builds the report folder for a day (default: yesterday). */
 export async function reportCommand(
-  date: string | undefined,
+  day: { date?: string; station?: string },
   config: Config,
   pdfOnly = false,
 ): Promise<void> {
   const service = await ServiceClient.find(config);
   const result = service
-    ? await service.json("POST", "/api/reports", { date })
-    : await onFile(config, true, (db) => reportFor(db, config, date));
+    ? await service.json("POST", "/api/reports", day)
+    : await onFile(config, true, (db) => reportFor(db, config, day.date, day.station));
   if (pdfOnly) {
     console.log(result.pdf);
     return;

@@ -55,10 +55,11 @@ function addReportCommand(program: Command, configFrom: ConfigFrom): void {
     .addOption(configOption())
     .addOption(dbOption())
     .option("--date <date>", "the day reported on, YYYY-MM-DD [default: yesterday]", isoDate)
+    .option("--station <station>", "only this station's files, in <reportsDir>/<date>_<station>/")
     .option("--pdf", "print only the PDF's path (to open or mail it from a script)")
     .action(async (opts) => {
-      const { date, pdf, ...rest } = opts;
-      await reportCommand(date, await configFrom(rest), pdf ?? false);
+      const { date, station, pdf, ...rest } = opts;
+      await reportCommand({ date, station }, await configFrom(rest), pdf ?? false);
     });
 }
 
@@ -78,6 +79,7 @@ function addExportCommand(program: Command, configFrom: ConfigFrom): void {
       "xlsx: the workbook to write (required); parquet: the lake folder [default: exportDir]",
     )
     .option("--model <model>", "xlsx: only this model")
+    .option("--station <station>", "xlsx: only files from this station")
     .option(
       "--since <date>",
       "xlsx: tracks tested on or after YYYY-MM-DD; parquet: files loaded on or after YYYY-MM-DD [default: all]",
@@ -89,12 +91,12 @@ function addExportCommand(program: Command, configFrom: ConfigFrom): void {
       "parquet: this installation's name in the export [default: site setting, the host name]",
     )
     .action(async (format, opts) => {
-      const { out, model, since, until, site, ...rest } = opts;
+      const { out, model, station, since, until, site, ...rest } = opts;
       const config = await configFrom({ ...rest, site });
       if (format === "parquet") {
-        if (model) {
+        if (model || station) {
           throw new InvalidArgumentError(
-            "--model applies to xlsx exports; a Parquet export holds every model",
+            "--model and --station apply to xlsx exports; a Parquet export holds every model and station",
           );
         }
         if (until) {
@@ -103,7 +105,7 @@ function addExportCommand(program: Command, configFrom: ConfigFrom): void {
         await parquetExportCommand({ out, since }, config);
       } else {
         if (!out) throw new InvalidArgumentError("an xlsx export needs --out FILE.xlsx");
-        await exportCommand({ out, model, since, until }, config);
+        await exportCommand({ out, model, station, since, until }, config);
       }
     });
 }

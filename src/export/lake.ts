@@ -42,8 +42,14 @@ export async function openLake(lakeDir: string): Promise<Database> {
          lta_serial_key(serial) AS serial_key FROM ${scan("files")}`,
     );
     await db.exec(`CREATE VIEW tracks AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("tracks")}`);
-    // The export's tracks rows already carry what v_tracks adds (file name, model, serial, test date…).
-    await db.exec("CREATE VIEW v_tracks AS SELECT * FROM tracks");
+    // The export's tracks rows already carry what v_tracks adds (file name, model, serial, test date…);
+    // exports from before schema version 7 lack the station, which the SPC series and filters name.
+    const columns = (await db.rows("DESCRIBE tracks")).map((c) => String(c.column_name));
+    await db.exec(
+      `CREATE VIEW v_tracks AS SELECT *${
+        columns.includes("station") ? "" : ", NULL::VARCHAR AS station"
+      } FROM tracks`,
+    );
     if (await hasParquet(join(lakeDir, "points"))) {
       await db.exec(`CREATE VIEW points AS SELECT * REPLACE (sha256 AS file_id) FROM ${scan("points")}`);
     }

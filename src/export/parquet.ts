@@ -73,7 +73,7 @@ const TABLES: Record<string, { keys: string[]; sql: string }> = {
     keys: ["sha256", "track_id"],
     sql:
       `SELECT t.*, m.* EXCLUDE (file_id, track_id, n_points, unit_length), f.file_name, f.serial, f.test_date,
-                 f.system, f.trim_note, f.sha256, {origin}, {partition}
+                 f.system, f.trim_note, f.station, f.sha256, {origin}, {partition}
           FROM tracks t JOIN files f USING (file_id)
           LEFT JOIN track_meta m ON m.file_id = t.file_id AND m.track_id = t.track_id
           WHERE {range}`,

@@ -66,6 +66,10 @@ function where(options: SheetRange): { sql: string; params: string[] } {
     params.push(options.model);
     clauses.push(`model = $${params.length}`);
   }
+  if (options.station) {
+    params.push(options.station);
+    clauses.push(`station = $${params.length}`);
+  }
   if (options.since) {
     params.push(options.since);
     clauses.push(`test_date >= $${params.length}::DATE`);

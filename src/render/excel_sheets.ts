@@ -51,6 +51,8 @@ export const wallClock = (ms: unknown) => ms === null || ms === undefined ? null
 /** Which rows a sheet holds: a model, and test dates from `since` through `until` (both days included). */
 export interface SheetRange {
   model?: string;
+  /** Only files from this station (`files.station`). */
+  station?: string;
   since?: string;
   until?: string;
 }
@@ -86,9 +88,9 @@ export async function writeAlarms(
             assignable_cause
      FROM spc_alarms
      WHERE ($1::VARCHAR IS NULL OR model = $1) AND ($2::VARCHAR IS NULL OR last_at >= $2::DATE)
-       AND ($3::VARCHAR IS NULL OR first_at < $3::DATE + 1)
+       AND ($3::VARCHAR IS NULL OR first_at < $3::DATE + 1) AND ($4::VARCHAR IS NULL OR station = $4)
      ORDER BY first_at, alarm_id`,
-    [range.model ?? null, range.since ?? null, range.until ?? null],
+    [range.model ?? null, range.since ?? null, range.until ?? null, range.station ?? null],
   );
   for (const r of rows) {
     const row = sheet.addRow({

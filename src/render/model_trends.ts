@@ -17,6 +17,8 @@ export interface TrendWindow {
   /** Last test day included. */
   to: string;
   track?: string | null;
+  /** Only files from this station. */
+  station?: string | null;
   /** How the charts name the window, e.g. "last 30 days to 2026-12-06". */
   label: string;
 }
@@ -32,9 +34,9 @@ export async function trendRows(db: Database, w: TrendWindow) {
             CASE WHEN overall_status <> 'PASS' THEN ${FAILURE_REASON} END AS reason,
             '/units/' || url_encode(model) || '/' || url_encode(coalesce(serial, '')) AS href
      FROM v_tracks WHERE model = $1 AND test_date < $3::DATE + 1 AND ($2::DATE IS NULL OR test_date >= $2::DATE)
-       AND ($4::VARCHAR IS NULL OR track_id = $4)
+       AND ($4::VARCHAR IS NULL OR track_id = $4) AND ($5::VARCHAR IS NULL OR station = $5)
      ORDER BY test_date`,
-    [w.model, w.from, w.to, w.track ?? null],
+    [w.model, w.from, w.to, w.track ?? null, w.station ?? null],
   );
   const sigma = tracks.filter((t) => t.sigma_gradient !== null).map((t) => ({
     date: t.date,

@@ -25,6 +25,8 @@ export interface ReportOptions {
   spcBaseline?: number;
   /** Capability is not rated below this many samples. */
   capabilityMinN?: number;
+  /** Only this station's files: the folder is `<date>_<station>`. */
+  station?: string;
 }
 
 export interface ReportResult {
@@ -57,16 +59,17 @@ export interface ReportContent {
 /** Builds the report folder for `options.date`: index.html, report.pdf and the failing tracks' charts. */
 export async function buildReport(db: Database, options: ReportOptions): Promise<ReportResult> {
   const days = options.trendDays ?? 30;
-  const dir = join(options.reportsDir, options.date);
+  const station = options.station ?? null;
+  const dir = join(options.reportsDir, station ? `${options.date}_${safeName(station)}` : options.date);
   await Deno.mkdir(join(dir, "tracks"), { recursive: true });
-  const summary = await summaryTable(db, options.date);
+  const summary = await summaryTable(db, options.date, station);
   const failing = await failingRows(db, dir, options);
   const sections = [];
   for (const [model] of summary.rows) {
     if (model !== "(unknown)") sections.push({ model, charts: await modelCharts(db, model, options, days) });
   }
   const content: ReportContent = {
-    date: options.date,
+    date: station ? `${options.date} (station ${station})` : options.date,
     days,
     tracks: summary.rows.reduce((n, s) => n + Number(s[2]), 0),
     summary,
@@ -76,8 +79,9 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
       addDays(options.date, 1 - days),
       options.date,
       options.capabilityMinN ?? 30,
+      station,
     ),
-    alarms: await openAlarmsTable(db),
+    alarms: await openAlarmsTable(db, station),
     sections,
   };
   const index = join(dir, "index.html");
@@ -103,8 +107,9 @@ async function failingRows(
   const failing = await db.rows(
     `SELECT file_id, track_id, file_name, model, serial, overall_status, status_reason
      FROM v_tracks WHERE test_date::DATE = $1::DATE AND overall_status IN ('FAIL', 'ERROR')
+       AND ($2::VARCHAR IS NULL OR station = $2)
      ORDER BY model, file_name, track_id`,
-    [options.date],
+    [options.date, options.station ?? null],
   );
   const charts: Array<string | null> = [];
   for (const f of failing) {
@@ -140,8 +145,10 @@ async function modelCharts(
     from: addDays(options.date, 1 - days),
     to: options.date,
     label: `last ${days} days to ${options.date}`,
+    station: options.station ?? null,
   });
-  for (const series of await seriesOf(db, [model])) {
+  const all = await seriesOf(db, [model]);
+  for (const series of options.station ? all.filter((s) => s.station === options.station) : all) {
     for (const metric of ["sigma_gradient", "linearity_error"] as const) {
       const imr = await imrChartSvg(db, series, metric);
       if (imr) charts.push(imr);

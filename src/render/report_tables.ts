@@ -15,18 +15,23 @@ export interface Table {
   rows: string[][];
 }
 
-/** One row per model tested on `date`, with its open alarms. */
-export async function summaryTable(db: Queryable, date: string): Promise<Table> {
+/** One row per model tested on `date` (on `station`, when given), with its open alarms. */
+export async function summaryTable(
+  db: Queryable,
+  date: string,
+  station: string | null = null,
+): Promise<Table> {
   const rows = await db.rows(
     `SELECT coalesce(model, '(unknown)') AS model, count(DISTINCT file_id) AS files, count(*) AS tracks,
             avg((overall_status = 'PASS')::INTEGER) AS pass_rate, avg(sigma_pass::INTEGER) AS sigma_pass_rate,
             count(*) FILTER (WHERE near_miss) AS near_misses,
             count(*) FILTER (WHERE overall_status IN ('FAIL', 'ERROR')) AS failing, max(coalesce(a.open, 0)) AS alarms
      FROM v_tracks v
-     LEFT JOIN (SELECT model, count(*) AS open FROM spc_alarms WHERE acknowledged_at IS NULL GROUP BY model) a
+     LEFT JOIN (SELECT model, count(*) AS open FROM spc_alarms
+                WHERE acknowledged_at IS NULL AND ($2::VARCHAR IS NULL OR station = $2) GROUP BY model) a
        USING (model)
-     WHERE test_date::DATE = $1::DATE GROUP BY 1 ORDER BY 1`,
-    [date],
+     WHERE test_date::DATE = $1::DATE AND ($2::VARCHAR IS NULL OR v.station = $2) GROUP BY 1 ORDER BY 1`,
+    [date, station],
   );
   return {
     header: [
@@ -56,9 +61,15 @@ export async function summaryTable(db: Queryable, date: string): Promise<Table> 
 const REPORT_COLUMNS = ["metric", "n", "Cpk", "Cpk 95% CI", "Ppk", "PPM above: observed / expected", "rating"]
   .map((name) => CAPABILITY_HEADER.indexOf(name));
 
-/** The capability of every model tested in `from`…`to`. */
-export async function capabilityTable(db: Queryable, from: string, to: string, minN: number): Promise<Table> {
-  const rows = await capability(db, { since: from, until: to, minN });
+/** The capability of every model tested in `from`…`to` (on `station`, when given). */
+export async function capabilityTable(
+  db: Queryable,
+  from: string,
+  to: string,
+  minN: number,
+  station: string | null = null,
+): Promise<Table> {
+  const rows = await capability(db, { since: from, until: to, minN, station: station ?? undefined });
   return {
     header: [
       "model",
@@ -77,9 +88,16 @@ export async function capabilityTable(db: Queryable, from: string, to: string, m
   };
 }
 
-/** The open alarms, newest first (at most 100). */
-export async function openAlarmsTable(db: Queryable): Promise<Table> {
-  const alarms = await alarmList(db, { show: "open", model: null, rule: null, from: null, limit: 100 });
+/** The open alarms (of `station`, when given), newest first (at most 100). */
+export async function openAlarmsTable(db: Queryable, station: string | null = null): Promise<Table> {
+  const alarms = await alarmList(db, {
+    show: "open",
+    model: null,
+    rule: null,
+    from: null,
+    limit: 100,
+    station,
+  });
   return {
     header: ["alarm", "model", "metric · rule", "what", "first → last"],
     rows: alarms.map((a) => [

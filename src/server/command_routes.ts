@@ -184,8 +184,10 @@ function addHistoryRoutes(
   });
 
   app.post("/api/reports", async (c) => {
-    const date = optionalString(await jsonBody(c), "date", DATE);
-    return c.json(await read((r) => reportFor(r, ctx.config, date)));
+    const body = await jsonBody(c);
+    const date = optionalString(body, "date", DATE);
+    const station = optionalString(body, "station");
+    return c.json(await read((r) => reportFor(r, ctx.config, date, station)));
   });
 
   app.post("/api/exports/xlsx", async (c) => limited(c) ?? await excelAnswer(c, ctx, read));
@@ -231,6 +233,7 @@ async function excelAnswer(c: Context, ctx: CommandContext, read: Read): Promise
   const body = await jsonBody(c);
   const request = {
     model: optionalString(body, "model"),
+    station: optionalString(body, "station"),
     since: optionalString(body, "since", DATE),
     until: optionalString(body, "until", DATE),
   };
