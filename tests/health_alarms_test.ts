@@ -15,6 +15,7 @@ import { ingestCommand } from "../src/cli/commands.ts";
 import { withDb } from "./_spc_seed.ts";
 import ExcelJS from "exceljs";
 import { excelExport, reportFor } from "../src/actions/history.ts";
+import { quarantinedFiles } from "../src/db/unit_reads.ts";
 import { knownSystems, modelSigns, stationComparison } from "../src/db/dashboard_reads.ts";
 import { generatedFixtures, workspace } from "./_helpers.ts";
 
@@ -76,6 +77,19 @@ Deno.test("a file's station comes from the configured map, else its first inbox 
     );
     deepEqual([report.tracks, onDay > 0], [onDay, true]);
     ok((await Deno.readTextFile(report.index)).includes("(station LT-3)"), "the report names its station");
+    // And the quarantine list.
+    await db.exec(
+      `INSERT INTO files (file_id, path, file_name, sha256, size_bytes, version, status, reason_code, reason,
+                          ingested_at, parser_version, station)
+       VALUES (999, '/x', 'bad.xls', 'bad', 1, 1, 'quarantined', 'corrupt_file', 'cut short', now(), '1', 'bench-4')`,
+    );
+    deepEqual(
+      [
+        (await quarantinedFiles(db, 10, 0, "bench-4")).total,
+        (await quarantinedFiles(db, 10, 0, "LT-3")).total,
+      ],
+      [1, 0],
+    );
   });
 });
 

@@ -48,14 +48,25 @@ export function unitFinalTests(r: Queryable, model: string, serial: string) {
 }
 
 /** Quarantined files, newest first (from row `offset`), with their reason; and how many there are in all. */
-export async function quarantinedFiles(r: Queryable, limit: number, offset = 0) {
+export async function quarantinedFiles(
+  r: Queryable,
+  limit: number,
+  offset = 0,
+  station: string | null = null,
+) {
   const rows = await r.rows(
-    `SELECT file_id, file_name, reason_code, reason, quarantine_path,
+    `SELECT file_id, file_name, station, reason_code, reason, quarantine_path,
             strftime(ingested_at, '%Y-%m-%d %H:%M') AS quarantined_at
-     FROM files WHERE status = 'quarantined' ORDER BY file_id DESC LIMIT $1 OFFSET $2`,
-    [limit, offset],
+     FROM files WHERE status = 'quarantined' AND ($3::VARCHAR IS NULL OR station = $3)
+     ORDER BY file_id DESC LIMIT $1 OFFSET $2`,
+    [limit, offset, station],
   );
-  const total = Number(await r.value("SELECT count(*) FROM files WHERE status = 'quarantined'"));
+  const total = Number(
+    await r.value(
+      "SELECT count(*) FROM files WHERE status = 'quarantined' AND ($1::VARCHAR IS NULL OR station = $1)",
+      [station],
+    ),
+  );
   return { rows, total };
 }
 

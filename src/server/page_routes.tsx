@@ -179,10 +179,12 @@ function addQuarantinePage(app: Hono, read: Read, ctx: CommandContext): void {
   app.get("/quarantine", async (c) => {
     const job = ctx.jobs.get(Number(c.req.query("job")));
     const { offset, read: limit } = pageToRead(c, PAGE_SIZE);
-    const listed = await read((r) => quarantinedFiles(r, limit, offset));
+    const station = c.req.query("station") || null;
+    const listed = await read((r) => quarantinedFiles(r, limit, offset, station));
     return c.html(
       <QuarantinePage
         total={listed.total}
+        station={station}
         rows={listed.rows.slice(0, PAGE_SIZE)}
         job={job}
         timeZone={ctx.config.timeZone}

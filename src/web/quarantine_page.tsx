@@ -12,6 +12,8 @@ export function QuarantinePage(
   props: {
     rows: Row[];
     total: number;
+    /** Only this station's files (`?station=`). */
+    station: string | null;
     job?: { id: number; state: string } | null;
     timeZone: string;
     pager: PagerView;
@@ -24,8 +26,16 @@ export function QuarantinePage(
         ? <p role="status">Reprocessing started (job {job.id}, {job.state}); reload to see what it loaded.</p>
         : null}
       <p>
-        {total}{" "}
-        file(s) in quarantine{total > rows.length ? `; ${rows.length} on this page, newest first` : ""}.
+        {total} file(s) in quarantine{props.station ? ` from station ${props.station}` : ""}
+        {total > rows.length ? `; ${rows.length} on this page, newest first` : ""}.
+        {props.station
+          ? (
+            <>
+              {" "}
+              <a href="/quarantine">Every station</a>
+            </>
+          )
+          : null}
       </p>
       {total > 0 && (
         <form method="post" action="/quarantine/reprocess">
@@ -35,12 +45,21 @@ export function QuarantinePage(
       )}
       {rows.length > 0 && (
         <table>
-          <Head names={["file", "quarantined", "reason", "message", "kept at", ""]} />
+          <Head names={["file", "station", "quarantined", "reason", "message", "kept at", ""]} />
           <tbody>
             {rows.map((f) => (
               <tr>
                 <td>
                   <a href={`/files/${f.file_id}`}>{String(f.file_name)}</a>
+                </td>
+                <td>
+                  {f.station
+                    ? (
+                      <a href={`/quarantine?station=${encodeURIComponent(String(f.station))}`}>
+                        {String(f.station)}
+                      </a>
+                    )
+                    : ""}
                 </td>
                 <td>{zoned(f.quarantined_at, timeZone)}</td>
                 <td class="quarantined">{String(f.reason_code)}</td>
