@@ -92,6 +92,22 @@ Deno.test("lta rejects bad arguments and bad settings with a message that names 
   equal((await lta(["analyze", "--db", config.db])).code, 0, "creates an empty database");
   const sql = await lta(["query", "--db", config.db, "SELEC nothing"]);
   ok(sql.code !== 0 && /syntax error/i.test(sql.stderr), sql.stderr);
+  // config check prints the settings without their secrets.
+  const settings = join(config.inbox, "..", "lta.json");
+  await Deno.writeTextFile(
+    settings,
+    JSON.stringify({
+      httpToken: "tok-3141",
+      notifyChannels: [
+        { name: "m", type: "smtp", host: "mail.plant.local", from: "a@b", to: ["c@d"], password: "pw-2718" },
+        { name: "t", type: "webhook", format: "teams", url: "https://example.invalid/hook/key-1618" },
+      ],
+    }),
+  );
+  const check = await lta(["config", "check", "--config", settings]);
+  equal(check.code, 0, check.stderr);
+  for (const secret of ["tok-3141", "pw-2718", "key-1618"]) ok(!check.stdout.includes(secret), secret);
+  ok(check.stdout.includes("(set, not shown)") && check.stdout.includes("https://example.invalid/"));
   const help = await lta(["--help"]);
   equal(help.code, 0);
   for (const cmd of ["serve", "ingest", "query", "analyze", "reprocess"]) ok(help.stdout.includes(cmd), cmd);

@@ -170,9 +170,24 @@ function assertPortFree(config: Config): void {
   }
 }
 
-/** `lta config check`: validates the settings and prints the effective configuration. */
+/**
+ * `lta config check`: validates the settings and prints the effective configuration, its secrets masked
+ * (tokens, mail passwords, the paths of webhook URLs, which carry the webhook's key): the output gets
+ * pasted into tickets and chats.
+ */
 export function configCheckCommand(config: Config): void {
-  console.log(JSON.stringify(config, null, 2));
+  const hidden = (secret: string) => (secret ? "(set, not shown)" : "");
+  const shown = {
+    ...config,
+    httpToken: hidden(config.httpToken),
+    httpReadToken: hidden(config.httpReadToken),
+    notifyChannels: config.notifyChannels.map((c) =>
+      c.type === "smtp"
+        ? { ...c, password: hidden(c.password) }
+        : { ...c, url: `${new URL(c.url).origin}/… (path not shown)` }
+    ),
+  };
+  console.log(JSON.stringify(shown, null, 2));
   log("configuration ok");
 }
 
