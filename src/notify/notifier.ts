@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config/config.ts";
 import type { Channel } from "../config/notify_channels.ts";
-import type { Database } from "../db/database.ts";
+import { type Database, withConnection } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import { imrChartSvg } from "../render/spc_charts.ts";
 import type { SpcMetric } from "../analyze/spc_series.ts";
@@ -19,7 +19,7 @@ import {
   recordAttempt,
   registerChannels,
 } from "./deliveries.ts";
-import { localClock, withinSpan } from "./local_time.ts";
+import { type LocalClock, localClock, withinSpan } from "./local_time.ts";
 import type { Notice } from "./messages.ts";
 import { send } from "./send.ts";
 import type { HealthWatch } from "./health.ts";
@@ -89,26 +89,27 @@ export class Notifier {
     if (this.channels.length === 0) return;
     try {
       const now = this.now();
+      const clock = localClock(now, this.config.timeZone);
       const added = await this.db.exclusive(() => enqueue(this.db, this.channels, now));
       if (added) this.logger.event("notifications_owed", { deliveries: added });
+      // An alarm owed to several channels is told (its chart drawn) once a round.
+      const notices = new Map<number, Promise<Notice>>();
       for (const channel of this.channels) {
-        const clock = localClock(now, this.config.timeZone);
         if (channel.quietHours && withinSpan(channel.quietHours, clock.minutes)) continue;
-        if (channel.digestAt !== null) await this.#digest(channel, now);
-        else await this.#due(channel, now);
+        if (channel.digestAt !== null) await this.#digest(channel, now, clock);
+        else await this.#due(channel, now, notices);
       }
     } catch (e) {
       this.logger.event("notify_failed", { error: (e as Error).message }, "error");
     }
   }
 
-  async #due(channel: Channel, now: Date): Promise<void> {
-    const owed = await this.db.exclusive(async () => {
-      const due = await dueDeliveries(this.db, channel.name, now);
-      return await Promise.all(due.map(async (d) => ({ ...d, notice: await this.#notice(d.alarm, true) })));
-    });
-    for (const d of owed) {
-      const outcome = await send(channel, this.config.site, [d.notice], null);
+  async #due(channel: Channel, now: Date, notices: Map<number, Promise<Notice>>): Promise<void> {
+    const due = await this.db.exclusive(() => dueDeliveries(this.db, channel.name, now));
+    for (const d of due) {
+      const id = Number(d.alarm.alarm_id);
+      if (!notices.has(id)) notices.set(id, this.#notice(d.alarm, true));
+      const outcome = await send(channel, this.config.site, [await notices.get(id)!], null);
       const retryAt = outcome.ok || d.attempts + 1 >= this.config.notifyMaxAttempts ? null : new Date(
         now.getTime() + Math.min(this.config.notifyRetrySeconds * 1000 * 2 ** d.attempts, MAX_RETRY_MS),
       );
@@ -119,17 +120,17 @@ export class Notifier {
     }
   }
 
-  async #digest(channel: Channel, now: Date): Promise<void> {
-    const clock = localClock(now, this.config.timeZone);
+  async #digest(channel: Channel, now: Date, clock: LocalClock): Promise<void> {
     if (clock.minutes < channel.digestAt! || now.getTime() < (this.#digestRetryAt.get(channel.name) ?? 0)) {
       return;
     }
-    const waiting = await this.db.exclusive(async () => {
-      if (await lastDigestDay(this.db, channel.name) === clock.day) return null;
-      const alarms = await digestAlarms(this.db, channel.name);
-      return await Promise.all(alarms.map((a) => this.#notice(a, false)));
-    });
-    if (waiting === null) return;
+    const alarms = await this.db.exclusive(async () =>
+      await lastDigestDay(this.db, channel.name) === clock.day
+        ? null
+        : await digestAlarms(this.db, channel.name)
+    );
+    if (alarms === null) return;
+    const waiting = await Promise.all(alarms.map((a) => this.#notice(a, false)));
     const outcome: Outcome = waiting.length === 0
       ? { ok: true, detail: "no alarms since the last digest: nothing sent" }
       : await send(channel, this.config.site, waiting, { day: clock.day });
@@ -142,21 +143,20 @@ export class Notifier {
     if (ids.length) this.#log(channel, waiting.map((n) => n.alarm), outcome, outcome.ok ? null : retryAt);
   }
 
-  /** The alarm as a message tells it: its page, and its I-MR chart for a model's alarm. */
+  /**
+   * The alarm as a message tells it: its page, and its I-MR chart for a model's alarm, read and drawn on a
+   * reader connection, so loading files goes on meanwhile.
+   */
   async #notice(alarm: Row, chart: boolean): Promise<Notice> {
     const base = this.config.publicUrl || `http://${this.config.httpHost}:${this.config.httpPort}`;
     const id = Number(alarm.alarm_id);
+    const series = {
+      model: String(alarm.model),
+      track: (alarm.track_id as string | null) ?? null,
+      station: (alarm.station as string | null) ?? null,
+    };
     const chartSvg = chart && alarm.model && alarm.metric
-      ? await imrChartSvg(
-        this.db,
-        {
-          model: String(alarm.model),
-          track: (alarm.track_id as string | null) ?? null,
-          station: (alarm.station as string | null) ?? null,
-        },
-        alarm.metric as SpcMetric,
-        id,
-      )
+      ? await withConnection(this.db, (r) => imrChartSvg(r, series, alarm.metric as SpcMetric, id))
       : null;
     return { alarm, url: `${base}/alarms/${id}`, chartSvg };
   }
