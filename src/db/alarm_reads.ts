@@ -32,7 +32,7 @@ const ALARM_COLUMNS =
 export function alarmList(r: Queryable, f: AlarmFilter) {
   return r.rows(
     `SELECT ${ALARM_COLUMNS} FROM v_alarms
-     WHERE CASE $1 WHEN 'open' THEN acknowledged_at IS NULL AND cleared_at IS NULL AND resolved_at IS NULL
+     WHERE CASE $1 WHEN 'open' THEN is_open
                    WHEN 'acknowledged' THEN acknowledged_at IS NOT NULL AND resolved_at IS NULL
                    WHEN 'resolved' THEN resolved_at IS NOT NULL ELSE true END
        AND ($2::VARCHAR IS NULL OR model = $2) AND ($3::VARCHAR IS NULL OR rule = $3)
@@ -107,7 +107,7 @@ export function openAlarmCounts(r: Queryable) {
   return r.rows(
     `SELECT kind, coalesce(model, '') AS model, coalesce(metric, '') AS metric, coalesce(station, '') AS station,
             severity, count(*) AS open
-     FROM v_alarms WHERE acknowledged_at IS NULL AND cleared_at IS NULL AND resolved_at IS NULL
+     FROM v_alarms WHERE is_open
      GROUP BY ALL ORDER BY ALL`,
   );
 }

@@ -22,9 +22,10 @@ CREATE TABLE IF NOT EXISTS health_alarms (
 );
 
 -- Every alarm, whichever table holds it, in the columns notifications, pages and /metrics share. SPC
--- alarms' times are the station clock (test dates), health alarms' UTC; only health alarms clear. Open: not
--- acknowledged, resolved or cleared.
+-- alarms' times are the station clock (test dates), health alarms' UTC; only health alarms clear.
+-- `is_open`: not acknowledged, resolved or cleared (what every list, count and notification means by open).
 CREATE OR REPLACE VIEW v_alarms AS
+SELECT *, acknowledged_at IS NULL AND resolved_at IS NULL AND cleared_at IS NULL AS is_open FROM (
 SELECT alarm_id,
        CASE WHEN rule LIKE 'nelson_%' THEN 'spc' ELSE 'drift' END AS kind,
        model, station, metric, rule,
@@ -38,7 +39,7 @@ SELECT alarm_id, kind, NULL::VARCHAR, CASE WHEN kind = 'silence' THEN subject EN
        description, NULL::INTEGER, first_at, last_at, cleared_at, created_at,
        acknowledged_by, acknowledged_at, assignable_cause, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT[], subject,
        resolved_by, resolved_at, corrective_action, NULL::VARCHAR
-FROM health_alarms;
+FROM health_alarms);
 
 -- A channel's first sight: alarms raised before it was configured are not sent to it.
 CREATE TABLE IF NOT EXISTS notify_channels (

@@ -60,7 +60,7 @@ export async function dashboardCards(r: Queryable, f: HistoryFilter, today: stri
     params(f),
   );
   const openAlarms = await r.value(
-    "SELECT count(*) FROM v_alarms WHERE acknowledged_at IS NULL AND cleared_at IS NULL",
+    "SELECT count(*) FROM v_alarms WHERE is_open",
   );
   return { ...around, ...range, ...finals, open_alarms: openAlarms };
 }
@@ -122,8 +122,7 @@ export function stationComparison(r: Queryable, f: HistoryFilter) {
             strftime(max(t.test_date), '%Y-%m-%d %H:%M') AS last_test,
             (SELECT strftime(max(ingested_at), '%Y-%m-%d %H:%M') FROM files WHERE files.station = t.station)
               AS last_loaded,
-            (SELECT count(*) FROM v_alarms a WHERE a.station = t.station AND a.acknowledged_at IS NULL
-               AND a.cleared_at IS NULL AND a.resolved_at IS NULL) AS open_alarms
+            (SELECT count(*) FROM v_alarms a WHERE a.station = t.station AND a.is_open) AS open_alarms
      FROM v_tracks t WHERE ${IN_RANGE} AND t.station IS NOT NULL GROUP BY t.station ORDER BY t.station`,
     params(f),
   );

@@ -30,7 +30,7 @@ export async function enqueue(db: Database, channels: Channel[], now: Date): Pro
            SELECT a.alarm_id, $1, $2, 0, $3::TIMESTAMP, NULL, NULL, $3::TIMESTAMP
            FROM v_alarms a
            WHERE a.alarm_id > (SELECT from_alarm_id FROM notify_channels WHERE channel = $1)
-             AND a.cleared_at IS NULL AND a.acknowledged_at IS NULL
+             AND a.is_open
              AND (len($4::VARCHAR[]) = 0 OR a.kind = ANY($4::VARCHAR[]))
              AND (len($5::VARCHAR[]) = 0 OR a.model = ANY($5::VARCHAR[]))
              AND (len($6::VARCHAR[]) = 0 OR a.station = ANY($6::VARCHAR[]))
