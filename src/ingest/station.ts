@@ -3,7 +3,7 @@
  * file) or file-name patterns (`re:` keys), else the file's first subfolder under the inbox. A file
  * dropped straight into the inbox has no station.
  */
-import { relative, resolve, sep } from "node:path";
+import { basename, relative, resolve, sep } from "node:path";
 
 export interface StationId {
   station: string | null;
@@ -14,7 +14,7 @@ export interface StationId {
 export type StationMap = Record<string, { station: string; line?: string }>;
 
 export function stationOf(path: string, inbox: string, map: StationMap): StationId {
-  const name = path.split(/[\\/]/).at(-1) ?? "";
+  const name = basename(path);
   for (const [key, id] of Object.entries(map)) {
     if (key.startsWith("re:") && new RegExp(key.slice(3)).test(name)) {
       return { station: id.station, line: id.line ?? null };

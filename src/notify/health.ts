@@ -8,6 +8,7 @@ import type { Config } from "../config/config.ts";
 import { type Span, spansByWeekday } from "../config/working_hours.ts";
 import type { Database } from "../db/database.ts";
 import { localClock, withinSpan } from "./local_time.ts";
+import { fromTs } from "../schedule/scheduler.ts";
 
 /** Stations that sent nothing for this long are no longer watched (a retired station is not silent). */
 const STATION_MEMORY_DAYS = 14;
@@ -61,7 +62,7 @@ export class HealthWatch {
       [now.toISOString()],
     );
     return rows.map((r) => {
-      const last = new Date(`${String(r.last).replace(" ", "T")}Z`);
+      const last = fromTs(r.last);
       const hours = this.config.silenceHours;
       return {
         kind: "silence",
@@ -125,7 +126,7 @@ export class HealthWatch {
     cron.stop();
     const started = await this.db.value("SELECT value FROM lta_meta WHERE key = 'first_started_at'");
     let missed = false;
-    if (due && started !== null && new Date(`${String(started).replace(" ", "T")}Z`) < due) {
+    if (due && started !== null && fromTs(started) < due) {
       const ran = await this.db.value(
         "SELECT count(*) FROM schedule_runs WHERE scheduled_for = $1::TIMESTAMP",
         [

@@ -29,7 +29,8 @@ export interface SchedulerOptions {
 }
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
-const fromTs = (v: unknown) => new Date(`${String(v).replace(" ", "T")}Z`);
+/** A UTC timestamp as DuckDB writes it as text (`YYYY-MM-DD HH:MM:SS[.ffffff]`), as an instant. */
+export const fromTs = (v: unknown) => new Date(`${String(v).replace(" ", "T")}Z`);
 
 /** Runs jobs on their schedule; `start()` first catches up what was missed. */
 export class Scheduler {
